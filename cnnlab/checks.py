@@ -1,0 +1,52 @@
+"""Argument checks shared by the core: fail early with a sentence a student understands."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+class LessonError(ValueError):
+    """A ``ValueError`` that also carries a ``code`` and ``params`` for translation.
+
+    The English message is for Python users; the app shows the catalog entry
+    ``error.<code>`` filled with ``params`` (string params that name a term,
+    such as ``"stride"``, are translated through ``term.<name>``).
+    """
+
+    def __init__(self, code, message, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def check_positive_int(value, name):
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise LessonError("positive_int", f"{name} must be a positive integer, got {value!r}.",
+                          name=name, value=str(value))
+    if not np.isfinite(value) or float(value) != int(value) or value < 1:
+        raise LessonError("positive_int", f"{name} must be a positive integer, got {value}.",
+                          name=name, value=f"{value:g}")
+    return int(value)
+
+
+def check_nonnegative_int(value, name):
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is a whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise LessonError("nonnegative_int", f"{name} must be a whole number >= 0, got {value!r}.",
+                          name=name, value=str(value))
+    if not np.isfinite(value) or float(value) != int(value) or value < 0:
+        raise LessonError("nonnegative_int", f"{name} must be a whole number >= 0, got {value}.",
+                          name=name, value=f"{value:g}")
+    return int(value)
+
+
+def check_finite(a, name):
+    """Raise ``ValueError`` if the array holds NaN or infinity."""
+    if not np.all(np.isfinite(a)):
+        raise LessonError("not_finite",
+                          f"{name} contains values that are not finite numbers (NaN or infinity).",
+                          name=name)
+    return a

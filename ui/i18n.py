@@ -1,0 +1,93 @@
+"""Translation: one flat JSON catalog per language in ``assets/i18n``.
+
+The language comes from ``?lang=`` in the URL, then the session, then the
+browser's locale (``zh-*`` gives Chinese). ``translator()`` returns ``t`` with
+``t(key, **params)``; a missing key raises ``KeyError`` in tests (the catalog
+test makes sure none is missing) and shows the key itself in production.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+LANGUAGES = {"en": "English", "zh": "中文"}
+DEFAULT = "en"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang):
+    """The flat ``{key: text}`` catalog of one language."""
+    with open(CATALOG_DIR / f"{lang}.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+class Translator:
+    """``t(key, **params)``: the text of ``key`` in this language, formatted with ``params``."""
+
+    def __init__(self, lang):
+        self.lang = lang
+        self.texts = catalog(lang)
+
+    def __call__(self, key, **params):
+        text = self.texts.get(key)
+        if text is None:
+            if st.session_state.get("_strict_i18n"):
+                raise KeyError(f"missing translation key: {key}")
+            return key
+        return text.format(**params) if params else text
+
+    def has(self, key):
+        return key in self.texts
+
+    def term(self, name):
+        """A term such as ``stride`` in this language (falls back to the name itself)."""
+        key = f"term.{name}"
+        return self.texts.get(key, str(name))
+
+
+def language_from_locale(locale):
+    """``'zh'`` for any Chinese locale (zh, zh-CN, zh-Hans-CN, ...), else English."""
+    return "zh" if (locale or "").lower().startswith("zh") else DEFAULT
+
+
+def init_language():
+    """Decide the language for this run and keep it in session and URL. Returns the code."""
+    qp = st.query_params.get("lang")
+    if "lang" not in st.session_state:
+        if qp in LANGUAGES:
+            st.session_state.lang = qp
+        else:
+            try:
+                locale = st.context.locale
+            except Exception:  # older Streamlit or no browser context (tests)
+                locale = None
+            st.session_state.lang = language_from_locale(locale)
+    elif qp in LANGUAGES and qp != st.session_state.lang:
+        st.session_state.lang = qp  # the user edited the link
+    return st.session_state.lang
+
+
+def language_picker():
+    """The sidebar's language switch; keeps ``?lang=`` in the URL."""
+    def changed():
+        choice = st.session_state._lang_picker
+        if choice in LANGUAGES:  # a second click deselects: keep the language
+            st.session_state.lang = choice
+        st.query_params["lang"] = st.session_state.lang
+
+    st.session_state._lang_picker = st.session_state.lang
+    st.sidebar.segmented_control(
+        "Language / 语言", options=list(LANGUAGES), format_func=LANGUAGES.get,
+        key="_lang_picker", on_change=changed, selection_mode="single",
+    )
+    st.query_params["lang"] = st.session_state.lang
+
+
+def translator():
+    """The translator for the current session's language."""
+    return Translator(st.session_state.get("lang", DEFAULT))

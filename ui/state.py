@@ -1,0 +1,86 @@
+"""Keep a lesson's main settings in the URL so a shared link shows the same view.
+
+Usage in a page, before its widgets::
+
+    url = ui.state.UrlState("conv", {"kernel": "sobel_x", "stride": 1, "pad": 0},
+                            choices={"kernel": KERNELS}, bounds={"stride": (1, 4)})
+    st.selectbox(..., key=url.key("kernel"))   # the widget's key, value restored
+    ...
+    url.publish()                               # after the widgets: write them to ?kernel=..&stride=..
+
+Values are parsed with the type of their default and validated against
+``choices`` / ``bounds``; anything malformed in a link is ignored (the
+default is used), so a hand-edited URL can never break a page.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+
+class UrlState:
+    def __init__(self, page, defaults, choices=None, bounds=None):
+        self.page = page
+        self.defaults = dict(defaults)
+        self.choices = choices or {}
+        self.bounds = bounds or {}
+        for name, default in self.defaults.items():
+            key = self.key(name)
+            if key not in st.session_state:
+                parsed = self._parse(name, st.query_params.get(name))
+                st.session_state[key] = default if parsed is None else parsed
+
+    def key(self, name):
+        """The session-state (widget) key of a setting."""
+        return f"{self.page}.{name}"
+
+    def get(self, name):
+        return st.session_state.get(self.key(name), self.defaults[name])
+
+    def set(self, name, value):
+        st.session_state[self.key(name)] = value
+
+    def _parse(self, name, raw):
+        if raw is None:
+            return None
+        default = self.defaults[name]
+        try:
+            if isinstance(default, bool):
+                if raw not in ("0", "1", "true", "false"):
+                    return None
+                value = raw in ("1", "true")
+            elif isinstance(default, int):
+                value = int(raw)
+            elif isinstance(default, float):
+                value = float(raw)
+                if not math.isfinite(value):
+                    return None
+            else:
+                value = str(raw)
+        except (TypeError, ValueError):
+            return None
+        if name in self.choices and value not in self.choices[name]:
+            return None
+        if name in self.bounds:
+            lo, hi = self.bounds[name]
+            if not (lo <= value <= hi):
+                return None
+        return value
+
+    @staticmethod
+    def _format(value):
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+    def publish(self):
+        """Write the current settings (and the language) to the URL."""
+        params = {"lang": st.session_state.get("lang", "en")}
+        for name in self.defaults:
+            params[name] = self._format(self.get(name))
+        if dict(st.query_params) != params:
+            st.query_params.from_dict(params)
