@@ -1,0 +1,77 @@
+"""One widget group for every lesson that takes an image: a sample, an upload or the camera.
+
+Decoding goes through ``cnnlab.read_image`` (safe intake); a bad file gives a
+translated message and the lesson keeps working with the last good image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from cnnlab.images import read_image
+from ui import errors
+
+SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+
+
+def sample_names():
+    return sorted(p.stem for p in SAMPLES.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+
+
+def sample_path(name):
+    for ext in (".png", ".jpg", ".jpeg"):
+        p = SAMPLES / f"{name}{ext}"
+        if p.exists():
+            return p
+    raise FileNotFoundError(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def decode(data: bytes, gray: bool, max_side: int | None):
+    """Cached safe decoding (a ValueError is re-raised on every call, never cached)."""
+    return read_image(data, gray=gray, max_side=max_side)
+
+
+def load_sample(name, gray=True, max_side=None):
+    return decode(sample_path(name).read_bytes(), gray, max_side)
+
+
+def image_source(t, key, *, gray=True, max_side=64, camera=False, default_sample=None):
+    """Widgets to choose an image; returns ``(array, caption)`` (never raises).
+
+    The array is ``(H, W)`` (``gray``) or ``(H, W, 3)`` in [0, 1], at most
+    ``max_side`` pixels on a side.
+    """
+    names = sample_names()
+    options = ["sample", "upload"] + (["camera"] if camera else [])
+    source = st.radio(t("image.source"), options, key=f"{key}.source", horizontal=True,
+                      format_func=lambda o: t(f"image.source_{o}"))
+    fallback_name = default_sample if default_sample in names else names[0]
+    if source == "sample":
+        name = st.selectbox(t("image.sample"), names, key=f"{key}.sample",
+                            index=names.index(fallback_name),
+                            format_func=lambda n: t(f"sample.{n}") if t.has(f"sample.{n}") else n)
+        return load_sample(name, gray, max_side), t(f"sample.{name}") if t.has(f"sample.{name}") else name
+    if source == "upload":
+        up = st.file_uploader(t("image.upload"), type=IMAGE_TYPES, key=f"{key}.upload",
+                              help=t("image.upload_help"))
+    else:
+        up = st.camera_input(t("image.camera"), key=f"{key}.camera")
+    if up is None:
+        st.info(t("image.waiting"), icon=":material/upload:")
+    else:
+        try:
+            arr = decode(up.getvalue(), gray, max_side)
+            st.session_state[f"{key}.last_good"] = (arr, up.name)
+            return arr, up.name
+        except ValueError as exc:
+            errors.show(exc, t)
+    if f"{key}.last_good" in st.session_state:
+        arr, name = st.session_state[f"{key}.last_good"]
+        st.caption(t("image.using_last", name=name))
+        return arr, name
+    st.caption(t("image.using_sample"))
+    return load_sample(fallback_name, gray, max_side), fallback_name
