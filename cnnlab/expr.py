@@ -375,11 +375,13 @@ def parse(text, variables=None):
         raise LessonError("expr_too_deep", "The expression is nested too deeply.",
                           limit=MAX_DEPTH) from None
     if _ast_depth(module.body) > MAX_TREE_DEPTH * 2:
-        raise LessonError("expr_too_deep", "The expression is too long a chain or nested too deeply.", limit=MAX_DEPTH)
+        raise LessonError("expr_too_deep", "The expression is too long a chain or nested "
+                          "too deeply.", limit=MAX_DEPTH)
     reader = _Reader(allowed, source)
     tree = reader.read(module.body)
     if _tree_depth(tree) > MAX_TREE_DEPTH:
-        raise LessonError("expr_too_deep", "The expression is too long a chain or nested too deeply.", limit=MAX_DEPTH)
+        raise LessonError("expr_too_deep", "The expression is too long a chain or nested "
+                          "too deeply.", limit=MAX_DEPTH)
     return Expression(text, tree, reader.names)
 
 
