@@ -28,7 +28,8 @@ by the autograd engine (:func:`Expression.to_graph`):
 Error codes (``LessonError.code``): ``expr_empty``, ``expr_too_long``,
 ``expr_bad_char``, ``expr_too_deep``, ``expr_syntax``, ``expr_unknown_name``,
 ``expr_unknown_function``, ``expr_unsupported``, ``expr_arity``,
-``expr_exponent``, ``expr_too_many_variables``, ``expr_missing_value``,
+``expr_exponent``, ``expr_too_many_variables``, ``expr_too_many_parts``,
+``expr_function_needs_call``, ``expr_bad_name``, ``expr_arity_many``, ``expr_missing_value``,
 ``expr_bad_value``, ``expr_overflow``, ``expr_domain``.
 """
 
@@ -117,7 +118,7 @@ class _Reader:
     def read(self, node):
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise LessonError("expr_too_long", "The expression has too many parts "
+            raise LessonError("expr_too_many_parts", "The expression has too many parts "
                               f"(at most {MAX_NODES}).", limit=MAX_NODES)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
@@ -153,10 +154,10 @@ class _Reader:
         if name in CONSTANTS:
             return ("num", CONSTANTS[name])
         if name in FUNCTIONS:
-            raise LessonError("expr_syntax", f"{name} is a function; write {name}(...).",
-                              detail=f"{name}(...)")
+            raise LessonError("expr_function_needs_call", f"{name} is a function; write "
+                              f"{name}(...).", name=name)
         if not _NAME.fullmatch(name):
-            raise LessonError("expr_unknown_name", f"The name {name[:20]} is not allowed: a "
+            raise LessonError("expr_bad_name", f"The name {name[:20]} is not allowed: a "
                               "variable name starts with a letter and has at most 16 letters, "
                               "digits or _.", name=name[:20])
         if self.allowed is not None and name not in self.allowed:
@@ -206,7 +207,7 @@ class _Reader:
             raise LessonError("expr_arity", f"{fname} takes exactly one argument, "
                               f"got {len(args)}.", name=fname, count=1, given=len(args))
         if fname in NARY and len(args) < 2:
-            raise LessonError("expr_arity", f"{fname} takes two or more arguments, "
+            raise LessonError("expr_arity_many", f"{fname} takes two or more arguments, "
                               f"got {len(args)}.", name=fname, count=2, given=len(args))
         if fname in NARY:               # max(a, b, c) -> max(max(a, b), c)
             tree = (fname, args[0], args[1])
@@ -276,10 +277,13 @@ class Expression:
     variables : tuple of str, the variable names it uses, sorted
     """
 
-    def __init__(self, text, tree, variables):
+    def __init__(self, text, tree, variables, allowed=None):
         self.text = text
         self.tree = tree
         self.variables = tuple(sorted(variables))
+        # the names the caller declared (parse(..., variables=...)): a constant
+        # expression evaluated on a grid still returns the grid's shape
+        self._declared = tuple(sorted(allowed)) if allowed is not None else self.variables
 
     def __repr__(self):
         return f"Expression({self.text!r})"
@@ -305,9 +309,12 @@ class Expression:
         ``expr_bad_value`` for missing or non-finite inputs.
         """
         vals = check_values(values, self.variables)
+        shapes = [np.shape(v) for v in vals.values()]
+        shapes += [np.shape(values[k]) for k in self._declared
+                   if k not in vals and k in values and not isinstance(values[k], str)]
         with np.errstate(all="ignore"):
             out = _evaluate(self.tree, vals)
-        if np.ndim(out) == 0 and not any(np.ndim(v) for v in vals.values()):
+        if np.ndim(out) == 0 and not any(shapes):
             out = float(out)
             if math.isnan(out):
                 raise LessonError("expr_domain", "The expression is undefined at these values "
@@ -316,7 +323,7 @@ class Expression:
                 raise LessonError("expr_overflow", "The result is too large to represent "
                                   "(overflow or division by zero).")
             return out
-        shape = np.broadcast_shapes(*(np.shape(v) for v in vals.values())) if vals else ()
+        shape = np.broadcast_shapes(*shapes)
         return np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
 
     def to_graph(self, values):
@@ -382,7 +389,7 @@ def parse(text, variables=None):
     if _tree_depth(tree) > MAX_TREE_DEPTH:
         raise LessonError("expr_too_deep", "The expression is too long a chain or nested "
                           "too deeply.", limit=MAX_DEPTH)
-    return Expression(text, tree, reader.names)
+    return Expression(text, tree, reader.names, allowed)
 
 
 def to_text(tree):
