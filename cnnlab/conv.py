@@ -313,12 +313,14 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     return np.ascontiguousarray(out), cache
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, need_dx=True):
     """Backward pass of :func:`conv2d_forward`.
 
     Parameters
     ----------
     dout : (N, F, H', W') ndarray, upstream gradient
+    need_dx : bool, ``False`` skips ``dx`` (returned as ``None``), e.g. for a
+        network's first layer, whose input needs no gradient
 
     Returns
     -------
@@ -332,6 +334,8 @@ def conv2d_backward(dout, cache):
     dout2 = dout.transpose(1, 0, 2, 3).reshape(f, -1)
     db = dout2.sum(axis=1)
     dw = (dout2 @ cols.T).reshape(w.shape)
+    if not need_dx:
+        return None, dw, db
     dcols = w.reshape(f, -1).T @ dout2
     dx_pad = col2im(dcols, x_pad_shape, kh, kw, out_hw, s, d)
     (pt, pb), (pl, pr) = pads
