@@ -1,0 +1,39 @@
+# CNN Lab as a container: one Streamlit server per container, several containers
+# behind a load balancer with sticky sessions (see deploy/ and docs/deployment.md).
+#   docker build -t cnnlab .
+#   docker run -p 8501:8501 -e STREAMLIT_SERVER_COOKIE_SECRET="$(openssl rand -hex 32)" cnnlab
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+    STREAMLIT_SERVER_HEADLESS=true
+
+# An unprivileged user owns nothing but its home: the app code is read-only to it.
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin cnnlab
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY app.py ./
+COPY .streamlit/ .streamlit/
+COPY app_pages/ app_pages/
+COPY cnnlab/ cnnlab/
+COPY ui/ ui/
+COPY assets/ assets/
+
+USER cnnlab
+EXPOSE 8501
+
+# /_stcore/health answers "ok" once the server runs. The slim image has no curl,
+# so the check uses Python's standard library.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"]
+
+# .streamlit/config.toml holds the limits; the cookie secret comes from the environment
+# (STREAMLIT_SERVER_COOKIE_SECRET), the same value on every replica.
+CMD ["python", "-m", "streamlit", "run", "app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]

@@ -1,0 +1,325 @@
+"""A whole class at once: N simulated students against the real app on loopback.
+
+Usage::
+
+    .venv/bin/python benchmarks/load_test.py                 # N = 1, 10, 30, 60
+    .venv/bin/python benchmarks/load_test.py --ns 1 5 --duration 15   # a quick look
+
+For every N a fresh ``streamlit run app.py`` is started on 127.0.0.1 (the
+repository's .streamlit/config.toml applies). One warm-up session walks every
+lesson first (the first visitor pays for the caches, as in class when the
+teacher opens the lesson). Then N students arrive within a few seconds, each a
+:class:`stclient.StreamlitSession` speaking Streamlit's websocket protocol
+(what the browser does, without rendering). Each student opens a lesson,
+then repeatedly waits a few seconds ("thinks") and either changes a widget,
+switches to another lesson, or - for every fifth student - uploads a photo;
+``--trainers`` students press Train once on the training lesson (if it exists).
+
+Measured, per N: median and 95th percentile of the time from sending a widget
+change until the server reports ``script_finished`` (``change``), the same for
+page switches and uploads, errors (an exception element on a page, a run that
+timed out, a dropped websocket, a failed upload), the server's resident memory
+(RSS from /proc) before, with N idle sessions, at peak, and after the sessions
+closed and their disconnected-session TTL expired, and the server's CPU
+seconds per script run. Printed as a table and written to
+``benchmarks/results/load.md``. The harness stops itself (``--time-limit``)
+and kills its servers on exit; it only listens on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from stclient import StreamlitSession  # noqa: E402
+
+from ui.i18n import catalog  # noqa: E402
+
+EN = catalog("en")
+TTL = 5          # disconnectedSessionTTL for the harness server: closed sessions are freed after it
+TRAIN_KEYS = [k for k in EN if k.startswith("train") and k.split(".")[-1] in ("train", "start", "run")]
+
+
+# --- the server ------------------------------------------------------------------------
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port, extra=()):
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--server.disconnectedSessionTTL", str(TTL), *extra],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode()[-2000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the app did not become healthy in 60 s")
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def photo_bytes(seed):
+    """A phone-photo-like JPEG (1600 x 1200, smooth shapes plus sensor noise)."""
+    rng = np.random.default_rng(seed)
+    r, c = np.mgrid[0:1200, 0:1600]
+    img = np.stack([np.sin(r / (90 + 10 * k) + c / 140 + seed + k) for k in range(3)], axis=2) * 90 + 128
+    img += rng.normal(0, 12, img.shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=88)
+    return buf.getvalue()
+
+
+# --- one student -----------------------------------------------------------------------
+class Stats:
+    def __init__(self):
+        self.times = {"change": [], "navigate": [], "upload": [], "train": []}
+        self.errors: list[str] = []
+        self.alerts = 0
+        self.runs = 0
+
+    def record(self, kind, result, who):
+        self.runs += 1
+        self.times[kind].append(result.seconds)
+        self.alerts += len(result.alerts)
+        if result.status in ("timeout", "compile_error"):
+            self.errors.append(f"{who}: {kind} {result.status}")
+        for exc in result.exceptions:
+            self.errors.append(f"{who}: {kind} exception {exc[:160]}")
+
+
+async def reach_uploader(s, rng, stats, who):
+    """On the current page, switch the image source to 'upload' (through a preceding
+    'image' choice if the lesson has one) and return the file_uploader, or None."""
+    for option in (EN.get("conv.source_image"), EN["image.source_upload"]):
+        for w in s.changeable(("radio", "button_group", "selectbox")):
+            opts = [o.content for o in w.proto.options] if w.kind == "button_group" else list(w.proto.options)
+            if option in opts:
+                from streamlit.proto.WidgetStates_pb2 import WidgetState
+                ws = WidgetState(id=w.id)
+                if w.kind == "button_group":
+                    ws.string_array_value.data.append(option)
+                else:
+                    ws.string_value = option
+                stats.record("change", await s.set_value(w, ws), who)
+                break
+    return s.find("file_uploader")
+
+
+async def student(i, url, lessons, args, stats, phase, ready, go):
+    rng = random.Random(1000 + i)
+    who = f"student{i}"
+    s = StreamlitSession(url, query="lang=zh" if i % 3 == 2 else "lang=en", timeout=args.run_timeout)
+    trainer = i < args.trainers and "training" in lessons
+    uploader = i % 5 == 4
+    try:
+        await asyncio.sleep(rng.uniform(0, args.arrive))           # students arrive over a few seconds
+        first = "training" if trainer else rng.choice(lessons)
+        stats.record("navigate", await s.connect(first), who)
+        ready.set_result(True) if not ready.done() else None
+        await go.wait()
+        if trainer:
+            button = next((w for w in s.widgets.values() if w.kind == "button"
+                           and w.label in {EN[k] for k in TRAIN_KEYS}), None)
+            if button is None:
+                stats.errors.append(f"{who}: no Train button found on the training lesson")
+            else:
+                stats.record("train", await s.click(button), who)
+        if uploader:
+            up = await reach_uploader(s, rng, stats, who)
+            if up is None and "feature-maps" in lessons:
+                stats.record("navigate", await s.open_page("feature-maps"), who)
+                up = await reach_uploader(s, rng, stats, who)
+            if up is not None:
+                t0 = time.monotonic()
+                result = await s.upload(up, f"photo{i}.jpg", photo_bytes(i), "image/jpeg")
+                result.seconds = time.monotonic() - t0
+                stats.record("upload", result, who)
+        while time.monotonic() < phase["stop_at"]:
+            await asyncio.sleep(rng.uniform(*args.think))
+            if time.monotonic() >= phase["stop_at"]:
+                break
+            widgets = s.changeable()
+            if rng.random() < 0.15 or not widgets:
+                target = rng.choice([p for p in lessons if p != "training"] or lessons)
+                stats.record("navigate", await s.open_page(target), who)
+            else:
+                stats.record("change", await s.change(rng.choice(widgets), rng), who)
+    except Exception as exc:  # a dropped connection, a refused upload ... : an error, not a crash
+        stats.errors.append(f"{who}: {type(exc).__name__}: {exc}"[:200])
+        if not ready.done():
+            ready.set_result(False)
+    return s
+
+
+async def one_round(n, args):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server(port, args.flag)
+    try:
+        warm = StreamlitSession(url, timeout=args.run_timeout)
+        await warm.connect("")
+        lessons = [p for p in warm.pages if p]
+        for p in lessons:                                      # the teacher opens every lesson once
+            await warm.open_page(p)
+        await warm.close()
+        await asyncio.sleep(TTL + 3)
+        rss0, cpu0 = rss_mb(proc.pid), cpu_seconds(proc.pid)
+        stats = Stats()
+        loop = asyncio.get_running_loop()
+        readies = [loop.create_future() for _ in range(n)]
+        go = asyncio.Event()
+        phase = {"stop_at": float("inf")}
+        tasks = [asyncio.create_task(student(i, url, lessons, args, stats, phase, readies[i], go))
+                 for i in range(n)]
+        await asyncio.wait_for(asyncio.gather(*readies), args.arrive + args.run_timeout)
+        await asyncio.sleep(2)
+        rss_idle = rss_mb(proc.pid)
+        runs_before = stats.runs
+        cpu_idle = cpu_seconds(proc.pid)
+        phase["stop_at"] = time.monotonic() + args.duration  # they act from now on, until then
+        peak = rss_idle
+
+        async def sample():
+            nonlocal peak
+            while True:
+                peak = max(peak, rss_mb(proc.pid))
+                await asyncio.sleep(0.5)
+
+        sampler = asyncio.create_task(sample())
+        go.set()
+        sessions = await asyncio.gather(*tasks)
+        sampler.cancel()
+        cpu_used = cpu_seconds(proc.pid) - cpu_idle
+        active_runs = stats.runs - runs_before
+        for s in sessions:
+            await s.close()
+        await asyncio.sleep(TTL + 4)                            # closed sessions expire after the TTL
+        rss_after = rss_mb(proc.pid)
+        return dict(n=n, stats=stats, rss0=rss0, rss_idle=rss_idle, peak=peak, rss_after=rss_after,
+                    cpu_per_run=cpu_used / max(1, active_runs), runs=active_runs,
+                    cpu_connect=(cpu_idle - cpu0), lessons=lessons,
+                    trainers=min(args.trainers, n) if "training" in lessons else 0)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def pct(values, q):
+    if not values:
+        return float("nan")
+    return float(np.percentile(values, q))
+
+
+def table(rounds, args):
+    head = ("| N | trainings | widget changes | median (s) | p95 (s) | page switches p95 (s) "
+            "| uploads p95 (s) | errors | RSS start (MB) | RSS N idle (MB) | per idle session (MB) | RSS peak (MB) "
+            "| RSS after close (MB) | CPU s / run |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rounds:
+        st = r["stats"]
+        ch = st.times["change"]
+        per = (r["rss_idle"] - r["rss0"]) / r["n"]
+        lines.append(
+            f"| {r['n']} | {r['trainers']} | {len(ch)} | {statistics.median(ch) if ch else float('nan'):.3f} "
+            f"| {pct(ch, 95):.3f} | {pct(st.times['navigate'], 95):.3f} | {pct(st.times['upload'], 95):.3f} "
+            f"| {len(st.errors)} | {r['rss0']:.0f} | {r['rss_idle']:.0f} | {per:.1f} | {r['peak']:.0f} "
+            f"| {r['rss_after']:.0f} | {r['cpu_per_run']:.3f} |")
+    return "\n".join(lines)
+
+
+async def main(args):
+    deadline = time.monotonic() + args.time_limit
+    rounds = []
+    for n in args.ns:
+        left = deadline - time.monotonic()
+        if left < 30:
+            print(f"time limit reached, skipping N = {n}")
+            break
+        print(f"N = {n} ...", flush=True)
+        try:
+            r = await asyncio.wait_for(one_round(n, args), left)
+        except TimeoutError:
+            print(f"N = {n} did not finish within the time limit")
+            break
+        rounds.append(r)
+        print(table([r], args).splitlines()[-1], flush=True)
+        for e in r["stats"].errors[:10]:
+            print("   error:", e)
+    return rounds
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--ns", type=int, nargs="+", default=[1, 10, 30, 60])
+    p.add_argument("--duration", type=float, default=40, help="seconds of activity per N")
+    p.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0), help="think time range (s)")
+    p.add_argument("--arrive", type=float, default=5.0, help="students arrive within this many seconds")
+    p.add_argument("--trainers", type=int, default=3)
+    p.add_argument("--run-timeout", type=float, default=60.0)
+    p.add_argument("--time-limit", type=float, default=900.0, help="the harness stops itself after this")
+    p.add_argument("--flag", action="append", default=[],
+                   help="extra `streamlit run` option for an A/B comparison, e.g. --flag=--runner.postScriptGC=true")
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.md"))
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    args = parse()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rounds = asyncio.run(main(args))
+    text = table(rounds, args)
+    lessons = rounds[0]["lessons"] if rounds else []
+    note = (f"Measured {started} on {os.cpu_count()} cores; lessons: {', '.join(lessons)}; "
+            f"{args.duration:.0f} s of activity per N, think time {args.think[0]:g}-{args.think[1]:g} s, "
+            f"every 5th student uploads a 1600x1200 JPEG, {args.trainers} press Train "
+            "(if the lesson exists). "
+            f"Latency = widget change sent -> script_finished received.")
+    print()
+    print(text)
+    print(note)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n", encoding="utf-8")
+    print(f"written to {args.out}")
