@@ -227,8 +227,12 @@ def suggest_fixes(i, k, s=1, p=0, d=1, mode="conv", output_padding=0):
     if keff > i + 2 * p:
         fixes.append(("input", keff - 2 * p))
         if mode == "conv":
-            fixes.append(("padding", -(-(keff - i) // 2)))
-        fixes.append(("kernel_size", (i + 2 * p - 1) // d + 1))
+            p_min = -(-(keff - i) // 2)
+            even = [q for q in range(p_min, p_min + s) if (i + 2 * q - keff) % s == 0]
+            fixes.append(("padding", even[0] if even else p_min))
+        k_max = (i + 2 * p - 1) // d + 1
+        even = [q for q in range(k_max, 0, -1) if (i + 2 * p - d * (q - 1) - 1) % s == 0]
+        fixes.append(("kernel_size", even[0] if even else k_max))
         return fixes
     r = (i + 2 * p - keff) % s
     if r == 0:
