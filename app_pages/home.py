@@ -16,13 +16,12 @@ for section in SECTIONS:
     cols = st.columns(3)
     for i, lesson in enumerate(lessons):
         with cols[i % 3].container(border=True, height="stretch"):
-            title = t(f"lesson.{lesson.key}.title")
-            if lesson.available:
-                st.page_link(lesson.path, label=f"**{title}**", icon=lesson.icon)
-            else:
-                st.markdown(f"{title}")
-                st.caption(t("home.coming_soon"))
+            st.markdown(f"#### {t(f'lesson.{lesson.key}.title')}")
             st.caption(t(f"lesson.{lesson.key}.summary"))
+            if lesson.available:
+                st.page_link(lesson.path, label=t("home.open"), icon=lesson.icon)
+            else:
+                st.caption(f"*{t('home.coming_soon')}*")
 
 st.divider()
 st.header(t("home.history.title"))

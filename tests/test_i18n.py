@@ -8,7 +8,7 @@ from ui.i18n import CATALOG_DIR, LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 # t("some.key") or t('some.key', ...) with a literal key
-KEY_CALL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-zA-Z0-9_\-]+)+)["']""")
+KEY_CALL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-zA-Z0-9_\-]+)+)["']\s*[,)]""")
 
 
 def load(lang):

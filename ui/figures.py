@@ -36,31 +36,34 @@ def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell
     """
     v = np.asarray(values, dtype=float)
     h, w = v.shape
+    finite = v[np.isfinite(v)] if np.isfinite(v).any() else np.zeros(1)
+    lo, hi = float(finite.min()), float(finite.max())
     if numbers is None:
         numbers = h * w <= 200
     if diverging is None:
-        diverging = v.min() < 0 < v.max()
+        diverging = lo < 0 < hi
     if zrange is None:
         if diverging:
-            m = float(np.abs(v).max()) or 1.0
+            m = max(abs(lo), abs(hi)) or 1.0
             zrange = (-m, m)
         else:
-            zrange = (float(v.min()), float(v.max()) if v.max() > v.min() else float(v.min()) + 1)
+            zrange = (lo, hi if hi > lo else lo + 1)
     fig = go.Figure(go.Heatmap(
         z=v, zmin=zrange[0], zmax=zrange[1],
         colorscale=DIVERGING if diverging else SEQUENTIAL, showscale=colorbar,
-        text=[[_fmt(x) for x in row] for row in v] if numbers else None,
+        text=[[_fmt(x) if np.isfinite(x) else "" for x in row] for row in v] if numbers else None,
         texttemplate="%{text}" if numbers else None,
         hovertemplate=hover or "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
         xgap=1 if numbers else 0, ygap=1 if numbers else 0,
     ))
     shapes = []
     if mask is not None:
-        rr, cc = np.nonzero(mask)
-        fig.add_trace(go.Scatter(x=cc, y=rr, mode="markers", name=mask_label,
-                                 marker=dict(symbol="x-thin", size=max(6, 260 // max(h, w)),
-                                             line=dict(width=1, color="rgba(128,128,128,0.8)")),
-                                 hoverinfo="skip", showlegend=bool(mask_label)))
+        for r, c in zip(*np.nonzero(mask)):
+            shapes.append(dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
+                               fillcolor="rgba(128,128,128,0.45)", line=dict(width=0), layer="above"))
+        if mask_label:
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=mask_label,
+                                     marker=dict(symbol="square", size=12, color="rgba(128,128,128,0.6)")))
     if highlight is not None:
         rows, cols = highlight
         r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
@@ -75,16 +78,16 @@ def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell
         r, c = cell
         shapes.append(dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
                            line=dict(color=OUTPUT, width=4)))
-    size = height or int(min(460, max(180, 34 * h + 60)))
+    size = height or int(min(480, max(200, 34 * h + 90)))
     fig.update_layout(
         title=dict(text=title, x=0.5, xanchor="center"), shapes=shapes, height=size,
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        margin=dict(l=10, r=10, t=64 if title else 24, b=10),
         legend=dict(orientation="h", y=-0.05),
     )
     fig.update_xaxes(showgrid=False, zeroline=False, showticklabels=h * w <= 400, dtick=1,
-                     constrain="domain", side="top")
+                     constrain="domain", side="top", range=[-0.5, w - 0.5])
     fig.update_yaxes(showgrid=False, zeroline=False, showticklabels=h * w <= 400, dtick=1,
-                     autorange="reversed", scaleanchor="x", constrain="domain")
+                     range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain")
     return fig
 
 

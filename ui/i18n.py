@@ -9,7 +9,7 @@ test makes sure none is missing) and shows the key itself in production.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import streamlit as st
@@ -19,7 +19,7 @@ LANGUAGES = {"en": "English", "zh": "中文"}
 DEFAULT = "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang):
     """The flat ``{key: text}`` catalog of one language."""
     with open(CATALOG_DIR / f"{lang}.json", encoding="utf-8") as f:

@@ -100,8 +100,22 @@ def wait_idle(page, timeout=30_000):
     page.wait_for_timeout(300)
 
 
-def shot(page, name):
+def shot(page, name, max_height=5000):
+    """Screenshot of the whole page: Streamlit scrolls inside its main block, so the
+    viewport is stretched to the content's height for the picture, then restored."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => { const m = document.querySelector('[data-testid="stMain"]');
+                   return m ? m.scrollHeight : document.body.scrollHeight; }""")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, max_height))})
+    try:  # let lazily drawn elements (charts, editors) replace their placeholders
+        page.wait_for_function(
+            """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0""", timeout=10_000)
+    except Exception:
+        pass
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
     return path

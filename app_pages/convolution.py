@@ -1,0 +1,29 @@
+"""Lesson: convolution vs cross-correlation, step by step, in 1-D and over colour channels."""
+
+import streamlit as st
+
+from ui import conv_views
+from ui.conv_controls import controls, url_state
+from ui.i18n import translator
+from ui.image_source import load_sample
+
+t = translator()
+st.title(t("conv.title"))
+st.markdown(t("conv.intro"))
+
+url = url_state()
+with st.container(border=True):
+    settings = controls(t, url)
+url.publish()
+
+compare_tab, step_tab, one_d_tab, rgb_tab = st.tabs(
+    [t("conv.tab_compare"), t("conv.tab_step"), t("conv.tab_1d"), t("conv.tab_rgb")])
+with compare_tab:
+    conv_views.compare(t, settings)
+with step_tab:
+    st.markdown(t("conv.step_intro"))
+    conv_views.step_by_step(t, settings)
+with one_d_tab:
+    conv_views.one_d(t)
+with rgb_tab:
+    conv_views.multi_channel(t, load_sample("shapes", gray=False, max_side=48))
