@@ -154,8 +154,10 @@ def parse_kernel(text):
 def stack_kernels(kernels):
     """Centre kernels of different sizes in a common ``(F, KH, KW)`` stack (zeros around).
 
-    Odd sizes stay centred exactly; an even kernel keeps its top-left alignment
-    inside the common window, so the extra zeros change no output value.
+    Each kernel is placed so that its "same"-padded correlation is unchanged:
+    offset ``(K - 1) // 2 - (k - 1) // 2`` for a kernel of size ``k`` in the common
+    odd size ``K`` (odd kernels are centred; an even one sits half a cell
+    down-right, as its own "same" padding puts it). The extra zeros change no value.
     """
     kernels = [np.asarray(k, dtype=np.float64) for k in kernels]
     if not kernels:
@@ -166,7 +168,7 @@ def stack_kernels(kernels):
     kw += 1 - kw % 2
     out = np.zeros((len(kernels), kh, kw))
     for i, k in enumerate(kernels):
-        top, left = (kh - k.shape[0]) // 2, (kw - k.shape[1]) // 2
+        top, left = (kh - 1) // 2 - (k.shape[0] - 1) // 2, (kw - 1) // 2 - (k.shape[1] - 1) // 2
         out[i, top:top + k.shape[0], left:left + k.shape[1]] = k
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnlab.images import read_image
+from cnnlab.images import load_image, read_image
 from ui import errors
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
@@ -35,6 +35,21 @@ def decode(data: bytes, gray: bool, max_side: int | None):
     return read_image(data, gray=gray, max_side=max_side)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def decode_info(data: bytes, gray: bool, max_side: int | None):
+    """Cached safe decoding that also returns what was done (``cnnlab.images.load_image``)."""
+    return load_image(data, gray=gray, max_side=max_side)
+
+
+def intake_note(t, info):
+    """A visible caption when an upload was downscaled to the working size or turned upright."""
+    if info.get("scaled"):
+        (h0, w0), (h, w) = info["original"], info["shape"]
+        st.caption(t("image.scaled_note", orig_h=h0, orig_w=w0, h=h, w=w), help=t("image.scaled_help"))
+    if info.get("rotated"):
+        st.caption(t("image.rotated_note"))
+
+
 def load_sample(name, gray=True, max_side=None):
     return decode(sample_path(name).read_bytes(), gray, max_side)
 
@@ -49,7 +64,9 @@ def image_source(t, key, *, gray=True, max_side=64, camera=False, default_sample
     options = ["sample", "upload"] + (["camera"] if camera else [])
     source = st.radio(t("image.source"), options, key=f"{key}.source", horizontal=True,
                       format_func=lambda o: t(f"image.source_{o}"))
-    fallback_name = default_sample if default_sample in names else names[0]
+    # "shapes" stays the default of pages that name none (it was the only sample at first)
+    fallback_name = (default_sample if default_sample in names
+                     else "shapes" if "shapes" in names else names[0])
     if source == "sample":
         name = st.selectbox(t("image.sample"), names, key=f"{key}.sample",
                             index=names.index(fallback_name),
@@ -64,7 +81,8 @@ def image_source(t, key, *, gray=True, max_side=64, camera=False, default_sample
         st.info(t("image.waiting"), icon=":material/upload:")
     else:
         try:
-            arr = decode(up.getvalue(), gray, max_side)
+            arr, info = decode_info(up.getvalue(), gray, max_side)
+            intake_note(t, info)
             st.session_state[f"{key}.last_good"] = (arr, up.name)
             return arr, up.name
         except ValueError as exc:
