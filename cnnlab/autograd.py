@@ -90,8 +90,7 @@ class Value:
         if isinstance(out, complex) or isinstance(local, complex):
             raise LessonError("expr_domain", "A negative number cannot be raised to a "
                               "fractional power.", op="pow")
-        exponent = Value(p, op="const", label=f"{p:g}")  # drawn as an input, gets no gradient
-        return Value(out, (self, exponent), (_check(local, "pow"), 0.0), "pow")
+        return Value(out, (self,), (_check(local, "pow"),), "pow", label=f"^{p:g}")
 
     def __neg__(self):
         return Value(-self.data, (self,), (-1.0,), "neg")

@@ -133,20 +133,23 @@ def pool_backward_case(mode="max", size=4, kernel=2, seed=0):
             "max_error": float(np.abs(dx - dx_numeric).max())}
 
 
-def jacobian_sizes(n=4096, bytes_per_number=4):
+def jacobian_sizes(n=4096, batch=1, bytes_per_number=4):
     """Why frameworks never build the Jacobian of a layer with ``n`` inputs and outputs.
 
     Returns
     -------
-    dict with ``entries`` (n*n), ``megabytes`` of the full Jacobian, ``diagonal_entries``
-    (n: all an elementwise operation needs, since its Jacobian is diagonal), and
-    ``dense_weights`` (n*n: the weight matrix a dense layer stores anyway; its
-    vector-Jacobian product is ``W.T @ dout``, never the Jacobian itself).
+    dict with ``entries`` ((n*batch)^2, the full Jacobian of a layer applied to a
+    batch), ``megabytes`` to store it as float32, ``diagonal_entries`` (n*batch:
+    all that an elementwise operation such as ReLU needs, since its Jacobian is
+    diagonal) and ``nonzero_fraction`` (1 / (n*batch)).
     """
     n = check_positive_int(n, "size")
-    entries = n * n
-    return {"n": n, "entries": entries, "megabytes": entries * bytes_per_number / 2**20,
-            "diagonal_entries": n, "nonzero_fraction": 1.0 / n}
+    batch = check_positive_int(batch, "batch size")
+    m = n * batch
+    entries = m * m
+    return {"n": n, "batch": batch, "entries": entries,
+            "megabytes": entries * bytes_per_number / 2**20, "diagonal_entries": m,
+            "nonzero_fraction": 1.0 / m}
 
 
 def elementwise_jacobian(x):

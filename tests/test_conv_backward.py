@@ -69,6 +69,8 @@ def test_jacobian_numbers():
     assert j["entries"] == 16_777_216
     assert j["megabytes"] == 64.0
     assert j["diagonal_entries"] == 4096
+    # CS231n: a minibatch of 100 makes it 409,600 x 409,600
+    assert jacobian_sizes(4096, batch=100)["entries"] == 409_600 ** 2
     jac = elementwise_jacobian([1.0, -2.0, 3.0])
     np.testing.assert_array_equal(jac, np.diag([1.0, 0.0, 1.0]))
     dout = np.array([5.0, 6.0, 7.0])
