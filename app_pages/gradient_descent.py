@@ -1,0 +1,81 @@
+"""Gradient descent: optimizers walking on loss surfaces, learning rates, BGD vs SGD, search methods."""
+
+import streamlit as st
+
+from cnnlab import descent
+from cnnlab.optim import OPTIMIZERS
+from ui import descent_controls as ctl
+from ui import descent_views as views
+from ui import errors
+from ui.i18n import translator
+
+t = translator()
+url = ctl.url_state()
+
+st.title(t("gd.title"))
+st.markdown(t("gd.intro"))
+with st.expander(t("gd.defs.title"), icon=":material/menu_book:"):
+    st.markdown(t("gd.defs.text"))
+
+tab_map, tab_lr, tab_data, tab_search = st.tabs(
+    [t("gd.tab.map"), t("gd.tab.lr"), t("gd.tab.data"), t("gd.tab.search")])
+
+with tab_map:
+    s = ctl.map_controls(t, url)
+    surface, paths = None, {}
+    try:
+        surface = ctl.surface_data(s.surface, s.kappa, s.formula)
+        paths = ctl.optimizer_paths(s.surface, s.kappa, s.formula, s.opts, s.lrs, s.steps, s.sched,
+                                    s.start, s.mom)
+    except ValueError as exc:
+        errors.show(exc, t)
+    if surface is not None:
+        names = {o: t(f"gd.opt.{o}") for o in OPTIMIZERS}
+        floor = descent.lowest_value(surface["z"], paths.values(), surface["minima_f"])
+        if not paths:
+            st.info(t("gd.no_optimizer"), icon=":material/info:")
+        views.divergence_notes(t, paths, names)
+        views.player(t, url, surface, paths, names, floor, s.show3d, s.start)
+        views.results_table(t, paths, names, dict(zip(s.opts, s.lrs)))
+        st.markdown(t("gd.optimizers_text"))
+
+with tab_lr:
+    st.markdown(t("gd.lr.intro"))
+    if surface is None:
+        st.info(t("gd.fix_surface_first"), icon=":material/info:")
+    else:
+        try:
+            lrs, regime = ctl.regime_paths(s.surface, s.kappa, s.formula, s.start)
+        except ValueError as exc:
+            errors.show(exc, t)
+        else:
+            floor = descent.lowest_value(surface["z"], regime.values(), surface["minima_f"])
+            views.regimes(t, surface, lrs, regime, floor, s.start)
+    views.schedules(t, s.steps)
+
+with tab_data:
+    st.markdown(t("gd.data.intro"))
+    kind, l2, batch, lr, steps, seed = ctl.data_controls(t, url)
+    try:
+        run = ctl.data_run(kind, l2, batch, lr, steps, seed)
+    except ValueError as exc:
+        errors.show(exc, t)
+    else:
+        views.data_view(t, run, kind)
+
+with tab_search:
+    st.markdown(t("gd.search.intro"))
+    tries, radius, sseed = ctl.search_controls(t, url)
+    if surface is None:
+        st.info(t("gd.fix_surface_first"), icon=":material/info:")
+    else:
+        try:
+            found = ctl.search_paths(s.surface, s.kappa, s.formula, s.start, tries, radius, sseed,
+                                     float(url.get("lr_sgd")))
+        except ValueError as exc:
+            errors.show(exc, t)
+        else:
+            floor = descent.lowest_value(surface["z"], found.values(), surface["minima_f"])
+            views.search_view(t, surface, found, floor, s.start)
+
+url.publish()

@@ -1,0 +1,173 @@
+"""Figures of the gradient-descent lesson: contour maps with paths, loss curves, a 3-D view.
+
+Pages pass arrays from ``cnnlab`` and translated text; nothing here computes a path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+COLORS = {"sgd": "#ef4444", "momentum": "#f59e0b", "nesterov": "#22c55e", "adagrad": "#a855f7",
+          "rmsprop": "#ec4899", "adam": "#38bdf8", "bgd": "#22c55e", "minibatch": "#f59e0b",
+          "small": "#38bdf8", "right": "#22c55e", "large": "#ef4444",
+          "random_search": "#f59e0b", "random_local": "#a855f7", "follow_slope": "#22c55e",
+          "constant": "#94a3b8", "step": "#38bdf8", "linear": "#ef4444", "cosine": "#a855f7",
+          "cyclic": "#f59e0b"}
+CONTOUR_SCALE = [[0.0, "#0b1d51"], [0.25, "#2a4f8f"], [0.5, "#4f8fb5"], [0.75, "#9cc9d8"],
+                 [1.0, "#eef6f5"]]
+CLICK_GRID = 33
+
+
+def level_values(z, log_levels, floor=None):
+    """What the contour shows: ``z`` itself, or ``log10(z - floor + delta)`` for log-spaced levels.
+
+    Returns ``(shown, tickvals, ticktext)``; the ticks label the colour bar in
+    the surface's own units.
+    """
+    z = np.asarray(z, dtype=float)
+    finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        return np.zeros_like(z), None, None
+    lo = float(finite.min()) if floor is None else min(float(floor), float(finite.min()))
+    if not log_levels:
+        hi = float(np.percentile(finite, 98))
+        return np.clip(np.where(np.isfinite(z), z, hi), lo, hi), None, None
+    span = float(finite.max()) - lo
+    delta = max(span * 1e-6, 1e-12)
+    shown = np.log10(np.where(np.isfinite(z), z, finite.max()) - lo + delta)
+    exps = np.arange(np.floor(shown.min()), np.ceil(shown.max()) + 1)
+    ticks = [e for e in exps if shown.min() <= e <= shown.max()]
+    return shown, ticks, [f"{lo + 10 ** e:.3g}" for e in ticks]
+
+
+def _frame(path, frame):
+    n = len(path.points) if frame is None else min(len(path.points), frame + 1)
+    return path.points[:n]
+
+
+def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=(), start=None,
+                   click=False, title="", height=520, axis=("x", "y"), click_hover="", floor=None,
+                   tried=None, legend=True, colorbar=True):
+    """Contour map of a surface with the walk of each path up to ``frame``.
+
+    Parameters
+    ----------
+    xs : (n,) array, ys : (m,) array, z : (m, n) array of surface values
+    paths : dict key -> DescentPath (keys pick the colours), names : dict key -> legend text
+    click : bool, add an invisible grid of points that a click selects (the start point)
+    tried : dict key -> (M, 2) array of candidate points (search methods)
+    """
+    shown, tickvals, ticktext = level_values(z, log_levels, floor)
+    fig = go.Figure(go.Contour(
+        x=xs, y=ys, z=shown, colorscale=CONTOUR_SCALE, ncontours=28, opacity=0.9, showscale=colorbar,
+        line=dict(width=0.6, color="rgba(255,255,255,0.45)"), hoverinfo="skip",
+        colorbar=dict(thickness=12, tickvals=tickvals, ticktext=ticktext, len=0.9),
+    ))
+    if click:
+        gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], CLICK_GRID), np.linspace(ys[0], ys[-1], CLICK_GRID))
+        fig.add_trace(go.Scatter(
+            x=gx.ravel(), y=gy.ravel(), mode="markers", name="click", showlegend=False,
+            marker=dict(size=14, color="rgba(0,0,0,0)"), hovertemplate=click_hover + "<extra></extra>",
+            selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0))))
+    for key, pts in (tried or {}).items():
+        fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", hoverinfo="skip",
+                                 showlegend=False, marker=dict(size=4, color=COLORS.get(key, "#ccc"),
+                                                               opacity=0.45)))
+    for key, path in paths.items():
+        pts = _frame(path, frame)
+        color = COLORS.get(key, "#f8fafc")
+        fig.add_trace(go.Scatter(
+            x=pts[:, 0], y=pts[:, 1], mode="lines+markers", name=names.get(key, key),
+            line=dict(color=color, width=2.5), marker=dict(size=4, color=color),
+            hovertemplate=f"{names.get(key, key)}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+            showlegend=legend))
+        if len(pts):
+            fig.add_trace(go.Scatter(x=pts[-1:, 0], y=pts[-1:, 1], mode="markers", showlegend=False,
+                                     hoverinfo="skip", marker=dict(size=12, color=color,
+                                                                   line=dict(width=2, color="white"))))
+    if minima:
+        m = np.asarray(minima, dtype=float)
+        fig.add_trace(go.Scatter(x=m[:, 0], y=m[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
+                                 marker=dict(symbol="x", size=11, color="white",
+                                             line=dict(width=1, color="black"))))
+    if start is not None:
+        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", showlegend=False,
+                                 hoverinfo="skip", marker=dict(symbol="star", size=16, color="#fde047",
+                                                               line=dict(width=1, color="black"))))
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10), hovermode="closest",
+                      legend=dict(orientation="h", y=-0.12), clickmode="event+select")
+    fig.update_xaxes(range=[xs[0], xs[-1]], title_text=axis[0], showgrid=False, zeroline=False,
+                     constrain="domain")
+    fig.update_yaxes(range=[ys[0], ys[-1]], title_text=axis[1], showgrid=False, zeroline=False,
+                     scaleanchor="x", constrain="domain")
+    return fig
+
+
+def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel="", height=520):
+    """``f - f*`` against the iteration for every path, log scale (f* = the lowest value known)."""
+    fig = go.Figure()
+    for key, path in paths.items():
+        n = len(path.losses) if frame is None else min(len(path.losses), frame + 1)
+        gap = np.maximum(path.losses[:n] - floor, 1e-16)
+        fig.add_trace(go.Scatter(x=np.arange(n), y=gap, mode="lines", name=names.get(key, key),
+                                 line=dict(color=COLORS.get(key), width=2.5)))
+    steps = max((len(p.losses) for p in paths.values()), default=1)
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis_title=xlabel, yaxis_title=ylabel,
+                      legend=dict(orientation="h", yanchor="top", y=-0.3))
+    fig.update_xaxes(range=[0, max(steps - 1, 1)])
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def surface3d_figure(xs, ys, z, log_levels, paths, names, *, frame=None, floor=None, title="", height=520,
+                     axis=("x", "y", "f")):
+    """The surface in 3-D (log-scaled height where the contour uses log levels) with the paths on it."""
+    shown, _, _ = level_values(z, log_levels, floor)
+    lo = float(np.nanmin(np.asarray(z, dtype=float))) if floor is None else float(floor)
+    span = float(np.nanmax(z) - lo) if np.isfinite(np.nanmax(z)) else 1.0
+    fig = go.Figure(go.Surface(x=xs, y=ys, z=shown, colorscale=CONTOUR_SCALE, opacity=0.9, showscale=False,
+                               hoverinfo="skip"))
+    for key, path in paths.items():
+        pts = _frame(path, frame)
+        f = path.losses[:len(pts)]
+        if log_levels:
+            h = np.log10(np.maximum(f - lo, 0) + max(span * 1e-6, 1e-12))
+        else:
+            h = np.clip(f, None, float(np.max(shown)))
+        fig.add_trace(go.Scatter3d(x=pts[:, 0], y=pts[:, 1], z=h, mode="lines+markers",
+                                   name=names.get(key, key), line=dict(color=COLORS.get(key), width=6),
+                                   marker=dict(size=2.5, color=COLORS.get(key))))
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                      margin=dict(l=0, r=0, t=40 if title else 0, b=0),
+                      scene=dict(xaxis_title=axis[0], yaxis_title=axis[1], zaxis_title=axis[2]),
+                      legend=dict(orientation="h", y=-0.05))
+    return fig
+
+
+def schedule_figure(series, names, *, title="", xlabel="", ylabel="", height=260):
+    """Learning rate against the step for each schedule or optimizer (``series``: key -> array)."""
+    fig = go.Figure()
+    for key, ys in series.items():
+        fig.add_trace(go.Scatter(x=np.arange(len(ys)), y=ys, mode="lines", name=names.get(key, key),
+                                 line=dict(color=COLORS.get(key), width=2)))
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis_title=xlabel, yaxis_title=ylabel, legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+def data_figure(x, y, curves, names, *, title="", xlabel="x", ylabel="y", height=320):
+    """The generated samples and the model each method ended with (``curves``: key -> (xs, ys))."""
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="markers", showlegend=False, hoverinfo="skip",
+                               marker=dict(size=6, color="rgba(148,163,184,0.8)")))
+    for key, (grid, yy) in curves.items():
+        fig.add_trace(go.Scatter(x=grid, y=yy, mode="lines", name=names.get(key, key),
+                                 line=dict(color=COLORS.get(key), width=2.5)))
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      xaxis_title=xlabel, yaxis_title=ylabel, legend=dict(orientation="h", y=-0.25))
+    return fig
