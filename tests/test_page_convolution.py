@@ -1,0 +1,129 @@
+"""The convolution lesson through AppTest: widgets change what is shown, bad input explains itself."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.conftest import assert_ok, run_page
+
+PAGE = "app_pages/convolution.py"
+
+
+def texts(at):
+    return " ".join(e.value for e in [*at.info, *at.warning, *at.success, *at.error, *at.code, *at.markdown])
+
+
+def png(size=(60, 40)):
+    buf = io.BytesIO()
+    Image.new("RGB", size, "orange").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_kernel_and_stride_change_the_output(lang):
+    at = run_page(PAGE, lang)
+    assert_ok(at)
+    before = texts(at)
+    at.selectbox(key="conv.kernel").set_value("asymmetric").run()
+    assert_ok(at)
+    after_kernel = texts(at)
+    assert after_kernel != before
+    at.number_input(key="conv.stride").set_value(2).run()
+    assert_ok(at)
+    assert "3×3" in texts(at)  # 7x7 input, 3x3 kernel, stride 2: (7 - 3) // 2 + 1 = 3
+
+
+def test_symmetric_and_asymmetric_kernels_are_explained():
+    at = run_page(PAGE, "en")
+    at.selectbox(key="conv.kernel").set_value("gaussian").run()
+    assert "exactly the same feature map" in texts(at)
+    at.selectbox(key="conv.kernel").set_value("asymmetric").run()
+    assert "the two feature maps differ" in texts(at)
+
+
+def test_stride_zero_is_explained_and_the_page_keeps_working(lang):
+    at = run_page(PAGE, lang)
+    at.number_input(key="conv.stride").set_value(0).run()
+    assert_ok(at)
+    assert at.error, "stride 0 gives a translated error"
+    message = at.error[0].value
+    assert ("positive whole number" in message) if lang == "en" else ("正整数" in message)
+    # the 1-D and colour tabs still render
+    assert any("y[" in c.value for c in at.code)
+    at.number_input(key="conv.stride").set_value(1).run()
+    assert_ok(at)
+    assert not at.error
+
+
+def test_kernel_larger_than_padded_input(lang):
+    at = run_page(PAGE, lang)
+    at.slider(key="conv.n").set_value(5).run()
+    at.segmented_control(key="conv.ks").set_value(5).run()
+    assert_ok(at)
+    assert not at.error  # a 5x5 kernel fits a 5x5 input exactly: one output cell
+    # a 3x3 image is smaller than the 5x5 kernel: explained, with the fix
+    at.segmented_control(key="conv.src").set_value("image").run()
+    at.radio(key="conv.img.source").set_value("upload").run()
+    at.file_uploader(key="conv.img.upload").set_value(("tiny.png", png((3, 3)), "image/png")).run()
+    assert_ok(at)
+    assert at.error
+    assert ("more padding" in at.error[0].value) if lang == "en" else ("增加填充" in at.error[0].value)
+    at.number_input(key="conv.pad").set_value(1).run()
+    assert_ok(at)
+    assert not at.error
+
+
+def test_cleared_cell_gives_a_message_not_a_crash():
+
+    at = run_page(PAGE, "en")
+    key = "conv.grid_editor.vertical_bar.7"
+    at.session_state[key] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert_ok(at)
+    assert any("not numbers" in e.value for e in at.error)
+    at.session_state[key] = {"edited_rows": {0: {"0": 5}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert_ok(at)
+    assert not at.error
+
+
+def test_step_buttons_move_the_window(lang):
+    at = run_page(PAGE, lang)
+    first = at.code[0].value
+    at.button(key="conv.next_btn").click().run()
+    assert_ok(at)
+    assert at.code[0].value != first
+    at.button(key="conv.prev_btn").click().run()
+    assert at.code[0].value == first
+
+
+def test_settings_come_from_the_url():
+    at = run_page(PAGE, "en", query={"kernel": "laplacian", "stride": "2", "pad": "1", "n": "9"})
+    assert at.selectbox(key="conv.kernel").value == "laplacian"
+    assert at.number_input(key="conv.stride").value == 2
+    assert "5×5" in texts(at)  # (9 + 2 - 3) // 2 + 1 = 5
+    assert at.query_params["kernel"] == ["laplacian"] or at.query_params["kernel"] == "laplacian"
+
+
+def test_malformed_url_falls_back_to_defaults():
+    at = run_page(PAGE, "en", query={"kernel": "__import__", "stride": "-3", "n": "abc"})
+    assert_ok(at)
+    assert at.selectbox(key="conv.kernel").value == "sobel_x"
+    assert at.number_input(key="conv.stride").value == 1
+
+
+@pytest.mark.parametrize("data,ok", [(png(), True), (b"", False), (b"not an image at all", False),
+                                     (png()[:40], False)])
+def test_uploads_good_and_bad(data, ok, lang):
+    at = run_page(PAGE, lang)
+    at.segmented_control(key="conv.src").set_value("image").run()
+    at.radio(key="conv.img.source").set_value("upload").run()
+    at.file_uploader(key="conv.img.upload").set_value(("photo.png", data, "image/png")).run()
+    assert_ok(at)
+    if ok:
+        assert not at.error
+    else:
+        assert at.error, "a bad file gets a message"
+        assert at.error[0].value.strip()
+    # the lesson goes on: the step tab still writes a multiply-add
+    assert at.code
