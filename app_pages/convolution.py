@@ -5,7 +5,7 @@ import streamlit as st
 from ui import conv_views
 from ui.conv_controls import controls, url_state
 from ui.i18n import translator
-from ui.image_source import load_sample
+from ui.image_source import image_source
 
 t = translator()
 st.title(t("conv.title"))
@@ -26,4 +26,5 @@ with step_tab:
 with one_d_tab:
     conv_views.one_d(t)
 with rgb_tab:
-    conv_views.multi_channel(t, load_sample("shapes", gray=False, max_side=48))
+    rgb, _ = image_source(t, "conv.rgb", gray=False, max_side=48, default_sample="shapes")
+    conv_views.multi_channel(t, rgb)
