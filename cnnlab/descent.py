@@ -77,7 +77,7 @@ def _check_steps(steps):
 
 
 def _check_start(start):
-    p = np.asarray(start, dtype=float).reshape(-1)
+    p = np.array(start, dtype=float).reshape(-1)  # a copy: the walk updates it in place
     if p.shape != (2,) or not np.all(np.isfinite(p)):
         raise LessonError("gd_start", f"the start must be two finite numbers (x, y), got {start}.",
                           value=str(start))

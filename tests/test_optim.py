@@ -1,0 +1,209 @@
+"""Optimizers and schedules of cnnlab.optim against closed forms and textbook update rules.
+
+The quadratic bowl ``f = 1/2 p^T A p`` (gradient ``A p``) makes gradient descent,
+momentum and Nesterov *linear* recurrences, so their k-th iterate is a matrix
+power applied to the start. The adaptive methods are checked step by step
+against the textbook formulas written out here in plain scalar arithmetic.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnlab.optim import (
+    OPTIMIZERS,
+    cosine_schedule,
+    cyclic_schedule,
+    linear_schedule,
+    make_optimizer,
+    make_schedule,
+    schedule_values,
+    step_schedule,
+)
+
+A = np.array([[3.0, 1.0], [1.0, 2.0]])   # symmetric positive definite, eigenvalues 1.38 and 3.62
+P0 = np.array([1.5, -2.0])
+I2 = np.eye(2)
+
+
+def run(name, lr, steps, **hyper):
+    p = P0.copy()
+    opt = make_optimizer(name, lr=lr, **hyper)
+    out = [p.copy()]
+    for _ in range(steps):
+        opt.step([p], [A @ p])
+        out.append(p.copy())
+    return np.array(out)
+
+
+def test_gradient_descent_is_a_matrix_power():
+    lr = 0.2
+    path = run("sgd", lr, 6)
+    for k in range(7):
+        np.testing.assert_allclose(path[k], np.linalg.matrix_power(I2 - lr * A, k) @ P0, rtol=1e-12)
+
+
+def test_momentum_closed_form():
+    lr, mu = 0.1, 0.8
+    # [p; v]_{k+1} = M [p; v]_k  with  v' = mu v - lr A p,  p' = p + v'
+    m = np.block([[I2 - lr * A, mu * I2], [-lr * A, mu * I2]])
+    path = run("momentum", lr, 6, momentum=mu)
+    state0 = np.concatenate([P0, np.zeros(2)])
+    for k in range(7):
+        np.testing.assert_allclose(path[k], (np.linalg.matrix_power(m, k) @ state0)[:2], rtol=1e-12)
+
+
+def test_nesterov_matches_sutskever_look_ahead_form():
+    """The stored point is the look-ahead theta + mu v of the textbook form (Bengio et al. 2012)."""
+    lr, mu = 0.1, 0.9
+    path = run("nesterov", lr, 8, momentum=mu)
+    theta, v = P0.copy(), np.zeros(2)
+    for k in range(1, 9):
+        v = mu * v - lr * A @ (theta + mu * v)     # gradient at the look-ahead point
+        theta = theta + v
+        np.testing.assert_allclose(path[k], theta + mu * v, rtol=1e-12, atol=1e-14)
+
+
+def test_nesterov_closed_form():
+    lr, mu = 0.05, 0.9
+    m = np.block([[I2 - lr * (1 + mu) * A, mu * mu * I2], [-lr * A, mu * I2]])
+    path = run("nesterov", lr, 5, momentum=mu)
+    state0 = np.concatenate([P0, np.zeros(2)])
+    for k in range(6):
+        np.testing.assert_allclose(path[k], (np.linalg.matrix_power(m, k) @ state0)[:2], rtol=1e-12)
+
+
+def scalar_path(rule, lr, steps, a=2.0, x=1.0):
+    """1-D bowl f = a x^2 / 2 (gradient a x), iterated with a textbook update written for floats."""
+    xs, state = [x], {}
+    for t in range(1, steps + 1):
+        x = rule(x, a * x, lr, t, state)
+        xs.append(x)
+    return xs
+
+
+def adagrad_rule(x, g, lr, t, s, eps=1e-8):
+    s["G"] = s.get("G", 0.0) + g * g
+    return x - lr * g / (math.sqrt(s["G"]) + eps)
+
+
+def rmsprop_rule(x, g, lr, t, s, rho=0.9, eps=1e-8):
+    s["E"] = rho * s.get("E", 0.0) + (1 - rho) * g * g
+    return x - lr * g / (math.sqrt(s["E"]) + eps)
+
+
+def adam_rule(x, g, lr, t, s, b1=0.9, b2=0.999, eps=1e-8):
+    s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
+    s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
+    m_hat, v_hat = s["m"] / (1 - b1 ** t), s["v"] / (1 - b2 ** t)
+    return x - lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
+@pytest.mark.parametrize("name, rule, lr", [("adagrad", adagrad_rule, 0.1), ("rmsprop", rmsprop_rule, 0.01),
+                                            ("adam", adam_rule, 0.05)])
+def test_adaptive_methods_follow_the_textbook(name, rule, lr):
+    x = np.array([1.0])
+    opt = make_optimizer(name, lr=lr)
+    expected = scalar_path(rule, lr, 6)
+    for k in range(1, 7):
+        opt.step([x], [2.0 * x])
+        assert x[0] == pytest.approx(expected[k], rel=1e-12)
+
+
+def test_first_steps_by_hand():
+    """Numbers worked out on paper for f = x^2 (g = 2x), x0 = 1."""
+    # AdaGrad lr 0.1: G = 4, x1 = 1 - 0.1 * 2/2 = 0.9; G = 4 + 3.24 = 7.24, x2 = 0.9 - 0.1*1.8/sqrt(7.24)
+    x = np.array([1.0])
+    opt = make_optimizer("adagrad", lr=0.1)
+    opt.step([x], [2 * x])
+    assert x[0] == pytest.approx(0.9)
+    opt.step([x], [2 * x])
+    assert x[0] == pytest.approx(0.9 - 0.18 / math.sqrt(7.24))
+    # Adam: the first step has length lr whatever the gradient (bias correction)
+    for g_scale in (1e-3, 1.0, 1e3):
+        x = np.array([1.0])
+        make_optimizer("adam", lr=0.05).step([x], [g_scale * x])
+        assert x[0] == pytest.approx(0.95, rel=1e-6)
+    # RMSProp rho 0.9: E = 0.1 g^2, step = lr / sqrt(0.1)
+    x = np.array([1.0])
+    make_optimizer("rmsprop", lr=0.01, rho=0.9).step([x], [2 * x])
+    assert x[0] == pytest.approx(1 - 0.01 / math.sqrt(0.1))
+
+
+def test_each_parameter_keeps_its_own_state():
+    a, b = np.array([1.0, 2.0]), np.array([[3.0]])
+    opt = make_optimizer("adam", lr=0.1)
+    for _ in range(3):
+        opt.step([a, b], [2 * a, 2 * b])
+    a2, b2 = np.array([1.0, 2.0]), np.array([[3.0]])
+    oa, ob = make_optimizer("adam", lr=0.1), make_optimizer("adam", lr=0.1)
+    for _ in range(3):
+        oa.step([a2], [2 * a2])
+        ob.step([b2], [2 * b2])
+    np.testing.assert_allclose(a, a2)
+    np.testing.assert_allclose(b, b2)
+
+
+def test_schedule_scales_each_step():
+    lr, steps = 0.3, 10
+    sched = make_schedule("linear", steps)
+    opt = make_optimizer("sgd", lr=lr, schedule=sched)
+    x = np.array([1.0])
+    expected = 1.0
+    for t in range(steps):
+        assert opt.current_lr() == pytest.approx(lr * (1 - t / steps))
+        opt.step([x], [2 * x])
+        expected -= lr * (1 - t / steps) * 2 * expected
+        assert x[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_optimizer_converges_on_the_bowl(name):
+    lr = {"sgd": 0.2, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05}[name]
+    path = run(name, lr, 400)
+    assert np.linalg.norm(path[-1]) < 0.05 * np.linalg.norm(P0)
+
+
+def test_bad_arguments():
+    for lr in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            make_optimizer("sgd", lr=lr)
+    with pytest.raises(ValueError):
+        make_optimizer("newton")
+    with pytest.raises(ValueError):
+        make_schedule("exponential")
+
+
+# ---------------------------------------------------------------------------
+# schedules against their formulas
+# ---------------------------------------------------------------------------
+def smith_triangular(t, half, low):
+    """Smith (2017), eq. for the triangular policy: cycle = floor(1 + t / 2s), x = |t/s - 2 cycle + 1|."""
+    cycle = math.floor(1 + t / (2 * half))
+    x = abs(t / half - 2 * cycle + 1)
+    return low + (1 - low) * max(0.0, 1 - x)
+
+
+@settings(max_examples=40, deadline=None)
+@given(t=st.integers(0, 1000), total=st.integers(1, 300), half=st.integers(1, 60),
+       gamma=st.floats(0.05, 1.0), low=st.floats(0.0, 0.9), end=st.floats(0.0, 0.5))
+def test_schedules_match_their_formulas(t, total, half, gamma, low, end):
+    assert step_schedule(half, gamma)(t) == pytest.approx(gamma ** math.floor(t / half))
+    frac = min(t, total) / total
+    assert linear_schedule(total, end)(t) == pytest.approx(1 + (end - 1) * frac)
+    assert cosine_schedule(total, end)(t) == pytest.approx(end + (1 - end) * (1 + math.cos(math.pi * frac)) / 2)
+    assert cyclic_schedule(half, low)(t) == pytest.approx(smith_triangular(t, half, low), abs=1e-12)
+
+
+def test_schedule_landmarks():
+    values = schedule_values(make_schedule("cyclic", 100), 101)   # half cycle 25, low 0.1
+    assert values[0] == pytest.approx(0.1) and values[25] == pytest.approx(1.0)
+    assert values[50] == pytest.approx(0.1) and values[75] == pytest.approx(1.0)
+    cos = schedule_values(make_schedule("cosine", 100), 101)
+    assert cos[0] == 1 and cos[50] == pytest.approx(0.5) and cos[100] == pytest.approx(0.0, abs=1e-12)
+    step = schedule_values(make_schedule("step", 90), 90)          # step size 30, gamma 0.5
+    assert set(step[:30]) == {1.0} and set(step[30:60]) == {0.5} and set(step[60:]) == {0.25}
+    assert set(schedule_values(make_schedule("constant"), 20)) == {1.0}
