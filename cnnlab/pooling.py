@@ -268,3 +268,35 @@ def pool2d_loop(x, kernel, stride=None, padding=0, mode="max", ceil_mode=False):
                     window = x[b, ch, max(r0, 0):min(r0 + k[0], h), max(c0, 0):min(c0 + k[1], w)]
                     out[b, ch, i, j] = reduce(window)
     return out[0, 0] if squeeze else out
+
+
+def shift_comparison(x, kernel, stride=None, padding=0, mode="max", shift=1):
+    """Why pool: compare the pooled outputs of an image and of the image shifted by ``shift`` columns.
+
+    Parameters
+    ----------
+    x : (H, W) ndarray
+    shift : int, columns to move the content right (the first columns repeat the edge)
+
+    Returns
+    -------
+    dict with ``shifted`` (H, W), ``pooled`` and ``pooled_shifted`` (H', W'), and
+    ``changed_input`` / ``changed_pooled``: the fraction of cells whose value changed, and
+    ``mean_change_input`` / ``mean_change_pooled``: the mean absolute change.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("a 2-D input (rows x columns) is needed.")
+    shift = check_nonnegative_int(shift, "shift")
+    shifted = x.copy()
+    if 0 < shift < x.shape[1]:
+        shifted[:, shift:] = x[:, :-shift]
+        shifted[:, :shift] = x[:, :1]
+    a = pool2d(x, kernel, stride, padding, mode)
+    b = pool2d(shifted, kernel, stride, padding, mode)
+    tol = 1e-9 * max(1.0, float(np.abs(x).max()))
+    return {"shifted": shifted, "pooled": a, "pooled_shifted": b,
+            "changed_input": float(np.mean(np.abs(x - shifted) > tol)),
+            "changed_pooled": float(np.mean(np.abs(a - b) > tol)),
+            "mean_change_input": float(np.mean(np.abs(x - shifted))),
+            "mean_change_pooled": float(np.mean(np.abs(a - b)))}

@@ -317,3 +317,46 @@ def feature_count(i=96, k=8, features=400, s=1):
     """
     o = conv_output_size(i, k, s)
     return o, o * o * check_positive_int(features, "filters")
+
+
+# --------------------------------------------------------------------------
+# Pictures of the sliding window (data for the lesson's grids)
+# --------------------------------------------------------------------------
+def visits(o, k, s=1, d=1, length=None):
+    """How many of the ``o`` windows read each cell of the padded axis: (length,) ints.
+
+    Window ``t`` reads cells ``t*s + d*j`` for ``j = 0..k-1``; ``length``
+    defaults to the cells the last window reaches.
+    """
+    keff = d * (k - 1) + 1
+    n = (o - 1) * s + keff if length is None else max(length, (o - 1) * s + keff)
+    counts = np.zeros(n, dtype=int)
+    for start in window_starts(o, s):
+        counts[start:start + keff:d] += 1
+    return counts
+
+
+def window_taps(index, k, s=1, d=1):
+    """The padded cells window ``index`` reads along one axis: ``index*s + d*arange(k)``."""
+    return index * s + d * np.arange(k)
+
+
+def transposed_as_conv(i, k, s=1, p=0, d=1, output_padding=0):
+    """A transposed convolution as an ordinary stride-1 convolution on a stretched input.
+
+    Put ``s - 1`` zeros between the input cells, pad ``d(k - 1) - p`` cells
+    before and ``d(k - 1) - p + output_padding`` after, and slide the kernel
+    with stride 1 (Dumoulin & Visin, "A guide to convolution arithmetic").
+
+    Returns
+    -------
+    dict with ``out``, ``stretched`` (``(i - 1)s + 1``), ``before``, ``after`` (may be
+    negative: then that many cells are cropped), ``length`` (the padded length) and
+    ``cells`` (positions of the real input cells in it).
+    """
+    o = transposed_output_size(i, k, s, p, d, output_padding)
+    keff = d * (k - 1) + 1
+    before, after = keff - 1 - p, keff - 1 - p + output_padding
+    stretched = (i - 1) * s + 1
+    return {"out": o, "stretched": stretched, "before": before, "after": after,
+            "length": stretched + before + after, "cells": before + s * np.arange(i)}
