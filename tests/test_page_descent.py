@@ -1,0 +1,141 @@
+"""The gradient-descent lesson through AppTest, in English and Chinese."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import assert_ok, run_page
+from ui.i18n import catalog
+
+PAGE = "app_pages/gradient_descent.py"
+
+
+def values(v):
+    """A Plotly data array (plain list, or Plotly's base64 ``{"dtype", "bdata"}`` encoding)."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v)
+
+
+def chart_with_title(at, text):
+    for c in at.get("plotly_chart"):
+        spec = json.loads(c.proto.spec)
+        if text in json.dumps(spec["layout"].get("title", {}), ensure_ascii=False):
+            return spec
+    raise AssertionError(f"no chart titled {text!r}")
+
+
+def texts(at):
+    return " ".join([e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info])
+
+
+def test_renders_with_every_view(lang):
+    at = run_page(PAGE, lang)
+    assert_ok(at)
+    cat = catalog(lang)
+    assert at.title[0].value == cat["gd.title"]
+    assert len(at.tabs) == 4
+    # map + loss, three learning-rate maps + loss, schedules, data map + loss + fit, search map + loss
+    assert len(at.get("plotly_chart")) == 12
+    assert cat["gd.lr.large.explain"] in " ".join(m.value for m in at.markdown)
+    # the too-large learning rate diverges on the default bowl, and says at which step
+    assert cat["gd.diverged.box"].format(name="η = 0.22", step=9) in [e.value for e in at.error]
+
+
+def test_changing_the_surface_changes_the_map():
+    at = run_page(PAGE, "en")
+    before = chart_with_title(at, "Contour map")
+    at.selectbox(key="gd.surface").set_value("himmelblau").run()
+    assert_ok(at)
+    after = chart_with_title(at, "Contour map")
+    assert after["data"][0]["z"] != before["data"][0]["z"]
+    # the start moved to the surface's own start and learning rates were suggested for it
+    assert at.number_input(key="gd.x0").value == 0.0 and at.number_input(key="gd.y0").value == -0.5
+    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(0.019)
+    assert at.query_params["surface"] == ["himmelblau"] or at.query_params["surface"] == "himmelblau"
+
+
+def test_divergent_learning_rate_is_reported_not_raised(lang):
+    at = run_page(PAGE, lang)
+    at.number_input(key="gd.lr_sgd").set_value(5.0).run()
+    assert_ok(at)
+    name = catalog(lang)["gd.opt.sgd"]
+    warnings = [w.value for w in at.warning if w.value.startswith(name)]
+    assert warnings, [w.value for w in at.warning]
+    step = 1 if lang == "en" else None
+    assert "step 1" in warnings[0] if step else "第 1 步" in warnings[0]
+    # the table says it too, and the rest of the page still works
+    assert len(at.get("plotly_chart")) == 12
+
+
+def test_typed_surface_with_an_error_keeps_the_page_working(lang):
+    at = run_page(PAGE, lang)
+    at.selectbox(key="gd.surface").set_value("typed").run()
+    assert_ok(at)
+    assert at.text_input(key="gd.formula").value
+    good = len(at.get("plotly_chart"))
+    at.text_input(key="gd.formula").set_value("x^^2 + y").run()
+    assert_ok(at)
+    cat = catalog(lang)
+    assert cat["error.expr_syntax"].split("{")[0][:6] in texts(at)
+    assert cat["gd.fix_surface_first"] in texts(at)
+    # the data tab does not depend on the surface: it still draws
+    assert 0 < len(at.get("plotly_chart")) < good
+    at.text_input(key="gd.formula").set_value("x^2 + 3*y^2").run()
+    assert_ok(at)
+    assert len(at.get("plotly_chart")) == good
+
+
+def test_optimizer_choice_and_3d_view():
+    at = run_page(PAGE, "en")
+    at.multiselect(key="gd._opts").set_value(["nesterov", "rmsprop"]).run()
+    assert_ok(at)
+    names = [t.get("name") for t in chart_with_title(at, "Contour map")["data"]]
+    assert "Nesterov" in names and "RMSProp" in names and "Adam" not in names
+    assert at.query_params["opts"] in ("nesterov,rmsprop", ["nesterov,rmsprop"])
+    at.toggle(key="gd.show3d").set_value(True).run()
+    assert_ok(at)
+    assert chart_with_title(at, "3-D")["data"][0]["type"] == "surface"
+    at.multiselect(key="gd._opts").set_value([]).run()
+    assert_ok(at)
+    assert "at least one optimizer" in texts(at)
+
+
+def test_step_buttons_move_the_shown_iteration():
+    at = run_page(PAGE, "en")
+    assert at.slider(key="gd.frame").value == 100
+    at.button(key="gd._first_btn").click().run()
+    assert at.slider(key="gd.frame").value == 0
+    at.button(key="gd._step_btn").click().run()
+    assert at.slider(key="gd.frame").value == 3                # 100 steps in about 40 frames
+    path = [t for t in chart_with_title(at, "Contour map")["data"] if t.get("name") == "Gradient descent"][0]
+    assert len(values(path["x"])) == 4
+
+
+def test_settings_come_from_the_url_and_bad_values_are_ignored():
+    at = run_page(PAGE, "zh", query={"surface": "rosenbrock", "steps": "40", "x0": "oops", "sched": "cosine",
+                                      "lr_adam": "-3", "data": "logistic"})
+    assert_ok(at)
+    assert at.selectbox(key="gd.surface").value == "rosenbrock"
+    assert at.slider(key="gd.steps").value == 40
+    assert at.number_input(key="gd.x0").value == -2.5           # malformed: the default
+    assert at.number_input(key="gd.lr_adam").value > 0          # out of bounds: the default
+    assert at.radio(key="gd.data").value == "logistic"
+
+
+def test_data_and_search_settings_change_their_charts():
+    at = run_page(PAGE, "en")
+    before = chart_with_title(at, "Objective over")
+    at.slider(key="gd.l2").set_value(1.0).run()
+    assert_ok(at)
+    after = chart_with_title(at, "Objective over")
+    assert after["data"][0]["z"] != before["data"][0]["z"]          # the L2 term changes the landscape
+    at.radio(key="gd.data").set_value("logistic").run()
+    assert_ok(at)
+    assert "cross-entropy" in " ".join(m.value for m in at.markdown)
+    s_before = chart_with_title(at, "From the same start")
+    at.number_input(key="gd.sseed").set_value(7).run()
+    assert_ok(at)
+    assert chart_with_title(at, "From the same start")["data"] != s_before["data"]
