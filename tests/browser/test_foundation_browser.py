@@ -61,11 +61,11 @@ def test_home_language_switch_and_convolution_lesson(page, app_url, tmp_path):
     page.get_by_role("tab", name="互相关与卷积对比").click()
     page.get_by_text("图像", exact=True).first.click()
     wait_idle(page)
-    page.get_by_text("上传", exact=True).click()
+    page.get_by_text("上传", exact=True).first.click()
     wait_idle(page)
     path = tmp_path / "bar.png"
     path.write_bytes(png_bytes())
-    page.locator('input[type="file"]').set_input_files(str(path))
+    page.locator('input[type="file"]').first.set_input_files(str(path))
     wait_idle(page)
     page.wait_for_selector("text=bar.png")
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -74,7 +74,7 @@ def test_home_language_switch_and_convolution_lesson(page, app_url, tmp_path):
     # A file that is not an image: a translated message, and the page keeps working.
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is not an image")
-    page.locator('input[type="file"]').set_input_files(str(bad))
+    page.locator('input[type="file"]').first.set_input_files(str(bad))
     wait_idle(page)
     page.wait_for_selector('[data-testid="stAlertContentError"]')
     page.wait_for_selector("text=仍在显示上一张可用的图像：bar.png")
