@@ -49,7 +49,7 @@ def _editor(values, key, caption):
 
 def controls(t, url):
     """Draw the input / kernel / padding / stride controls; returns ``ConvSettings``."""
-    left, mid, right = st.columns([5, 4, 2], gap="medium")
+    left, mid, right = st.columns([6, 4, 2], gap="medium")
     with left:
         st.markdown(f"**{t('conv.input')}**")
         src = st.segmented_control(t("conv.source"), ["grid", "image"], key=url.key("src"),
