@@ -32,7 +32,7 @@ EDGE_KERNELS = {
     0: np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64),
     45: np.array([[2, 1, 0], [1, 0, -1], [0, -1, -2]], dtype=np.float64),
     90: np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64),
-    135: np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], dtype=np.float64),
+    135: np.array([[0, -1, -2], [1, 0, -1], [2, 1, 0]], dtype=np.float64),
 }
 
 
@@ -48,7 +48,8 @@ def gabor_kernel(theta_deg, wavelength=4.0, sigma=2.0, gamma=0.5, psi=0.0, size=
     """The real part of a Gabor filter: a Gaussian envelope times a cosine wave.
 
     ``g(r, c) = exp(-(u^2 + gamma^2 v^2) / (2 sigma^2)) * cos(2 pi u / wavelength + psi)``
-    with ``u`` the coordinate across the stripes. ``theta_deg`` is the direction of
+    with ``u`` the coordinate across the stripes, scaled so the positive lobes sum to 4.
+    ``theta_deg`` is the direction of
     the stripes it prefers, on screen, counter-clockwise from horizontal (the same
     convention as :data:`EDGE_KERNELS`). The mean is removed, so a flat region gives 0.
 
@@ -65,7 +66,7 @@ def gabor_kernel(theta_deg, wavelength=4.0, sigma=2.0, gamma=0.5, psi=0.0, size=
     v = x * np.cos(t) + y * np.sin(t)                   # along the stripes
     g = np.exp(-(u ** 2 + gamma ** 2 * v ** 2) / (2 * sigma ** 2)) * np.cos(2 * np.pi * u / wavelength + psi)
     g = g - g.mean()
-    return g / np.abs(g).sum()
+    return g * (4.0 / g[g > 0].sum())  # positive lobes sum to 4, like a Sobel kernel's
 
 
 SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64)
@@ -357,15 +358,20 @@ def rgb_feature_map(image, kernel, bias=0.0):
 # --------------------------------------------------------------------------
 # Pictures of maps as data (for PNG downloads)
 # --------------------------------------------------------------------------
-def value_range(maps, shared=True):
+def value_range(maps, shared=True, robust=None):
     """Colour limits ``(lo, hi)``: one pair for all maps (``shared``) or an ``(F, 2)`` array, one per map.
 
     Signed maps get a range symmetric about 0, so 0 has the same colour everywhere.
+    ``robust`` (a percentile such as 99.5) ignores the few most extreme values, e.g. the
+    strong responses at the image border where the zero padding meets a bright image.
     """
     m = np.asarray(maps, dtype=np.float64)
 
     def one(a):
-        lo, hi = float(a.min()), float(a.max())
+        if robust is None:
+            lo, hi = float(a.min()), float(a.max())
+        else:
+            lo, hi = (float(v) for v in np.percentile(a, [100 - robust, robust]))
         if lo < 0 < hi:
             top = max(-lo, hi)
             return -top, top
@@ -381,7 +387,7 @@ def normalize(a, lo, hi):
     return np.clip((np.asarray(a, dtype=np.float64) - lo) / ((hi - lo) or 1.0), 0, 1)
 
 
-def mosaic(maps, cols=4, shared=True, gap=2):
+def mosaic(maps, cols=4, shared=True, gap=2, robust=None):
     """All feature maps ``(F, h, w)`` tiled in a grid, each scaled to [0, 1], white gaps between.
 
     Returns
@@ -393,7 +399,7 @@ def mosaic(maps, cols=4, shared=True, gap=2):
     cols = max(1, min(int(cols), f))
     rows = -(-f // cols)
     out = np.ones((rows * (h + gap) - gap, cols * (w + gap) - gap))
-    limits = value_range(m, shared)
+    limits = value_range(m, shared, robust)
     for i in range(f):
         lo, hi = limits if shared else limits[i]
         r, c = divmod(i, cols)

@@ -95,7 +95,8 @@ def _open(data):
                          f"{other} files are not supported; use PNG, JPEG, WebP, BMP, GIF or TIFF.",
                          format=other)
     try:
-        im = Image.open(io.BytesIO(bytes(data)), formats=FORMATS)
+        # JPEG's opener also returns MPO files, so "MPO" itself is not an opener name
+        im = Image.open(io.BytesIO(bytes(data)), formats=[f for f in FORMATS if f != "MPO"])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many() from None
     except UnidentifiedImageError:
@@ -132,12 +133,16 @@ def _canonical(im):
             top = 65535.0 if mode.startswith("I;16") or a.max() > 255 else 255.0
             a = np.clip(a / top, 0, 1)
         return Image.fromarray(a.astype(np.float32), mode="F")
+    if mode == "1":
+        return im.convert("L")
+    if mode in ("LA", "La") or (mode == "L" and "transparency" in im.info):
+        la = im.convert("LA")
+        white = Image.new("LA", la.size, (255, 255))
+        return Image.alpha_composite(white.convert("RGBA"), la.convert("RGBA")).convert("L")
     if mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
     elif mode == "PA":
         im = im.convert("RGBA")
-    elif mode == "L" and "transparency" in im.info:
-        im = im.convert("LA")
     elif mode == "RGB" and "transparency" in im.info:
         im = im.convert("RGBA")
     if im.mode in ("RGBA", "LA", "RGBa", "La"):
@@ -275,48 +280,6 @@ def to_gray(arr):
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 2:
         return arr
-    return arr[:, :, :3] @ np.array([0.299, 0.587, 0.114])
+    # weights in thousandths sum to exactly 1000, so white stays exactly 1.0
+    return arr[:, :, :3] @ np.array([299.0, 587.0, 114.0]) / 1000.0
 
-
-def digit_input(gray, size=28, box=20):
-    """Prepare any picture of one digit the way MNIST digits were prepared.
-
-    Parameters
-    ----------
-    gray : (H, W) float array in [0, 1]
-    size : int, side of the output (28 for LeNet-5 on MNIST)
-    box : int, the digit's bounding box is scaled to fit ``box x box``
-
-    Returns
-    -------
-    (size, size) float32 ndarray in [0, 1], bright ink on black, the ink's
-    centre of mass at the centre. Dark ink on light paper is inverted first
-    (decided by the border, which is mostly background).
-    """
-    g = np.clip(np.asarray(gray, dtype=np.float64), 0, 1)
-    if g.ndim != 2:
-        raise ValueError("digit_input needs a gray (H, W) image.")
-    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
-    if np.median(border) > 0.5:
-        g = 1.0 - g
-    g = g - np.median(border if np.median(border) <= 0.5 else 1.0 - border)
-    g = np.clip(g, 0, None)
-    if g.max() > 0:
-        g = g / g.max()
-    ink = np.argwhere(g > 0.2)
-    if len(ink) == 0:
-        return np.zeros((size, size), dtype=np.float32)
-    (r0, c0), (r1, c1) = ink.min(0), ink.max(0) + 1
-    crop = g[r0:r1, c0:c1]
-    scale = box / max(crop.shape)
-    shape = (max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale)))
-    small = np.clip(resize(crop, shape), 0, 1)
-    out = np.zeros((size, size))
-    total = small.sum()
-    rr, cc = np.indices(small.shape)
-    cy = (rr * small).sum() / total if total > 0 else small.shape[0] / 2
-    cx = (cc * small).sum() / total if total > 0 else small.shape[1] / 2
-    top = int(np.clip(round(size / 2 - cy), 0, size - shape[0]))
-    left = int(np.clip(round(size / 2 - cx), 0, size - shape[1]))
-    out[top:top + shape[0], left:left + shape[1]] = small
-    return out.astype(np.float32)

@@ -14,7 +14,10 @@ def _scale(lo, hi):
     return DIVERGING if lo < 0 < hi else SEQUENTIAL
 
 
-def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_title=""):
+ROBUST = 99.5  # percentile: a few extreme border values must not wash out the rest
+
+
+def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_title="", robust=ROBUST):
     """Feature maps ``(F, h, w)`` as a grid of heatmaps.
 
     ``shared``: one colour scale for all maps (compare strengths across filters,
@@ -26,7 +29,7 @@ def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_
     rows = -(-f // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles),
                         horizontal_spacing=0.02, vertical_spacing=0.12 / max(rows, 1) + 0.02)
-    limits = value_range(m, shared)
+    limits = value_range(m, shared, robust)
     for i in range(f):
         lo, hi = limits if shared else limits[i]
         r, c = divmod(i, cols)
@@ -54,7 +57,7 @@ def clickable_map(values, title, cell=None, box=None, hover=""):
     """
     v = np.asarray(values, dtype=float)
     h, w = v.shape
-    lo, hi = value_range(v)
+    lo, hi = value_range(v, robust=ROBUST)
     rr, cc = np.mgrid[0:h, 0:w]
     fig = go.Figure(go.Heatmap(z=v, zmin=lo, zmax=hi, colorscale=_scale(lo, hi), showscale=True,
                                colorbar=dict(thickness=12), hoverinfo="skip"))

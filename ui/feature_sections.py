@@ -75,7 +75,8 @@ def bank_grid(t, result, names, settings):
     st.plotly_chart(ff.map_grid(maps, titles, shared=settings["shared"], hover=t("fm.hover_map")),
                     key="fm.grid_chart", **CHART)
     st.caption(t("fm.grid_caption", stage=t(STAGE_KEYS[stage])))
-    st.download_button(t("fm.download_grid"), to_png_bytes(filters.mosaic(maps, 4, settings["shared"])),
+    grid_png = to_png_bytes(filters.mosaic(maps, 4, settings["shared"], robust=ff.ROBUST))
+    st.download_button(t("fm.download_grid"), grid_png,
                        file_name="feature_maps.png", mime="image/png", icon=":material/download:",
                        key="fm.download_grid")
 
@@ -108,7 +109,7 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     c1, c2, c3 = st.columns([1, 1, 2])
     row = c1.number_input(t("fm.row"), 0, h - 1, key="fm.row", step=1)
     col = c2.number_input(t("fm.col"), 0, w - 1, key="fm.col", step=1)
-    png = to_png_bytes(filters.normalize(fmap, *filters.value_range(fmap)))
+    png = to_png_bytes(filters.normalize(fmap, *filters.value_range(fmap, robust=ff.ROBUST)))
     c3.download_button(t("fm.download_map"), png,
                        file_name=f"feature_map_{name}.png", mime="image/png", icon=":material/download:",
                        key="fm.download_map")
@@ -133,7 +134,8 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         st.plotly_chart(ff.image_with_field(image, tr["field"], t("fm.field_title"), window=window),
                         key="fm.field_chart", **CHART)
         f0, f1, g0, g1 = tr["field"]
-        st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1))
+        st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
+                   + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
     kernel = kernels[index[name]]
     a, b, c = st.columns(3)
     a.plotly_chart(figures.grid(terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
@@ -234,41 +236,65 @@ def _session_run(model, x):
     return acts, convs
 
 
+def _session_model():
+    """The model trained in this session by the training lesson, if it takes 28 x 28 gray images."""
+    entry = st.session_state.get("train.model")
+    model, dataset = (entry[0], entry[1]) if isinstance(entry, tuple) and len(entry) >= 2 else (entry, "digits")
+    if model is None or getattr(model, "input_shape", None) != (1, 28, 28):
+        return None, None
+    return model, dataset
+
+
+def _class_labels(t, dataset, n):
+    from cnnlab.data import class_names
+
+    try:
+        names = class_names(dataset)
+    except KeyError:
+        return [str(i) for i in range(n)]
+    if len(names) != n:
+        return [str(i) for i in range(n)]
+    return [t(f"train.class.{dataset}.{c}") if dataset != "digits" and t.has(f"train.class.{dataset}.{c}")
+            else c for c in names]
+
+
 def learned(t, url, gray):
     """Activations of every layer for the image (prepared like an MNIST digit), learned filters beside."""
-    from cnnlab.images import digit_input
+    from cnnlab.digits import preprocess_digit
 
     st.markdown(t("fm.learned_intro"))
     sources = ["pretrained"] if os.path.exists(PRETRAINED) else []
-    session_model = st.session_state.get("train.model")
-    if session_model is not None and getattr(session_model, "input_shape", None) == (1, 28, 28):
+    session_model, dataset = _session_model()
+    if session_model is not None:
         sources.append("session")
     if not sources:
         st.info(t("fm.learned_missing"), icon=":material/hourglass_empty:")
         return
     which = st.radio(t("fm.model_source"), sources, horizontal=True, key="fm.model_source",
                      format_func=lambda s: t(f"fm.model_{s}"))
-    x = digit_input(gray)[None, None]
     try:
+        x = preprocess_digit(gray)[None, None]
         if which == "session":
             acts, convs = _session_run(session_model, x)
         else:
+            dataset = "digits"
             acts, convs = _pretrained_run(_pretrained_bytes(PRETRAINED), x)
     except ValueError as exc:
         errors.show(exc, t)
         return
     probs = acts[-1][2][0]
     guess = int(np.argmax(probs))
+    labels = _class_labels(t, dataset, probs.size)
     left, right = st.columns([1, 2])
     left.plotly_chart(ff.map_grid(x[0], [t("fm.digit_input")], cols=1, cell_px=220), key="fm.digit_in",
                       **CHART)
-    right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=guess, p=f"{probs[guess]:.0%}"),
-                               t("fm.digit"), t("fm.probability"), labels=[str(d) for d in range(10)],
+    right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
+                               t("fm.digit"), t("fm.probability"), labels=labels,
                                highlight=guess), key="fm.probs", **CHART)
     st.caption(t("fm.digit_caption"))
     filters_of = dict(convs)
     for i, kind, a in acts[:-1]:
-        if kind in ("flatten", "dropout"):
+        if kind == "dropout":  # inactive at inference: its output is its input
             continue
         shape = " × ".join(str(s) for s in a.shape[1:])
         with st.expander(t("fm.layer_title", i=i + 1, kind=t(f"fm.kind.{kind}") if t.has(f"fm.kind.{kind}")

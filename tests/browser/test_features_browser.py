@@ -1,0 +1,110 @@
+"""The feature-maps lesson in a real browser: upload a photo, toggle ReLU and pooling, click a pixel."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import shot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def photo_bytes(w=1600, h=1200):
+    """A photo-like JPEG larger than the working size: gradient sky, a dark tower, a bright disc."""
+    rr, cc = np.mgrid[0:h, 0:w]
+    img = np.zeros((h, w, 3))
+    img[..., 0] = 0.3 + 0.5 * rr / h
+    img[..., 1] = 0.5 + 0.3 * cc / w
+    img[..., 2] = 0.9 - 0.4 * rr / h
+    img[(cc > w * 0.3) & (cc < w * 0.45) & (rr > h * 0.25)] = 0.1
+    img[(rr - h * 0.3) ** 2 + (cc - w * 0.75) ** 2 < (h * 0.12) ** 2] = 0.95
+    buf = io.BytesIO()
+    Image.fromarray((img * 255).astype(np.uint8)).save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
+
+
+def number_value(page, label):
+    return int(page.get_by_label(label, exact=True).input_value())
+
+
+def test_upload_toggle_and_click_pixel(page, app_url, tmp_path):
+    page.goto(f"{app_url}/feature-maps?lang=en")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text().startswith("Feature maps of your image")
+    page.wait_for_selector("text=Where does one value come from?")
+    shot(page, "fm_sample_en")
+
+    # Upload a 1600 x 1200 photo: it is scaled to the working size with a visible note.
+    page.get_by_text("Upload", exact=True).click()
+    wait_idle(page)
+    path = tmp_path / "tower.jpg"
+    path.write_bytes(photo_bytes())
+    page.locator('input[type="file"]').set_input_files(str(path))
+    wait_idle(page)
+    page.wait_for_selector("text=Scaled down from 1200 × 1600 to the working size 96 × 128 pixels.")
+    page.wait_for_selector("text=working size 96 × 128 pixels")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shapes = page.locator("text=convolution").first
+    assert shapes.is_visible()
+    assert page.locator("code", has_text="8 × 48 × 64").count() >= 1  # pooled 2x2
+    shot(page, "fm_upload_en")
+
+    # ReLU off, then pooling off: the size line loses its steps.
+    page.get_by_text("ReLU", exact=True).first.click()
+    wait_idle(page)
+    page.get_by_text("Pooling", exact=True).first.click()
+    wait_idle(page)
+    page.wait_for_function("() => !document.body.innerText.includes('8 × 48 × 64')")
+    assert page.locator("code", has_text="8 × 96 × 128").count() >= 1
+    shot(page, "fm_no_relu_no_pool_en")
+
+    # Click a pixel of the inspected map: the row / column inputs follow the click.
+    before = (number_value(page, "Row"), number_value(page, "Column"))
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="click a pixel").first
+    chart.scroll_into_view_if_needed()
+    drag = chart.locator(".nsewdrag").first
+    box = drag.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.25)
+    wait_idle(page)
+    page.wait_for_function(
+        "(b) => { const r = document.querySelector('input[aria-label=\"Row\"]');"
+        " return r && r.value !== String(b); }", arg=before[0], timeout=15_000)
+    after = (number_value(page, "Row"), number_value(page, "Column"))
+    # the click was at 25 % of the height (96 rows) and 20 % of the width (128 columns)
+    assert after != before and abs(after[0] - 24) <= 6 and abs(after[1] - 26) <= 6
+    page.wait_for_selector("text=Sum of the 9 products")
+    shot(page, "fm_clicked_en")
+
+    # A file that is not an image: a translated message, the last good image stays.
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    page.locator('input[type="file"]').set_input_files(str(bad))
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stAlertContentError"]')
+    page.wait_for_selector("text=Still showing the last image that worked: tower.jpg")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_chinese_tabs(page, app_url):
+    page.goto(f"{app_url}/feature-maps?lang=zh&size=96")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text().startswith("你的图像的特征图")
+    shot(page, "fm_bank_zh")
+    for tab, text, name in (("彩色：3 个通道", "已验证", "fm_rgb_zh"),
+                            ("频域视角", "卷积定理", "fm_freq_zh"),
+                            ("学到的特征", "LeNet-5", "fm_learned_zh")):
+        page.get_by_role("tab", name=tab).click()
+        wait_idle(page)
+        page.wait_for_selector(f"text={text}")
+        shot(page, name)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("page", ["dark"], indirect=True)
+def test_dark_theme(page, app_url):
+    page.goto(f"{app_url}/feature-maps?lang=en&scale=per_map&size=96")
+    wait_idle(page)
+    page.wait_for_selector("text=one scale per map")
+    shot(page, "fm_dark_en")
