@@ -64,7 +64,7 @@ def _grids(t, arrays, title_key, key, **title_params):
     cols = st.columns(max(1, len(arrays)))
     for i, (label, a) in enumerate(arrays.items()):
         cols[i].plotly_chart(figures.grid(a, t(title_key, which=label, **title_params),
-                                          numbers=True, height=200),
+                                          numbers=True, diverging=True, height=200),
                              **PLOT, key=f"{key}.{i}")
 
 
@@ -78,10 +78,9 @@ def conv_layer(t):
     st.latex(r"\frac{\partial L}{\partial K_{f,c}} = X_c \star \frac{\partial L}{\partial Y_f}"
              r"\qquad \frac{\partial L}{\partial b_f} = \sum_{i,j}"
              r"\frac{\partial L}{\partial Y_f}[i,j]")
-    c1, c2 = st.columns([3, 1])
-    case = c1.segmented_control(t("bp.conv_case"), list(CASES), default="1_1", key="bp.case",
+    case = st.segmented_control(t("bp.conv_case"), list(CASES), default="1_1", key="bp.case",
                                 format_func=lambda k: t(f"bp.case.{k}", d=D, n=N)) or "1_1"
-    seed = c2.number_input(t("bp.conv_seed"), min_value=0, max_value=999, value=0, step=1,
+    seed = st.columns([1, 3])[0].number_input(t("bp.conv_seed"), min_value=0, max_value=999, value=0, step=1,
                            key="bp.conv_seed", help=t("bp.conv_seed_help"))
     channels, filters = CASES[case]
     r = _conv_case(channels, filters, int(seed))

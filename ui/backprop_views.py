@@ -193,7 +193,7 @@ def graph_steps(t, setup):
             if nxt >= total:
                 st.session_state["bp.playing"] = False
         step = st.session_state.get("bp.step", 0)
-        b = st.columns([1, 1, 1, 1, 1.3, 5], vertical_alignment="bottom")
+        b = st.columns([1, 1, 1, 1, 1.2, 2], vertical_alignment="center")
         b[0].button(t("bp.first"), key="bp.first_btn", icon=":material/first_page:",
                     on_click=_move, args=(0, total), width="stretch")
         b[1].button(t("bp.back"), key="bp.back_btn", icon=":material/chevron_left:",
@@ -205,7 +205,7 @@ def graph_steps(t, setup):
         b[4].toggle(t("bp.play"), key="bp.playing", help=t("bp.play_help"))
         if bool(st.session_state.get("bp.playing", False)) != playing:
             st.rerun()                                   # start / stop the timer: whole page
-        b[5].slider(t("bp.step"), 0, total, key="bp.step", help=t("bp.step_help"))
+        st.slider(t("bp.step"), 0, total, key="bp.step", help=t("bp.step_help"))
         state = gf.step_state(tr, st.session_state.get("bp.step", 0))
         title = t(f"bp.phase.{state['phase']}", k=state["index"], total=state["total"])
         st.plotly_chart(gf.graph(tr, state, title), **PLOT, key="bp.fig_graph")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-VALUE = "#2563eb"     # blue: forward values
-GRAD = "#dc2626"      # red: gradients
+VALUE = "#3b82f6"     # blue: forward values
+GRAD = "#ef4444"      # red: gradients
 ACTIVE = "#f59e0b"    # amber: the current step
 INPUT = "#0ea5e9"
 CONST = "#94a3b8"
@@ -68,10 +68,12 @@ def layout(tr):
     for i in reversed(tr["forward"]):                      # leaves sit just left of first use
         if not children[i] and parents[i]:
             depth[i] = min(depth[p] for p in parents[i]) - 1
+    is_const = {n["id"]: n["kind"] == "const" for n in tr["nodes"]}
     row, slot = {}, [0]
 
     def place(i):
-        kids = [c for c in dict.fromkeys(children[i]) if c not in row]
+        # constants do not take a row of their own: they sit beside the node that uses them
+        kids = [c for c in dict.fromkeys(children[i]) if c not in row and not is_const[c]]
         for c in kids:
             row[c] = None                                  # claim before recursing
         for c in kids:
@@ -84,7 +86,13 @@ def layout(tr):
 
     row[tr["root"]] = None
     place(tr["root"])
-    return {i: (depth[i], row[i]) for i in row}
+    pos = {i: (depth[i], row[i]) for i in row}
+    for i in tr["forward"]:
+        consts = [c for c in children[i] if is_const[c] and c not in pos]
+        for k, c in enumerate(consts):
+            pos[c] = (depth[i] - 1, row[i] + (-1.0 if k % 2 == 0 else 1.0))
+    top = min(p[1] for p in pos.values())
+    return {i: (x, y - top) for i, (x, y) in pos.items()}
 
 
 def step_state(tr, step):
@@ -152,7 +160,8 @@ def graph(tr, state, title="", height=None):
                     symbol=["circle" if nodes[i]["kind"] == "op" else "square" for i in ids],
                     line=dict(width=[5 if i == current else 1 for i in ids],
                               color=[ACTIVE if i == current else "white" for i in ids])),
-        text=[symbol(nodes[i]) for i in ids], textfont=dict(color="white", size=13),
+        text=[symbol(nodes[i]) for i in ids],
+        textfont=dict(color="white", size=[18 if len(symbol(nodes[i])) <= 2 else 13 for i in ids]),
         hovertext=[f"{names[i]}: {symbol(nodes[i])}" for i in ids], hoverinfo="text",
         showlegend=False))
     for i in ids:
