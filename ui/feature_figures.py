@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from cnnlab.filters import value_range
 from ui.figures import DIVERGING, HIGHLIGHT, OUTPUT, SEQUENTIAL
@@ -22,31 +21,36 @@ def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_
 
     ``shared``: one colour scale for all maps (compare strengths across filters,
     with one colour bar); otherwise each map is stretched over its own range.
+    The figure is built from plain dicts in one go (``make_subplots`` is slow for many maps).
     """
     m = np.asarray(maps, dtype=float)
-    f = m.shape[0]
+    f, h, w = m.shape
     cols = max(1, min(cols, f))
     rows = -(-f // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles),
-                        horizontal_spacing=0.02, vertical_spacing=0.12 / max(rows, 1) + 0.02)
     limits = value_range(m, shared, robust)
+    gap_x, gap_y = 0.02, 0.1 / rows + 0.03
+    width = (1 - gap_x * (cols - 1)) / cols
+    height = (1 - gap_y * (rows - 1)) / rows
+    data, layout, notes = [], {}, []
     for i in range(f):
         lo, hi = limits if shared else limits[i]
         r, c = divmod(i, cols)
-        fig.add_trace(go.Heatmap(
-            z=m[i], zmin=lo, zmax=hi, colorscale=_scale(lo, hi),
-            showscale=bool(shared and i == 0),
-            colorbar=dict(title=colorbar_title, thickness=12, len=0.9),
-            hovertemplate=hover or "%{y}, %{x}: %{z:.3g}<extra></extra>"), row=r + 1, col=c + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
-                     constrain="domain")
-    for i in range(f):
-        axis = "x" if i == 0 else f"x{i + 1}"
-        fig.layout[f"yaxis{'' if i == 0 else i + 1}"].scaleanchor = axis
-    fig.update_layout(height=int(rows * cell_px + 40), margin=dict(l=5, r=5, t=30, b=5))
-    fig.update_annotations(font_size=12)
-    return fig
+        n = "" if i == 0 else str(i + 1)
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height + gap_y)
+        data.append(dict(type="heatmap", z=m[i], zmin=lo, zmax=hi, colorscale=_scale(lo, hi),
+                         showscale=bool(shared and i == 0), xaxis=f"x{n}", yaxis=f"y{n}",
+                         colorbar=dict(title=dict(text=colorbar_title), thickness=12, len=0.9),
+                         hovertemplate=hover or "%{y}, %{x}: %{z:.3g}<extra></extra>"))
+        axis = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+        layout[f"xaxis{n}"] = dict(axis, domain=[max(0.0, x0), min(1.0, x0 + width)], anchor=f"y{n}")
+        layout[f"yaxis{n}"] = dict(axis, domain=[max(0.0, y1 - height), min(1.0, y1)], anchor=f"x{n}",
+                                   autorange="reversed",
+                                   scaleanchor=f"x{n}")
+        notes.append(dict(text=titles[i], x=x0 + width / 2, y=y1, xref="paper", yref="paper",
+                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
+    layout.update(annotations=notes, height=int(rows * cell_px + 40), margin=dict(l=5, r=5, t=30, b=5))
+    return go.Figure(data=data, layout=layout)
 
 
 def clickable_map(values, title, cell=None, box=None, hover=""):
@@ -109,15 +113,10 @@ def image_with_field(image, field, title="", window=None, height=440):
 
 def spectra(mags, titles, height=300):
     """Centred log-magnitude spectra side by side (low frequencies in the middle)."""
-    fig = make_subplots(rows=1, cols=len(mags), subplot_titles=list(titles), horizontal_spacing=0.04)
-    for i, m in enumerate(mags):
-        fig.add_trace(go.Heatmap(z=m, colorscale=SEQUENTIAL, showscale=False,
-                                 hovertemplate="%{z:.2f}<extra></extra>"), row=1, col=i + 1)
-        fig.layout[f"yaxis{'' if i == 0 else i + 1}"].scaleanchor = "x" if i == 0 else f"x{i + 1}"
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",
-                     constrain="domain")
-    fig.update_layout(height=height, margin=dict(l=5, r=5, t=30, b=5))
+    fig = map_grid(np.stack(mags) if len({a.shape for a in mags}) == 1 else mags, titles, shared=False,
+                   cols=len(mags), cell_px=height - 40, hover="%{z:.2f}<extra></extra>", robust=None)
+    for trace in fig.data:
+        trace.colorscale = SEQUENTIAL
     return fig
 
 

@@ -81,15 +81,28 @@ def bank_grid(t, result, names, settings):
                        key="fm.download_grid")
 
 
+def clicked_cell(event):
+    """``(row, col)`` of the first point of a Plotly selection event (object or dict), or None."""
+    selection = getattr(event, "selection", None)
+    if selection is None and isinstance(event, dict):
+        selection = event.get("selection")
+    points = getattr(selection, "points", None)
+    if points is None and isinstance(selection, dict):
+        points = selection.get("points")
+    if not points:
+        return None
+    p = points[0]
+    try:
+        return int(round(float(p["y"]))), int(round(float(p["x"])))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _pick_pixel(chart_key):
     """on_select callback: copy the clicked pixel into the row/column inputs."""
-    event = st.session_state.get(chart_key)
-    points = getattr(getattr(event, "selection", None), "points", None) or (
-        event.get("selection", {}).get("points") if isinstance(event, dict) else None)
-    if points:
-        p = points[0]
-        st.session_state["fm.row"] = int(round(p["y"]))
-        st.session_state["fm.col"] = int(round(p["x"]))
+    cell = clicked_cell(st.session_state.get(chart_key))
+    if cell is not None:
+        st.session_state["fm.row"], st.session_state["fm.col"] = cell
 
 
 def inspector(t, image, gray, kernels, names, result, settings, url):
