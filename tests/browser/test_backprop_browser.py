@@ -73,6 +73,10 @@ def test_chinese_neuron_and_conv(page, app_url):
 def test_dark_theme(page, app_url):
     page.goto(f"{app_url}/backprop?lang=en&preset=reuse&expr=x%20*%20y%20%2B%20x&vals=x%3D3,y%3D-2")
     wait_idle(page)
+    # Play advances by itself (one step every 1.5 s) ...
+    page.locator("[data-testid=stCheckbox]").first.click()
+    page.wait_for_selector("text=Forward pass: step 2 of 2", timeout=20_000)
+    # ... and End stops it at the last backward step
     _click(page, "End")
     page.wait_for_selector("text=Backward pass: step 4 of 4")
     shot(page, "bp_dark_en")
