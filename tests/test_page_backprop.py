@@ -127,3 +127,16 @@ def test_conv_cases_and_jacobian_widgets(lang):
     at.number_input(key="bp.jac_batch").set_value(100).run()
     assert at.metric[0].value != before
     assert at.metric[0].value == f"{409_600 ** 2:,}"
+
+
+@pytest.mark.parametrize("text", ["x", "2", "x * x", "max(x, y, z, x)"])
+def test_degenerate_and_repeated_inputs(text):
+    at = run_page(PAGE, "en")
+    at.text_input(key="bp.expr").set_value(text).run()
+    assert_ok(at)
+    assert not at.error
+    if text in ("x", "2"):
+        assert at.info                              # nothing to step through, and it says so
+    else:
+        at.slider(key="bp.step").set_value(at.slider(key="bp.step").max).run()
+        assert_ok(at)

@@ -180,6 +180,10 @@ def graph_steps(t, setup):
     _, _, tr = setup
     total = gf.total_steps(tr)
     names = gf.node_names(tr)
+    if total == 0:                                       # a lone input: nothing to step through
+        st.plotly_chart(gf.graph(tr, gf.step_state(tr, 0)), **PLOT, key="bp.fig_graph")
+        st.info(t("bp.no_steps"), icon=":material/info:")
+        return
     if st.session_state.get("bp.step", 0) > total:
         st.session_state["bp.step"] = 0
     playing = bool(st.session_state.get("bp.playing", False))
