@@ -58,7 +58,7 @@ BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.P
 OPS = ("add", "sub", "mul", "div", "pow", "neg") + FUNCTIONS
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−"}
 
-_ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_.+\-*/^(),\s]*")
+_ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_.+\-*/^(), \t\r\n]*")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
 
 
@@ -365,8 +365,9 @@ def parse(text, variables=None):
         raise LessonError("expr_empty", "Please type an expression, for example (x + y) * z.")
     bad = _ALLOWED_CHARS.sub("", text)
     if bad:
-        raise LessonError("expr_bad_char", f"The character {bad[0]!r} is not allowed; use "
-                          "letters, digits, + - * / ^ ( ) , and spaces.", char=bad[0])
+        char = bad[0] if bad[0].isprintable() and not bad[0].isspace() else f"U+{ord(bad[0]):04X}"
+        raise LessonError("expr_bad_char", f"The character {char} is not allowed; use "
+                          "letters, digits, + - * / ^ ( ) , and spaces.", char=char)
     if _bracket_depth(text) > MAX_DEPTH:
         raise LessonError("expr_too_deep", f"The brackets are nested more than {MAX_DEPTH} "
                           "deep.", limit=MAX_DEPTH)
