@@ -318,17 +318,21 @@ def learned(t, url, gray):
 def _layer(t, i, kind, a, w):
     if a.ndim == 3 and a.shape[1] * a.shape[2] > 1:
         maps = a[:MAX_MAPS]
-        cols = st.columns([3, 2]) if w is not None else [st.container()]
-        cols[0].plotly_chart(ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=8, cell_px=110,
-                                         hover=t("fm.hover_map")), key=f"fm.act{i}", **CHART)
-        if len(a) > MAX_MAPS:
-            cols[0].caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
+        per_row = min(len(maps), 8)
         if w is not None:
+            left, right = st.columns([1, 2])
             k = w[:MAX_MAPS, 0]
-            cols[1].plotly_chart(ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=6, cell_px=80),
-                                 key=f"fm.w{i}", **CHART)
-            cols[1].caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
-                              k=w.shape[2], c=w.shape[1]))
+            left.plotly_chart(ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=min(len(k), 4),
+                                          cell_px=90), key=f"fm.w{i}", **CHART)
+            left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
+                           k=w.shape[2], c=w.shape[1]))
+        else:
+            right = st.container()
+        right.plotly_chart(ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=per_row,
+                                       cell_px=130 if per_row <= 6 else 100, hover=t("fm.hover_map")),
+                           key=f"fm.act{i}", **CHART)
+        if len(a) > MAX_MAPS:
+            right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
     else:
         st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
                         key=f"fm.act{i}", **CHART)

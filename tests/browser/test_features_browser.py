@@ -52,9 +52,10 @@ def test_upload_toggle_and_click_pixel(page, app_url, tmp_path):
     shot(page, "fm_upload_en")
 
     # ReLU off, then pooling off: the size line loses its steps.
-    page.get_by_text("ReLU", exact=True).first.click()
+    main = page.locator('[data-testid="stMain"]')    # the sidebar menu has a "Pooling" lesson too
+    main.get_by_text("ReLU", exact=True).first.click()
     wait_idle(page)
-    page.get_by_text("Pooling", exact=True).first.click()
+    main.get_by_text("Pooling", exact=True).first.click()
     wait_idle(page)
     page.wait_for_function("() => !document.body.innerText.includes('8 × 48 × 64')")
     assert page.locator("code", has_text="8 × 96 × 128").count() >= 1
