@@ -16,7 +16,7 @@ GRAD = "#ef4444"      # red: gradients
 ACTIVE = "#f59e0b"    # amber: the current step
 INPUT = "#0ea5e9"
 CONST = "#94a3b8"
-OP = "#7c3aed"
+OP = "#6d28d9"
 EDGE = "rgba(128,128,128,0.55)"
 
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "exp": "exp",
@@ -72,27 +72,23 @@ def layout(tr):
     row, slot = {}, [0]
 
     def place(i):
-        # constants do not take a row of their own: they sit beside the node that uses them
-        kids = [c for c in dict.fromkeys(children[i]) if c not in row and not is_const[c]]
+        kids = [c for c in dict.fromkeys(children[i]) if c not in row]
         for c in kids:
             row[c] = None                                  # claim before recursing
         for c in kids:
             place(c)
-        if kids:
-            row[i] = sum(row[c] for c in kids) / len(kids)
+        # a node sits level with its non-constant inputs, so a chain such as
+        # 1 / (1 + exp(-z)) stays straight; constants take their own row beside it
+        main = [c for c in kids if not is_const[c]] or kids
+        if main:
+            row[i] = sum(row[c] for c in main) / len(main)
         else:
             row[i] = float(slot[0])
             slot[0] += 1
 
     row[tr["root"]] = None
     place(tr["root"])
-    pos = {i: (depth[i], row[i]) for i in row}
-    for i in tr["forward"]:
-        consts = [c for c in children[i] if is_const[c] and c not in pos]
-        for k, c in enumerate(consts):
-            pos[c] = (depth[i] - 1, row[i] + (-1.0 if k % 2 == 0 else 1.0))
-    top = min(p[1] for p in pos.values())
-    return {i: (x, y - top) for i, (x, y) in pos.items()}
+    return {i: (depth[i], row[i]) for i in row}
 
 
 def step_state(tr, step):
@@ -132,11 +128,17 @@ def graph(tr, state, title="", height=None):
     active = state.get("step")
     fwd_node = state["node"] if state["phase"] == "forward" else None
     fig = go.Figure()
-    xs, ys = [], []
+    xs, ys, seen = [], [], {}
     for c, p, _ in tr["edges"]:
         (x0, y0), (x1, y1) = pos[c], pos[p]
-        xs += [x0, x1, None]
-        ys += [y0, y1, None]
+        k = seen[(c, p)] = seen.get((c, p), -1) + 1
+        if k == 0:
+            xs += [x0, x1, None]
+            ys += [y0, y1, None]
+        else:                                            # x * x: bend the second edge
+            bend = 0.35 * k
+            xs += [x0, (x0 + x1) / 2, x1, None]
+            ys += [y0, (y0 + y1) / 2 + bend, y1, None]
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=EDGE, width=2),
                              hoverinfo="skip", showlegend=False))
     hot = []
@@ -161,7 +163,7 @@ def graph(tr, state, title="", height=None):
                     line=dict(width=[5 if i == current else 1 for i in ids],
                               color=[ACTIVE if i == current else "white" for i in ids])),
         text=[symbol(nodes[i]) for i in ids],
-        textfont=dict(color="white", size=[18 if len(symbol(nodes[i])) <= 2 else 13 for i in ids]),
+        textfont=dict(color="white", size=[22 if len(symbol(nodes[i])) == 1 else 14 for i in ids]),
         hovertext=[f"{names[i]}: {symbol(nodes[i])}" for i in ids], hoverinfo="text",
         showlegend=False))
     for i in ids:
