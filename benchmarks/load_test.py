@@ -116,6 +116,7 @@ class Stats:
         self.errors: list[str] = []
         self.alerts = 0
         self.runs = 0
+        self.polls = 0       # fragment auto-reruns (the training lesson's live progress)
 
     def record(self, kind, result, who):
         self.runs += 1
@@ -176,8 +177,8 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
                 stats.record("upload", result, who)
         while time.monotonic() < phase["stop_at"]:
             await asyncio.sleep(rng.uniform(*args.think))
-            if time.monotonic() >= phase["stop_at"]:
-                break
+            if time.monotonic() >= phase["stop_at"] or trainer:
+                continue  # a trainer watches the live progress (its page polls) until the end
             widgets = s.changeable()
             if rng.random() < 0.15 or not widgets:
                 target = rng.choice([p for p in lessons if p != "training"] or lessons)
@@ -188,6 +189,10 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
         stats.errors.append(f"{who}: {type(exc).__name__}: {exc}"[:200])
         if not ready.done():
             ready.set_result(False)
+    stats.polls += len(s.auto_results)
+    for r in s.auto_results:
+        if r.status == "timeout" or r.exceptions:
+            stats.errors.append(f"{who}: poll {r.status} {r.exceptions[:1]}")
     return s
 
 

@@ -74,6 +74,12 @@ class StreamlitSession:
         self.messages = 0
         self._inbox: asyncio.Queue = asyncio.Queue()
         self._reader = None
+        # st.fragment(run_every=...): the server asks for periodic fragment reruns and the
+        # browser sends them; so do we (one run at a time, like the tab's script queue).
+        self.autos: dict[str, float] = {}
+        self.auto_results: list[RunResult] = []
+        self._auto_task = None
+        self._lock = asyncio.Lock()
 
     # --- HTTP (cookies, uploads) -------------------------------------------------------
     def _http(self, method, path, data=None, headers=None):
@@ -103,17 +109,38 @@ class StreamlitSession:
                                            max_size=None, compression=None, open_timeout=self.timeout,
                                            ping_interval=None)
         self._reader = asyncio.create_task(self._read())
+        self._auto_task = asyncio.create_task(self._auto_loop())
         return await self.run(page_name=page)
 
     async def close(self):
+        for task in (self._auto_task,):
+            if task is not None:
+                task.cancel()
         if self.ws is not None:
             await self.ws.close()
-        if self._reader is not None:
-            self._reader.cancel()
-            try:
-                await self._reader
-            except (asyncio.CancelledError, Exception):
-                pass
+        for task in (self._auto_task, self._reader):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+
+    async def _auto_loop(self):
+        due: dict[str, float] = {}
+        while True:
+            await asyncio.sleep(0.1)
+            now = time.monotonic()
+            for fid, interval in list(self.autos.items()):
+                if now < due.setdefault(fid, now + interval):
+                    continue
+                due[fid] = now + interval
+                async with self._lock:
+                    if fid in self.autos:
+                        try:
+                            self.auto_results.append(await self._run(fragment_id=fid))
+                        except (ConnectionError, websockets.ConnectionClosed):
+                            return
 
     async def _read(self):
         try:
@@ -142,11 +169,19 @@ class StreamlitSession:
 
     async def run(self, page_name=None, page_hash=None, widget_states=None):
         """Send one ``rerun_script`` and wait for ``script_finished``; returns a RunResult."""
+        async with self._lock:
+            return await self._run(page_name, page_hash, widget_states)
+
+    async def _run(self, page_name=None, page_hash=None, widget_states=None, fragment_id=None):
         self._drain()
         state = BackMsg()
         cs = state.rerun_script
         cs.query_string = self.query
-        if page_hash is not None:
+        if fragment_id is not None:
+            cs.fragment_id = fragment_id
+            cs.is_auto_rerun = True
+            cs.page_script_hash = self.page_hash
+        elif page_hash is not None:
             cs.page_script_hash = page_hash
         elif page_name is not None:
             cs.page_name = page_name
@@ -170,9 +205,15 @@ class StreamlitSession:
             while True:
                 msg = await self._next(deadline)
                 kind = msg.WhichOneof("type")
-                if kind == "new_session":
+                if kind == "new_session":  # a full script run starts
                     self.session_id = msg.new_session.initialize.session_id or self.session_id
                     self.page_hash = msg.new_session.page_script_hash
+                    self.autos.clear()
+                elif kind == "auto_rerun":
+                    self.autos[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+                elif kind == "stop_auto_rerun":
+                    for fid in msg.stop_auto_rerun.fragment_ids:
+                        self.autos.pop(fid, None)
                 elif kind == "navigation":
                     self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
                     self.page_hash = msg.navigation.page_script_hash or self.page_hash
@@ -242,13 +283,14 @@ class StreamlitSession:
         """Upload ``data`` into a file_uploader the way the browser does, then rerun."""
         req = BackMsg(file_urls_request=FileURLsRequest(request_id=uuid.uuid4().hex, file_names=[name],
                                                         session_id=self.session_id))
-        self._drain()
-        await self.ws.send(req.SerializeToString())
-        deadline = time.monotonic() + self.timeout
-        while True:
-            msg = await self._next(deadline)
-            if msg.WhichOneof("type") == "file_urls_response":
-                break
+        async with self._lock:
+            self._drain()
+            await self.ws.send(req.SerializeToString())
+            deadline = time.monotonic() + self.timeout
+            while True:
+                msg = await self._next(deadline)
+                if msg.WhichOneof("type") == "file_urls_response":
+                    break
         urls = msg.file_urls_response.file_urls[0]
         boundary = uuid.uuid4().hex
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
