@@ -120,7 +120,9 @@ def convolution_theorem(x, k):
         ``circular_diff`` : ``max |circular - direct[:H, :W]|``: what skipping the
         padding costs (the wrap-around in the first KH-1 rows and KW-1 columns);
         ``x_mag``, ``k_mag``, ``y_mag`` : centred log-magnitude spectra of the image,
-        the kernel and the result, all at the padded size.
+        the kernel and the result, all at the padded size;
+        ``same`` : (H, W) the centre of ``direct``, the filtered image at the input's size
+        (what ``convolve2d(x, k, padding="same")`` gives for odd kernels).
     """
     x = _real2d(x, "input")
     k = _real2d(k, "kernel")
@@ -141,6 +143,8 @@ def convolution_theorem(x, k):
         "x_mag": np.fft.fftshift(np.log1p(np.abs(fx))),
         "k_mag": np.fft.fftshift(np.log1p(np.abs(fk))),
         "y_mag": np.fft.fftshift(np.log1p(np.abs(fy))),
+        "same": direct[(k.shape[0] - 1) // 2:(k.shape[0] - 1) // 2 + h,
+                       (k.shape[1] - 1) // 2:(k.shape[1] - 1) // 2 + w],
     }
 
 

@@ -205,6 +205,9 @@ def frequency(t, url, gray, custom):
     st.plotly_chart(ff.spectra([res["x_mag"], res["k_mag"], res["y_mag"]], titles), key="fm.spectra",
                     **CHART)
     st.caption(t("fm.spec_caption"))
+    st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
+                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map")),
+                    key="fm.freq_pictures", **CHART)
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
     left, right = st.columns([3, 2])
