@@ -24,14 +24,14 @@ SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "e
            "min": "min", "abs": "|x|", "sqrt": "√", "sin": "sin", "cos": "cos"}
 
 
-def num(v):
-    """A number as a student would write it: -2, 0.731, 1.2e+05."""
+def num(v, digits=4):
+    """A number as a student would write it: -2, 0.7311, 1.2e+05."""
     v = float(v)
     if v == 0:
         return "0"
     if abs(v - round(v)) < 1e-9 and abs(v) < 1e6:
         return f"{int(round(v))}".replace("-", "−")
-    return f"{v:.4g}".replace("-", "−")
+    return f"{v:.{digits}g}".replace("-", "−")
 
 
 def symbol(node):
@@ -72,23 +72,33 @@ def layout(tr):
     row, slot = {}, [0]
 
     def place(i):
-        kids = [c for c in dict.fromkeys(children[i]) if c not in row]
+        # constants are left out of the tree, so a chain such as 1 / (1 + exp(-z)) stays straight
+        kids = [c for c in dict.fromkeys(children[i]) if c not in row and not is_const[c]]
         for c in kids:
             row[c] = None                                  # claim before recursing
         for c in kids:
             place(c)
-        # a node sits level with its non-constant inputs, so a chain such as
-        # 1 / (1 + exp(-z)) stays straight; constants take their own row beside it
-        main = [c for c in kids if not is_const[c]] or kids
-        if main:
-            row[i] = sum(row[c] for c in main) / len(main)
+        if kids:
+            row[i] = sum(row[c] for c in kids) / len(kids)
         else:
             row[i] = float(slot[0])
             slot[0] += 1
 
     row[tr["root"]] = None
     place(tr["root"])
-    return {i: (depth[i], row[i]) for i in row}
+    pos = {i: (depth[i], row[i]) for i in row}
+    for i in tr["forward"]:                                # then each constant just above or
+        for c in children[i]:                              # below its user, in a free spot
+            if c in pos:
+                continue
+            col = depth[i] - 1
+            taken = [y for x, y in pos.values() if x == col]
+            for off in (-0.9, 0.9, -1.8, 1.8, -2.7, 2.7, -3.6, 3.6):
+                if all(abs(row[i] + off - y) >= 0.85 for y in taken):
+                    break
+            pos[c] = (col, row[i] + off)
+    top = min(y for _, y in pos.values())
+    return {i: (x, y - top) for i, (x, y) in pos.items()}
 
 
 def step_state(tr, step):
@@ -170,12 +180,13 @@ def graph(tr, state, title="", height=None):
         x, y = pos[i]
         if i in state["values"]:
             label = names[i] if nodes[i]["kind"] != "const" else ""
-            text = f"{label} = {num(nodes[i]['value'])}" if label else num(nodes[i]["value"])
+            value = num(nodes[i]["value"], 3)
+            text = f"{label} = {value}" if label else value
             fig.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, yshift=32,
                                font=dict(color=VALUE, size=13))
         if i in state["grads"]:
-            fig.add_annotation(x=x, y=y, text=f"<b>∂f/∂{names[i]} = {num(state['grads'][i])}</b>",
-                               showarrow=False, yshift=-32, font=dict(color=GRAD, size=13))
+            fig.add_annotation(x=x, y=y, text=f"<b>∂f/∂{names[i]} = {num(state['grads'][i], 3)}</b>",
+                               showarrow=False, yshift=-32, font=dict(color=GRAD, size=12))
     rows = max(p[1] for p in pos.values()) + 1
     cols = max(p[0] for p in pos.values()) + 1
     fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4])
