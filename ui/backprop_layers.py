@@ -118,13 +118,12 @@ def pooling(t):
     """Max and average pooling backward side by side, checked against finite differences."""
     st.markdown(t("bp.pool_intro"))
     seed = st.session_state.get("bp.conv_seed", 0)
-    for col, mode in zip(st.columns(2), ("max", "avg")):
+    for mode in ("max", "avg"):
         r = _pool_case(mode, int(seed))
-        with col:
-            st.markdown(f"**{t(f'bp.pool_{mode}')}**")
-            sub = st.columns(3)
-            for j, (k, title) in enumerate((("x", "bp.pool_fig_x"), ("dout", "bp.pool_fig_dout"),
-                                            ("dx", "bp.pool_fig_dx"))):
-                sub[j].plotly_chart(figures.grid(r[k], t(title), numbers=True, height=220),
-                                    **PLOT, key=f"bp.pool.{mode}.{k}")
-            st.caption(t(f"bp.pool_{mode}_rule", err=f"{r['max_error']:.1e}"))
+        st.markdown(f"**{t(f'bp.pool_{mode}')}**")
+        sub = st.columns(3)
+        for j, (k, title) in enumerate((("x", "bp.pool_fig_x"), ("dout", "bp.pool_fig_dout"),
+                                        ("dx", "bp.pool_fig_dx"))):
+            sub[j].plotly_chart(figures.grid(r[k], t(title), numbers=True, height=220),
+                                **PLOT, key=f"bp.pool.{mode}.{k}")
+        st.caption(t(f"bp.pool_{mode}_rule", err=f"{r['max_error']:.1e}"))
