@@ -163,3 +163,39 @@ def test_power_errors():
         gradients("x**-1", {"x": 0.0})
     with pytest.raises(LessonError):
         Value(2.0) ** Value(3.0)
+
+
+def _smooth_expressions():
+    """Random expressions built from smooth operations only (no kinks, no poles)."""
+    leaf = st.one_of(st.sampled_from(["x", "y", "z"]),
+                     st.floats(0.1, 3, allow_nan=False).map(lambda v: f"{v:.3g}"))
+
+    def extend(children):
+        return st.one_of(
+            st.tuples(children, st.sampled_from("+-*"), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(st.sampled_from(["tanh", "sigmoid", "sin", "cos"]), children)
+              .map(lambda t: f"{t[0]}({t[1]})"),
+            children.map(lambda c: f"exp(tanh({c}))"),
+            children.map(lambda c: f"-{c}"),
+            children.map(lambda c: f"({c})^2"),
+            children.map(lambda c: f"log(1 + ({c})^2)"),
+            children.map(lambda c: f"1 / (2 + sin({c}))"),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_smooth_expressions(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5))
+def test_random_expressions_match_finite_differences(text, x, y, z):
+    values = {"x": x, "y": y, "z": z}
+    try:
+        rows = gradient_check(text, values)
+    except LessonError as exc:           # only overflow may stop a smooth expression
+        assert exc.code == "expr_overflow"
+        return
+    value, grads = gradients(text, values)
+    assert math.isfinite(value)
+    for row in rows:
+        scale = max(1.0, abs(value))
+        assert row["analytic"] == pytest.approx(row["numerical"], rel=1e-4, abs=1e-6 * scale), (text, row)
