@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from .checks import LessonError
-from .expr import parse, to_text
+from .expr import Expression, parse, to_text
 
 
 def _check(value, op):
@@ -222,8 +222,12 @@ def build_graph(tree, values):
     return build(tree), leaves
 
 
+def _parsed(expression):
+    return expression if isinstance(expression, Expression) else parse(expression)
+
+
 def _graph(expression, values):
-    expr = parse(expression) if isinstance(expression, str) else expression
+    expr = _parsed(expression)
     if not isinstance(values, dict):
         raise LessonError("expr_bad_value", "The values must be a mapping from variable names "
                           "to numbers.", name="values")
@@ -268,7 +272,7 @@ def numerical_gradients(expression, values, h=1e-5):
     Costs two evaluations per variable and is only approximate (error ~ h^2, and
     wrong next to a kink such as relu(0) or a tie in max).
     """
-    expr = parse(expression) if isinstance(expression, str) else expression
+    expr = _parsed(expression)
     grads = {}
     for name in expr.variables:
         up, down = dict(values), dict(values)

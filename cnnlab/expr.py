@@ -336,7 +336,12 @@ class Expression:
             is one node with two outgoing edges, so its gradients add)
         """
         from .autograd import build_graph
-        return build_graph(self.tree, check_values(values, self.variables))
+        vals = check_values(values, self.variables)
+        for name, v in vals.items():
+            if np.ndim(v):
+                raise LessonError("expr_bad_value", f"The value of {name} must be a single "
+                                  "number here.", name=name)
+        return build_graph(self.tree, vals)
 
 
 def parse(text, variables=None):

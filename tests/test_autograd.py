@@ -107,6 +107,10 @@ def test_errors_are_value_errors():
         gradients("x + y", {"x": 1.0})
     with pytest.raises(ValueError):
         gradients("x", [1.0])
+    with pytest.raises(ValueError):
+        gradients(None, {"x": 1.0})
+    with pytest.raises(ValueError):
+        gradients("x * 2", {"x": np.array([1.0, 2.0])})
 
 
 def test_extra_values_get_zero_gradient():
