@@ -18,7 +18,7 @@ outs, error = size_views.compute(settings)
 if error:
     size_views.show_error(t, settings, error)
 elif size_views.predict(t, settings, outs):
-    left, right = st.columns([2, 3])
+    left, right = st.columns([3, 2])
     with left:
         size_views.formula(t, settings, outs)
     with right:

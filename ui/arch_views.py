@@ -75,7 +75,8 @@ def table(t, result):
         item = {t("arch.col_layer"): r["name"], t("arch.col_type"): _kind(t, r)}
         if branches:
             item[t("arch.col_branch")] = r.get("branch") or ""
-        item[t("arch.col_ksp")] = "" if r["kernel"] is None else f"{r['kernel']}×{r['kernel']} / {r['stride']} / {r['padding']}"
+        k = r["kernel"]
+        item[t("arch.col_ksp")] = "" if k is None else f"{k}×{k} / {r['stride']} / {r['padding']}"
         item[t("arch.col_out")] = " × ".join(str(v) for v in r["out"])
         item[t("arch.col_params")] = r["params"]
         item[t("arch.col_macs")] = r["macs"]

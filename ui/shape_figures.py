@@ -17,16 +17,16 @@ KIND_COLOURS = {"conv": "#3b82f6", "pool": "#10b981", "fc": "#a855f7", "concat":
                 "add": "#ef4444"}
 
 
-def shade_cells(fig, mask, label, size=None):
-    """Overlay translucent squares on the cells where ``mask`` is True (e.g. never read)."""
+def shade_cells(fig, mask, label):
+    """Cover the cells where ``mask`` is True (e.g. never read) with a grey square, with a legend entry."""
     rr, cc = np.nonzero(mask)
     if len(rr) == 0:
         return fig
-    h, w = mask.shape
-    fig.add_trace(go.Scatter(
-        x=cc, y=rr, mode="markers", name=label, hoverinfo="skip", showlegend=True,
-        marker=dict(symbol="square", size=size or max(8, 300 // max(h, w)), color=SHADE,
-                    line=dict(width=0))))
+    for r, c in zip(rr, cc):
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, fillcolor=SHADE,
+                      line=dict(width=1, color="rgba(100,116,139,0.9)"), layer="above")
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True,
+                             marker=dict(symbol="square", size=12, color=SHADE)))
     return fig
 
 
@@ -38,13 +38,19 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     counts : (Hp, Wp) ints, visits per cell; pad_mask : (Hp, Wp) bool, padding (or inserted zeros)
     taps : (rows, cols) of the current window
     """
-    values = np.where(pad_mask, np.nan, counts).astype(float)
+    never = (counts == 0) & ~pad_mask
+    values = np.where(pad_mask | never, np.nan, counts).astype(float)
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
     fig = figures.grid(values, title, mask=pad_mask, mask_label=zero_label or t("size.legend_padding"),
                        highlight=taps, zrange=(0, max(1.0, float(np.nanmax(values)))),
                        hover=t("size.hover_visits"))
-    shade_cells(fig, (counts == 0) & ~pad_mask, t("size.legend_never"))
+    fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
+    shade_cells(fig, never, t("size.legend_never"))
+    # draw the window outline above the shading
+    fig.layout.shapes = tuple(s for s in fig.layout.shapes if s.fillcolor == SHADE) + tuple(
+        s for s in fig.layout.shapes if s.fillcolor != SHADE)
+    fig.update_layout(showlegend=True)
     return fig
 
 
@@ -62,6 +68,7 @@ def selected_overlay(fig, rows, cols, label, colour=figures.OUTPUT):
     fig.add_trace(go.Scatter(x=np.ravel(cols), y=np.ravel(rows), mode="markers", name=label,
                              hoverinfo="skip",
                              marker=dict(symbol="circle-open", size=22, color=colour, line=dict(width=3))))
+    fig.update_layout(showlegend=True)
     return fig
 
 
@@ -90,8 +97,8 @@ def rf_picture(t, img, size, region, layer_units, chosen, title):
     if layer_units is not None:
         rr, cc_ = np.meshgrid(layer_units[0], layer_units[1], indexing="ij")
         fig.add_trace(go.Scatter(
-            x=cc_.ravel(), y=rr.ravel(), mode="markers", name=t("rf.legend_units"),
-            customdata=np.stack([np.indices(rr.shape)[0].ravel(), np.indices(rr.shape)[1].ravel()], 1),
+            x=cc_.ravel().tolist(), y=rr.ravel().tolist(), mode="markers", name=t("rf.legend_units"),
+            customdata=np.stack([np.indices(rr.shape)[0].ravel(), np.indices(rr.shape)[1].ravel()], 1).tolist(),
             hovertemplate=t("rf.hover_unit") + "<extra></extra>",
             marker=dict(size=7, color="rgba(59,130,246,0.35)", line=dict(width=1, color="#3b82f6"))))
     fig.add_trace(go.Scatter(x=[(uc + vc) / 2], y=[(ur + vr) / 2], mode="markers", name=t("rf.legend_centre"),
@@ -102,51 +109,81 @@ def rf_picture(t, img, size, region, layer_units, chosen, title):
     fig.update_yaxes(range=[hi, lo], showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=520,
                       margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.05),
-                      clickmode="event+select", dragmode=False)
+                      clickmode="event+select", hovermode="closest")
     return fig
 
 
-def network_diagram(t, rows, title):
-    """A left-to-right strip of boxes, one per layer; height ~ log(spatial size), width ~ log(channels).
-
-    Rows of parallel branches (``branch`` set) are stacked at the same step.
-    """
-    fig = go.Figure()
+def _layout_positions(rows):
+    """Column and lane of every row: parallel branches share columns, one lane each."""
     branches = sorted({r.get("branch") or "" for r in rows} - {""})
-    lane = {b: i - (len(branches) - 1) / 2 for i, b in enumerate(branches)}
-    pos = []
-    seen = {}
-    col = 0
+    lane = {b: (i - (len(branches) - 1) / 2) * 1.7 for i, b in enumerate(branches)}
+    pos, seen, col = [], {}, 0
     for row in rows:
         b = row.get("branch") or ""
         if b:
             seen[b] = seen.get(b, 0) + 1
-            pos.append((col + seen[b], lane[b] * 2.6))
+            pos.append((col + seen[b], lane[b]))
         else:
-            col = max([col] + [col + v for v in seen.values()]) + 1
+            col = col + max(seen.values(), default=0) + 1
             seen = {}
             pos.append((col, 0.0))
+    return pos
+
+
+def network_diagram(t, rows, title):
+    """A left-to-right strip of boxes, one per layer, joined by lines; parallel branches stacked.
+
+    Box height grows with log(spatial size), width with log(channels).
+    """
+    fig = go.Figure()
+    pos = _layout_positions(rows)
+    prev_main, last = None, {}
+    lines_x, lines_y, skip_x, skip_y = [], [], [], []
+    for row, p in zip(rows, pos):
+        b = row.get("branch") or ""
+        if b:
+            src = last.get(b, prev_main)
+            if src is not None:
+                lines_x += [src[0], p[0], None]
+                lines_y += [src[1], p[1], None]
+            last[b] = p
+            continue
+        sources = list(last.values()) or ([prev_main] if prev_main else [])
+        for src in sources:
+            lines_x += [src[0], p[0], None]
+            lines_y += [src[1], p[1], None]
+        if row["kind"] == "add" and "skip" not in last and prev_main is not None:
+            skip_x += [prev_main[0], (prev_main[0] + p[0]) / 2, p[0], None]
+            skip_y += [prev_main[1], prev_main[1] + 1.9, p[1], None]
+        last, prev_main = {}, p
+    fig.add_trace(go.Scatter(x=lines_x, y=lines_y, mode="lines", hoverinfo="skip", showlegend=False,
+                             line=dict(color="rgba(128,128,128,0.7)", width=1.5)))
+    if skip_x:
+        fig.add_trace(go.Scatter(x=skip_x, y=skip_y, mode="lines", name=t("arch.skip"), hoverinfo="skip",
+                                 line=dict(color=KIND_COLOURS["add"], width=2, dash="dot", shape="spline")))
+    many = len(rows) > 12
     for row, (px, py) in zip(rows, pos):
         out = row["out"]
         spatial = out[1] if len(out) == 3 else 1
-        chans = out[0]
-        hgt = 0.4 + 0.35 * np.log2(spatial + 1)
-        wid = 0.15 + 0.06 * np.log2(chans + 1)
+        hgt = 0.35 + 0.9 * np.log2(spatial + 1) / np.log2(229)
+        wid = 0.08 + 0.26 * np.log2(out[0] + 1) / np.log2(4097)
         colour = KIND_COLOURS.get(row["kind"], "#64748b")
         fig.add_shape(type="rect", x0=px - wid, x1=px + wid, y0=py - hgt / 2, y1=py + hgt / 2,
-                      line=dict(color=colour, width=2), fillcolor=colour, opacity=0.35)
+                      line=dict(color=colour, width=2), fillcolor=colour, opacity=0.45)
         shape = "×".join(str(v) for v in out)
-        fig.add_trace(go.Scatter(
-            x=[px], y=[py - hgt / 2 - 0.35], mode="text", text=[row["name"]], textposition="bottom center",
-            textfont=dict(size=10), showlegend=False,
-            hovertext=[t("arch.hover_layer", name=row["name"], shape=shape, params=f"{row['params']:,}")],
-            hoverinfo="text"))
+        fig.add_annotation(x=px, y=py - hgt / 2 - 0.08, text=row["name"], showarrow=False,
+                           yanchor="top", xanchor="right" if many else "center",
+                           textangle=-50 if many else 0, font=dict(size=10),
+                           hovertext=t("arch.hover_layer", name=row["name"], shape=shape,
+                                       params=f"{row['params']:,}"))
     for kind, colour in KIND_COLOURS.items():
         if any(r["kind"] == kind for r in rows):
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=t(f"arch.kind_{kind}"),
                                      marker=dict(symbol="square", size=12, color=colour)))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=360,
-                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.05))
+    ys = [p[1] for p in pos]
+    fig.update_xaxes(visible=False, range=[0.3, max(p[0] for p in pos) + 0.7])
+    fig.update_yaxes(visible=False, range=[min(ys) - 2.2, max(ys) + (2.3 if skip_x else 1.0)])
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=380 if many else 340,
+                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.02),
+                      showlegend=True)
     return fig

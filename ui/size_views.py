@@ -51,7 +51,7 @@ def url_state():
 
 def controls(t, url):
     """The widgets; returns :class:`Settings` (plain values, possibly invalid)."""
-    c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([4, 2, 2], vertical_alignment="bottom")
     mode = c1.segmented_control(t("size.mode"), MODES, key=url.key("mode"),
                                 format_func=lambda m: t(f"size.mode_{m}")) or "conv"
     square = c2.toggle(t("size.square"), key=url.key("square"), help=t("size.square_help"))
@@ -149,14 +149,15 @@ def formula(t, s, outs):
             st.caption(t(f"size.axis_{AXES[n]}"))
         if s.mode == "transposed":
             st.latex(r"o = (i-1)s - 2p + d(k-1) + \text{op} + 1")
-            st.latex(rf"= ({a.i}-1)\cdot{a.s} - 2\cdot{a.p} + {a.d}\cdot({a.k}-1) + {s.op} + 1 = \mathbf{{{o}}}")
+            st.latex(rf"= ({a.i}-1)\cdot{a.s} - 2\cdot{a.p} + {a.d}\cdot({a.k}-1) + {s.op} + 1")
+            st.latex(rf"= \mathbf{{{o}}}")
             continue
         ceil = s.mode == "pool" and s.ceil
         num = a.i + 2 * a.p - a.d * (a.k - 1) - 1
         st.latex(r"o = " + _frac(r"i + 2p - d(k-1) - 1", "s", ceil) + " + 1")
         filled = f"{a.i} + 2 \\cdot {a.p} - {a.d} \\cdot ({a.k}-1) - 1"
-        st.latex("= " + _frac(filled, a.s, ceil) + " + 1 = " + _frac(num, a.s, ceil)
-                 + rf" + 1 = \mathbf{{{o}}}")
+        st.latex("= " + _frac(filled, a.s, ceil) + " + 1")
+        st.latex("= " + _frac(num, a.s, ceil) + rf" + 1 = \mathbf{{{o}}}")
         if ceil and o != -(-num // a.s) + 1:
             st.caption(t("size.ceil_dropped"))
     st.metric(t("size.answer"), t("size.answer_value", rows=outs[0], cols=outs[1]))

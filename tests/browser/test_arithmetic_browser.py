@@ -1,0 +1,131 @@
+"""The four shape-arithmetic lessons in a real browser: predict and step, invalid settings, pick a unit."""
+
+import pytest
+
+from tests.browser.conftest import shot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_output_size_predict_reveal_and_step(page, app_url):
+    page.goto(f"{app_url}/output-size?lang=en")
+    wait_idle(page)
+    page.wait_for_selector("text=Output size: how big is the next feature map?")
+    page.wait_for_selector("text=The formula, the answer and the picture appear after you reveal.")
+    box = page.get_by_label("Output size (rows = columns)")
+    box.fill("3")
+    box.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Reveal").click()
+    wait_idle(page)
+    page.wait_for_selector("text=Correct! Your prediction matches.")
+    page.wait_for_selector("text=Window 1 of 9: it produces output cell (row 0, column 0).")
+    for _ in range(4):
+        page.get_by_role("button", name="Next", exact=True).click()
+        wait_idle(page)
+    page.wait_for_selector("text=Window 5 of 9: it produces output cell (row 1, column 1).")
+    _no_exception(page)
+    shot(page, "size_step_en")
+
+
+def test_output_size_floor_and_invalid(page, app_url):
+    page.goto(f"{app_url}/output-size?lang=en&predict=0&i_r=8&p_r=0")
+    wait_idle(page)
+    page.wait_for_selector("text=is not a multiple of the stride 2")
+    page.wait_for_selector("text=never read")          # legend of the shaded cells
+    shot(page, "size_floor_en")
+    page.goto(f"{app_url}/output-size?lang=en&s_r=0")
+    wait_idle(page)
+    page.wait_for_selector("text=The stride must be a positive whole number")
+    page.wait_for_selector("text=try stride 1")
+    page.wait_for_selector("text=Parameters: why convolution?")   # the rest of the page still works
+    _no_exception(page)
+    shot(page, "size_invalid_en")
+
+
+def test_output_size_chinese_transposed(page, app_url):
+    page.goto(f"{app_url}/output-size?lang=zh&predict=0&mode=transposed&i_r=3&p_r=1&op=1")
+    wait_idle(page)
+    page.wait_for_selector("text=输出尺寸：下一层特征图有多大？")
+    page.wait_for_selector("text=插入的零和填充")
+    _no_exception(page)
+    shot(page, "size_transposed_zh")
+
+
+def test_pooling_both_languages(page, app_url):
+    page.goto(f"{app_url}/pooling?lang=en")
+    wait_idle(page)
+    page.wait_for_selector("text=Backward: where the error goes")
+    page.wait_for_selector("text=selected (the maximum)")
+    _no_exception(page)
+    shot(page, "pool_en")
+    page.goto(f"{app_url}/pooling?lang=zh&mode=avg&k=3&s=2&p=1")
+    wait_idle(page)
+    page.wait_for_selector("text=反向传播：误差传到哪里")
+    _no_exception(page)
+    shot(page, "pool_avg_zh")
+
+
+def _click_unit(page, row, col):
+    """Click the plotted centre of unit (row, col) on the receptive-field picture."""
+    pos = page.evaluate(
+        """([r, c]) => {
+             const gds = [...document.querySelectorAll('.js-plotly-plot')];
+             const gd = gds.find(g => g.data && g.data.some(d => d.customdata));
+             const tr = gd.data.findIndex(d => d.customdata);
+             const i = gd.data[tr].customdata.findIndex(p => p[0] === r && p[1] === c);
+             const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+             return {x: box.left + fl.xaxis._offset + fl.xaxis.l2p(gd.data[tr].x[i]),
+                     y: box.top + fl.yaxis._offset + fl.yaxis.l2p(gd.data[tr].y[i])};
+           }""", [row, col])
+    page.mouse.click(pos["x"], pos["y"])
+
+
+def test_receptive_field_pick_a_unit(page, app_url):
+    page.goto(f"{app_url}/receptive-field?lang=en&preset=three_3x3&size=16")
+    wait_idle(page)
+    page.wait_for_selector("text=Receptive field growth with depth")
+    page.wait_for_selector("text=This unit sees input rows **0 to 6**".replace("**", ""))
+    chart = page.locator('[data-testid="stPlotlyChart"]').last
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    _click_unit(page, 5, 7)
+    wait_idle(page)
+    page.wait_for_selector("text=This unit sees input rows 5 to 11")
+    page.wait_for_selector("text=columns 7 to 13")
+    _no_exception(page)
+    shot(page, "rf_pick_en")
+    page.goto(f"{app_url}/receptive-field?lang=zh&preset=vgg16&size=224")
+    wait_idle(page)
+    page.wait_for_selector("text=感受野有一部分落在填充里")
+    _no_exception(page)
+    shot(page, "rf_vgg_zh")
+
+
+def test_architectures(page, app_url):
+    page.goto(f"{app_url}/architectures?lang=en&net=inception3a")
+    wait_idle(page)
+    page.wait_for_selector("text=Without them, the same module would need")
+    _no_exception(page)
+    shot(page, "arch_inception_en")
+    page.goto(f"{app_url}/architectures?lang=zh&net=vgg16")
+    wait_idle(page)
+    page.wait_for_selector("text=138,357,544 完全一致")
+    shot(page, "arch_vgg_zh")
+
+
+@pytest.mark.parametrize("page", ["dark"], indirect=True)
+def test_dark_theme(page, app_url):
+    page.goto(f"{app_url}/output-size?lang=en&predict=0&i_r=8&p_r=0")
+    wait_idle(page)
+    page.wait_for_selector("text=Every position of the window")
+    _no_exception(page)
+    shot(page, "size_dark_en")
+    page.goto(f"{app_url}/architectures?lang=en&net=resnet18")
+    wait_idle(page)
+    page.wait_for_selector("text=11,689,512")
+    shot(page, "arch_dark_en")
