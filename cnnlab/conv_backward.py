@@ -105,6 +105,45 @@ def conv_backward_case(channels=1, filters=1, size=4, kernel=2, seed=0):
     return result
 
 
+def input_gradient_terms(case, channel, row, col):
+    """The sum behind one cell of ``dx``, written out (stride 1, no padding).
+
+    ``dx[c, row, col] = sum over f, and over output cells (i, j) whose window covers
+    (row, col), of dout[f, i, j] * w[f, c, row - i, col - j]``.
+
+    Returns
+    -------
+    terms : list of dicts ``{f, i, j, a, b, dout, w, product}`` (``a, b`` = kernel tap)
+    total : float, equal to ``case["dx"][channel, row, col]``
+    """
+    w, dout = case["w"], case["dout"]
+    f_count, _, kh, kw = w.shape
+    _, oh, ow = dout.shape
+    terms = []
+    for f in range(f_count):
+        for i in range(oh):
+            for j in range(ow):
+                a, b = row - i, col - j
+                if 0 <= a < kh and 0 <= b < kw:
+                    terms.append({"f": f, "i": i, "j": j, "a": a, "b": b, "dout": dout[f, i, j],
+                                  "w": w[f, channel, a, b],
+                                  "product": dout[f, i, j] * w[f, channel, a, b]})
+    return terms, float(sum(t["product"] for t in terms))
+
+
+def kernel_gradient_terms(case, f, channel, a, b):
+    """The sum behind one kernel weight's gradient: ``dw[f, c, a, b] = sum_ij x[c, i+a, j+b] * dout[f, i, j]``.
+
+    Returns ``(terms, total)`` with terms ``{i, j, x, dout, product}``.
+    """
+    x, dout = case["x"], case["dout"]
+    _, oh, ow = dout.shape
+    terms = [{"i": i, "j": j, "x": x[channel, i + a, j + b], "dout": dout[f, i, j],
+              "product": x[channel, i + a, j + b] * dout[f, i, j]}
+             for i in range(oh) for j in range(ow)]
+    return terms, float(sum(t["product"] for t in terms))
+
+
 def pool_backward_case(mode="max", size=4, kernel=2, seed=0):
     """Pooling backward on a small input with distinct values (so max has no ties).
 

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from cnnlab.conv_backward import conv_backward_case, elementwise_jacobian, jacobian_sizes, pool_backward_case
+from cnnlab.conv_backward import (
+    conv_backward_case,
+    elementwise_jacobian,
+    input_gradient_terms,
+    jacobian_sizes,
+    kernel_gradient_terms,
+    pool_backward_case,
+)
 
 
 @pytest.mark.parametrize("channels, filters", [(1, 1), (3, 1), (1, 2), (3, 2)])
@@ -75,3 +82,20 @@ def test_jacobian_numbers():
     np.testing.assert_array_equal(jac, np.diag([1.0, 0.0, 1.0]))
     dout = np.array([5.0, 6.0, 7.0])
     np.testing.assert_array_equal(jac.T @ dout, dout * (np.array([1.0, -2.0, 3.0]) > 0))
+
+
+def test_written_out_sums_match_every_cell():
+    r = conv_backward_case(2, 2, size=4, kernel=2, seed=5)
+    for c in range(2):
+        for row in range(4):
+            for col in range(4):
+                terms, total = input_gradient_terms(r, c, row, col)
+                assert total == r["dx"][c, row, col]
+                # a corner is covered by one window per filter, the centre by four
+                assert len(terms) == 2 * (1 + (0 < row < 3)) * (1 + (0 < col < 3))
+        for f in range(2):
+            for a in range(2):
+                for b in range(2):
+                    terms, total = kernel_gradient_terms(r, f, c, a, b)
+                    assert len(terms) == 9
+                    assert total == pytest.approx(r["dw"][f, c, a, b])

@@ -140,3 +140,15 @@ def test_degenerate_and_repeated_inputs(text):
     else:
         at.slider(key="bp.step").set_value(at.slider(key="bp.step").max).run()
         assert_ok(at)
+
+
+def test_worked_conv_cell_follows_the_widgets():
+    at = run_page(PAGE, "en")
+    codes = [c.value for c in at.code if c.value.startswith("∂L/∂X[")]
+    assert codes and codes[0].startswith("∂L/∂X[c=0][1, 1] =")
+    assert codes[0].count("·K0[") == 4                 # the centre cell is under four windows
+    at.number_input(key="bp.cell_row").set_value(0).run()
+    at.number_input(key="bp.cell_col").set_value(0).run()
+    codes = [c.value for c in at.code if c.value.startswith("∂L/∂X[")]
+    assert codes[0].startswith("∂L/∂X[c=0][0, 0] = ∂L/∂Y0[0,0]·K0[0,0]\n")
+    assert any(c.value.startswith("∂L/∂K[f=0, c=0][0, 0]") for c in at.code)

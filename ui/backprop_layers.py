@@ -68,6 +68,23 @@ def _grids(t, arrays, title_key, key, **title_params):
                              **PLOT, key=f"{key}.{i}")
 
 
+def _worked_dx(t, r, channels):
+    """One input cell's gradient written out term by term."""
+    st.markdown(t("bp.conv_worked_dx"))
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    h, w = r["x"].shape[1:]
+    row = int(c1.number_input(t("bp.conv_row"), 0, h - 1, 1, key="bp.cell_row"))
+    col = int(c2.number_input(t("bp.conv_col"), 0, w - 1, 1, key="bp.cell_col"))
+    ch = int(c3.number_input(t("bp.conv_channel"), 0, channels - 1, 0, key="bp.cell_ch")
+             if channels > 1 else 0)
+    terms, total = cb.input_gradient_terms(r, ch, row, col)
+    names = " + ".join(f"∂L/∂Y{x['f']}[{x['i']},{x['j']}]·K{x['f']}[{x['a']},{x['b']}]"
+                       for x in terms)
+    values = " + ".join(f"({num(x['dout'])})({num(x['w'])})" for x in terms)
+    st.code(f"∂L/∂X[c={ch}][{row}, {col}] = {names}\n  = {values}\n  = {num(total)}",
+            language=None, wrap_lines=True)
+
+
 def conv_layer(t):
     """The four stride-1 cases, the two formulas, and the check against finite differences."""
     st.markdown(t("bp.conv_intro"))
@@ -91,6 +108,7 @@ def conv_layer(t):
     _grids(t, {f"f={f}": r["dout"][f] for f in range(filters)}, "bp.conv_fig_dout", "bp.cd")
     st.markdown(t("bp.conv_dx"))
     _grids(t, {f"c={c}": r["dx"][c] for c in range(channels)}, "bp.conv_fig_dx", "bp.cdx")
+    _worked_dx(t, r, channels)
     if filters > 1:
         st.markdown(t("bp.conv_dx_sum"))
         _grids(t, {f"f={f}, c={c}": r["dx_terms"][f, c] for f in range(filters)
@@ -98,6 +116,11 @@ def conv_layer(t):
     st.markdown(t("bp.conv_dw"))
     _grids(t, {f"f={f}, c={c}": r["dw"][f, c] for f in range(filters) for c in range(channels)},
            "bp.conv_fig_dw", "bp.cdw")
+    terms, total = cb.kernel_gradient_terms(r, 0, 0, 0, 0)
+    st.markdown(t("bp.conv_worked_dw"))
+    st.code("∂L/∂K[f=0, c=0][0, 0] = Σ X[i, j] · ∂L/∂Y[i, j]\n  = "
+            + " + ".join(f"({num(x['x'])})({num(x['dout'])})" for x in terms)
+            + f"\n  = {num(total)}", language=None, wrap_lines=True)
     st.markdown(t("bp.conv_db", db=", ".join(num(v) for v in r["db"])))
     rows = []
     for name, fast, formula, numeric in (
