@@ -50,8 +50,12 @@ def test_renders_every_tab_in_both_languages(lang):
     padded = next(v for k, v in metrics.items() if k.startswith(cat["fm.check_padded"].split("{")[0]))
     assert float(padded) < 1e-9
     assert float(metrics[cat["fm.check_circular"]]) > 1e-3
-    # learned features: the pretrained LeNet-5 reads the image and every layer is listed
-    assert len(at.expander) >= 8
+    # learned features: the pretrained LeNet-5 reads the image; every layer can be shown
+    layers = at.button_group(key="fm.layers")
+    assert len(layers.options) >= 10 and len(layers.value) == 5    # C1, S2, C3, S4, C5 at first
+    layer_head = cat["fm.layer_title"].split("{")[0]
+    shown = [m for m in texts(at) if m.startswith("**" + layer_head) and cat["fm.kind.conv"] in m]
+    assert len(shown) == 3
 
 
 def test_relu_and_pooling_toggle_step_by_step():
@@ -164,4 +168,7 @@ def test_session_model_is_offered_beside_the_pretrained_one():
     assert radio.options == [catalog("en")["fm.model_pretrained"], catalog("en")["fm.model_session"]]
     radio.set_value("session").run()
     assert_ok(at)
-    assert len(at.expander) >= 8
+    layers = at.button_group(key="fm.layers")
+    layers.set_value(layers.value + [9]).run()      # add the fully connected F6
+    assert_ok(at)
+    assert any(catalog("en")["fm.kind.dense"] in m for m in texts(at))

@@ -309,12 +309,21 @@ def learned(t, url, gray):
                                highlight=guess), key="fm.probs", **CHART)
     st.caption(t("fm.digit_caption"))
     filters_of = dict(convs)
-    for i, kind, a in acts[:-1]:
-        if kind == "dropout":  # inactive at inference: its output is its input
-            continue
-        shape = " × ".join(str(s) for s in a.shape[1:])
-        with st.expander(t("fm.layer_title", i=i + 1, kind=t(f"fm.kind.{kind}") if t.has(f"fm.kind.{kind}")
-                           else kind, shape=shape), expanded=i < 3):
+    layers = [(i, kind, a) for i, kind, a in acts[:-1] if kind != "dropout"]  # dropout: off at inference
+
+    def title(i, kind, a):
+        name = t(f"fm.kind.{kind}") if t.has(f"fm.kind.{kind}") else kind
+        return t("fm.layer_title", i=i + 1, kind=name, shape=" × ".join(str(s) for s in a.shape[1:]))
+
+    ids = [i for i, _, _ in layers]
+    if "fm.layers" not in st.session_state or not set(st.session_state["fm.layers"]) <= set(ids):
+        st.session_state["fm.layers"] = [i for i, kind, _ in layers if kind == "conv" or kind.endswith("pool")]
+    labels = {i: title(i, kind, a) for i, kind, a in layers}
+    shown = st.pills(t("fm.layers"), ids, selection_mode="multi", key="fm.layers",
+                     format_func=lambda i: labels[i].split(" — ")[0].split("——")[0], help=t("fm.layers_help"))
+    for i, kind, a in layers:
+        if i in (shown or []):
+            st.markdown(f"**{labels[i]}**")
             _layer(t, i, kind, a[0], filters_of.get(i))
 
 

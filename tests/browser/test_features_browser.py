@@ -89,7 +89,7 @@ def test_upload_toggle_and_click_pixel(page, app_url, tmp_path):
 
 
 def test_chinese_tabs(page, app_url):
-    page.goto(f"{app_url}/feature-maps?lang=zh&size=96")
+    page.goto(f"{app_url}/feature-maps?lang=zh&size=64")
     wait_idle(page)
     assert page.locator("h1").first.inner_text().startswith("你的图像的特征图")
     shot(page, "fm_bank_zh")
@@ -105,7 +105,7 @@ def test_chinese_tabs(page, app_url):
 
 @pytest.mark.parametrize("page", ["dark"], indirect=True)
 def test_dark_theme(page, app_url):
-    page.goto(f"{app_url}/feature-maps?lang=en&scale=per_map&size=96")
+    page.goto(f"{app_url}/feature-maps?lang=en&scale=per_map&size=64")
     wait_idle(page)
     page.wait_for_selector("text=one scale per map")
     shot(page, "fm_dark_en")
