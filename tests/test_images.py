@@ -63,6 +63,14 @@ def test_gif_first_frame_and_palette():
     np.testing.assert_allclose(arr, 200 / 255.0, atol=1e-12)
 
 
+def test_mpo_phone_photo_first_frame():
+    """Many phone cameras write MPO: a JPEG followed by more frames."""
+    frames = [Image.fromarray(np.full((10, 12, 3), v, np.uint8)) for v in (200, 30)]
+    arr, info = load_image(encode(frames[0], "MPO", save_all=True, append_images=frames[1:]), max_side=8)
+    assert info["format"] == "MPO" and info["frames"] == 2 and arr.shape == (7, 8, 3)
+    assert abs(arr.mean() - 200 / 255) < 0.02
+
+
 def test_gray_modes_L_1_and_gray_output():
     gray = RGB[:, :, 0]
     arr = read_image(encode(Image.fromarray(gray, "L"), "PNG"))
