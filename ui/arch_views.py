@@ -74,7 +74,8 @@ def table(t, result):
     for r in result["rows"]:
         item = {t("arch.col_layer"): r["name"], t("arch.col_type"): _kind(t, r)}
         if branches:
-            item[t("arch.col_branch")] = r.get("branch") or ""
+            b = r.get("branch") or ""
+            item[t("arch.col_branch")] = t(f"arch.branch_{b}") if t.has(f"arch.branch_{b}") else b
         k = r["kernel"]
         item[t("arch.col_ksp")] = "" if k is None else f"{k}×{k} / {r['stride']} / {r['padding']}"
         item[t("arch.col_out")] = " × ".join(str(v) for v in r["out"])

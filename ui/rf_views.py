@@ -151,6 +151,7 @@ def growth(t, rows, size, with_out):
     if with_out:
         series[t("rf.series_input")] = [size] * len(xs)
     fig = figures.line(xs, series, t("rf.growth_title"), t("rf.growth_x"), t("rf.growth_y"), markers=True)
+    fig.update_xaxes(dtick=1 if len(xs) <= 20 else 2)
     st.plotly_chart(fig, **PLOT, key="rf.fig_growth")
     big = next((n for n, r in enumerate(rows, start=1) if r.get("exceeds")), None)
     if big:

@@ -42,7 +42,8 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     values = np.where(pad_mask | never, np.nan, counts).astype(float)
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
-    fig = figures.grid(values, title, mask=pad_mask, mask_label=zero_label or t("size.legend_padding"),
+    fig = figures.grid(values, title, mask=pad_mask if pad_mask.any() else None,
+                       mask_label=zero_label or t("size.legend_padding"),
                        highlight=taps, zrange=(0, max(1.0, float(np.nanmax(values)))),
                        hover=t("size.hover_visits"))
     fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
