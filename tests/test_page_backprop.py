@@ -91,7 +91,7 @@ def test_custom_expression_gets_its_own_inputs():
     assert [n.label for n in at.number_input][:3] == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize("bad", ["__import__('os')", "x +", "9**9**9", "foo(x)", "log(x - 5)"])
+@pytest.mark.parametrize("bad", ["__import__('os')", "9**9**9", "log(x - 5)"])
 def test_invalid_expression_explains_itself(lang, bad):
     at = run_page(PAGE, lang)
     at.text_input(key="bp.expr").set_value(bad).run()
@@ -129,17 +129,19 @@ def test_conv_cases_and_jacobian_widgets(lang):
     assert at.metric[0].value == f"{409_600 ** 2:,}"
 
 
-@pytest.mark.parametrize("text", ["x", "2", "x * x", "max(x, y, z, x)"])
-def test_degenerate_and_repeated_inputs(text):
+def test_degenerate_and_repeated_inputs():
     at = run_page(PAGE, "en")
-    at.text_input(key="bp.expr").set_value(text).run()
-    assert_ok(at)
-    assert not at.error
-    if text in ("x", "2"):
-        assert at.info                              # nothing to step through, and it says so
-    else:
-        at.slider(key="bp.step").set_value(at.slider(key="bp.step").max).run()
+    for text in ("x", "2", "x * x", "max(x, y, z, x)", "x +", "foo(x)"):
+        at.text_input(key="bp.expr").set_value(text).run()
         assert_ok(at)
+        if text in ("x +", "foo(x)"):
+            assert at.error, text
+        elif text in ("x", "2"):
+            assert not at.error and at.info      # nothing to step through, and it says so
+        else:
+            assert not at.error
+            at.slider(key="bp.step").set_value(at.slider(key="bp.step").max).run()
+            assert_ok(at)
 
 
 def test_worked_conv_cell_follows_the_widgets():
