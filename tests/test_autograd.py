@@ -203,3 +203,17 @@ def test_random_expressions_match_finite_differences(text, x, y, z):
     for row in rows:
         scale = max(1.0, abs(value))
         assert row["analytic"] == pytest.approx(row["numerical"], rel=1e-4, abs=1e-6 * scale), (text, row)
+
+
+def test_backward_is_reverse_topological():
+    """A node passes its gradient down only after every contribution to it has arrived."""
+    tr = expression_trace("1 / (1 + exp(-(w0*x0 + w1*x1 + w2))) + w0 * x0",
+                          {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
+    last_in = {}
+    for k, s in enumerate(tr["backward"]):
+        last_in[s["child"]] = k
+    for k, s in enumerate(tr["backward"]):
+        assert last_in.get(s["node"], -1) < k
+    grads = {n["id"]: n["grad"] for n in tr["nodes"]}
+    for s in tr["backward"]:
+        assert s["upstream"] == grads[s["node"]]
