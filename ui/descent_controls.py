@@ -33,8 +33,14 @@ def url_state():
               "dsteps": (1, 500), "seed": (0, 9999), "tries": (1, 500), "radius": (0.01, 2.0),
               "sseed": (0, 9999)}
     bounds.update({f"lr_{o}": (1e-5, 10.0) for o in OPTIMIZERS})
-    return UrlState("gd", defaults, bounds=bounds,
-                    choices={"surface": SURFACE_CHOICES, "sched": SCHEDULES, "data": descent.DATA_KINDS})
+    url = UrlState("gd", defaults, bounds=bounds,
+                   choices={"surface": SURFACE_CHOICES, "sched": SCHEDULES, "data": descent.DATA_KINDS})
+    # Only the open tab draws its widgets; Streamlit forgets the state of widgets that were not drawn,
+    # so copy every setting over to plain session state at the top of each run.
+    for key in [url.key(name) for name in defaults] + ["gd._opts", "gd.frame"]:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    return url
 
 
 # ---------------------------------------------------------------------------
@@ -124,7 +130,7 @@ def _surface_changed(url):
     url.set("y0", float(surf.start[1]))
     for o, lr in descent.suggested_lrs(surf).items():
         url.set(f"lr_{o}", lr)
-    st.session_state["gd.frame"] = 10 ** 6
+    st.session_state["gd._goto"] = 10 ** 6
 
 
 def _opts_changed(url):
@@ -132,7 +138,7 @@ def _opts_changed(url):
 
 
 def map_controls(t, url):
-    """Surface, optimizers, learning rates, steps, schedule and start point."""
+    """Draw the surface, optimizers, learning rates, steps, schedule and start point widgets."""
     if "gd._opts" not in st.session_state:
         chosen = [o for o in url.get("opts").split(",") if o in OPTIMIZERS]
         st.session_state["gd._opts"] = chosen or ["sgd"]
@@ -147,7 +153,7 @@ def map_controls(t, url):
             st.text_input(t("gd.formula"), key=url.key("formula"), max_chars=200, help=t("gd.formula_help"))
         st.caption(t(f"gd.surface.{name}.about"))
     with c2:
-        opts = st.multiselect(t("gd.optimizers"), OPTIMIZERS, key="gd._opts",
+        st.multiselect(t("gd.optimizers"), OPTIMIZERS, key="gd._opts",
                               format_func=lambda o: t(f"gd.opt.{o}"), on_change=_opts_changed, args=(url,))
         with st.expander(t("gd.lrs"), expanded=False):
             cols = st.columns(3)
@@ -163,7 +169,12 @@ def map_controls(t, url):
         st.selectbox(t("gd.schedule"), SCHEDULES, key=url.key("sched"),
                      format_func=lambda s: t(f"gd.sched.{s}"), help=t("gd.schedule_help"))
     st.toggle(t("gd.show3d"), key=url.key("show3d"))
-    return MapSettings(name, float(url.get("kappa")), url.get("formula"), tuple(opts),
+
+
+def map_settings(url):
+    """The settings of the map tab, also when another tab is open (its widgets are not drawn then)."""
+    opts = tuple(o for o in url.get("opts").split(",") if o in OPTIMIZERS)
+    return MapSettings(url.get("surface"), float(url.get("kappa")), url.get("formula"), opts,
                        tuple(float(url.get(f"lr_{o}")) for o in opts), int(url.get("steps")),
                        url.get("sched"), (float(url.get("x0")), float(url.get("y0"))),
                        float(url.get("mom")), bool(url.get("show3d")))
@@ -177,7 +188,7 @@ def on_map_click(url):
         url.set("x0", round(float(points[0]["x"]), 2))
         url.set("y0", round(float(points[0]["y"]), 2))
         st.session_state["gd._clicked"] = True
-        st.session_state["gd.frame"] = 0
+        st.session_state["gd._goto"] = 10 ** 6   # show the whole new paths; Play replays them
 
 
 def data_controls(t, url):

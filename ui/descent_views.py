@@ -22,10 +22,12 @@ def _fmt(v):
     return f"{v:.4g}" if math.isfinite(v) else str(v)
 
 
+# The shown iteration is asked for through "gd._goto" (plain state) rather than by writing the
+# slider's own state: a rerun can carry the browser's older slider value and would undo the write.
 def _toggle_play(total):
     if not st.session_state.get("gd._playing", False):
         if st.session_state.get("gd.frame", total) >= total:
-            st.session_state["gd.frame"] = 0
+            st.session_state["gd._goto"] = 0
         st.session_state["gd._playing"] = True
     else:
         st.session_state["gd._playing"] = False
@@ -33,7 +35,7 @@ def _toggle_play(total):
 
 def _move(frame, total):
     st.session_state["gd._playing"] = False
-    st.session_state["gd.frame"] = max(0, min(total, frame))
+    st.session_state["gd._goto"] = max(0, min(total, frame))
 
 
 def divergence_notes(t, paths, names):
@@ -67,11 +69,14 @@ def player(t, url, data, paths, names, floor, show3d, start):
         clicked = st.session_state.pop("gd._clicked", False)
         if clicked or bool(st.session_state.get("gd._playing", False)) != playing:
             st.rerun(scope="app")  # a new start, or play/pause: the whole page must run again
-        frame = min(int(st.session_state.get("gd.frame", total)), total)
+        goto = st.session_state.pop("gd._goto", None)
+        frame = int(st.session_state.get("gd.frame", total) if goto is None else goto)
+        frame = max(0, min(frame, total))
         if playing:
             frame = min(total, frame + stride)
-            if frame >= total:
+            if frame >= total:  # the end: the next tick sees the mismatch and stops the timer
                 st.session_state["gd._playing"] = False
+                st.session_state["gd._goto"] = total
         st.session_state["gd.frame"] = frame
         b = st.columns([1.2, 1.2, 1.2, 1.2, 6], vertical_alignment="bottom")
         b[0].button(t("gd.pause") if playing else t("gd.play"), key="gd._play_btn", width="stretch",
@@ -102,8 +107,6 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                                   names, frame=frame, floor=floor,
                                                   title=t("gd.surface3d_title")),
                             theme="streamlit", key="gd.surface3d")
-        if playing and frame >= total:
-            st.rerun(scope="app")  # the end: stop the timer
 
     body()
 

@@ -1,0 +1,91 @@
+"""The gradient-descent lesson in Chromium: click a start point on the map, play the animation."""
+
+import pytest
+
+from tests.browser.conftest import shot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+TALL = {"width": 1280, "height": 2300}   # Streamlit scrolls inside the page: a tall window shows it all
+
+
+def open_lesson(page, app_url, query):
+    page.goto(f"{app_url}/gradient-descent?{query}")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=60_000)
+    page.wait_for_timeout(800)
+
+
+def open_tab(page, name):
+    page.get_by_role("tab", name=name).click()
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def map_plot(page):
+    """The drag layer of the contour map (the first chart of the first tab)."""
+    return page.locator('[data-testid="stPlotlyChart"]').first.locator(".nsewdrag").first
+
+
+def number(page, label):
+    return float(page.get_by_label(label, exact=True).input_value())
+
+
+def test_click_a_start_point_then_play(page, app_url):
+    page.set_viewport_size(TALL)
+    open_lesson(page, app_url, "lang=en&steps=12&opts=sgd,momentum,adam")
+    assert number(page, "Start x") == -2.5 and number(page, "Start y") == 2.0
+
+    # Click the upper right of the map (data point near (1.5, 1.5)): all optimizers start there.
+    map_plot(page).scroll_into_view_if_needed()
+    box = map_plot(page).bounding_box()
+    page.mouse.move(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
+    page.wait_for_timeout(300)
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
+    page.wait_for_function(
+        """() => { const i = [...document.querySelectorAll('input')].find(
+                     e => e.getAttribute('aria-label') === 'Start x');
+                   return i && Math.abs(parseFloat(i.value) - 1.5) < 0.3; }""", timeout=30_000)
+    wait_idle(page)
+    assert abs(number(page, "Start y") - 1.5) < 0.3
+    page.wait_for_function("() => location.search.includes('x0=1.5')")
+
+    # Play: the shown iteration advances by itself and the animation stops at the end.
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        """() => { const v = parseInt(document.querySelector('input[aria-label="Iteration shown"]').value);
+                   return v > 1 && v < 12; }""", timeout=30_000)
+    shot(page, "descent_playing_en")
+    page.get_by_role("button", name="Play").wait_for(timeout=40_000)   # "Pause" turns back into "Play"
+    page.wait_for_function(
+        """() => document.querySelector('input[aria-label="Iteration shown"]').value === '12'""")
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    shot(page, "descent_end_en")
+
+    # A learning rate far too large: the divergence is explained with its step, nothing breaks.
+    open_tab(page, "Learning rate")
+    assert page.get_by_text("diverged at step").count() >= 1
+    shot(page, "descent_lr_en")
+
+
+def test_chinese_data_tab(page, app_url):
+    page.set_viewport_size(TALL)
+    open_lesson(page, app_url, "lang=zh&surface=rosenbrock&show3d=1")
+    assert page.locator("h1").first.inner_text().startswith("梯度下降")
+    page.wait_for_timeout(800)
+    shot(page, "descent_rosenbrock_zh")
+    open_tab(page, "BGD、SGD 与小批量")
+    assert page.get_by_text("计算的样本梯度个数").count() == 1
+    shot(page, "descent_data_zh")
+    open_tab(page, "没有梯度之前：搜索")
+    shot(page, "descent_search_zh")
+
+
+@pytest.mark.parametrize("page", ["dark"], indirect=True)
+def test_dark_theme(page, app_url):
+    page.set_viewport_size(TALL)
+    open_lesson(page, app_url, "lang=en&surface=himmelblau&opts=sgd,nesterov,rmsprop,adam")
+    page.wait_for_timeout(800)
+    shot(page, "descent_himmelblau_dark")
