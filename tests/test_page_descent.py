@@ -149,7 +149,8 @@ def test_settings_come_from_the_url_and_bad_values_are_ignored():
     assert_ok(at)
     assert at.selectbox(key="gd.surface").value == "rosenbrock"
     assert at.slider(key="gd.steps").value == 40
-    assert at.number_input(key="gd.x0").value == -2.5           # malformed: the default
+    assert at.number_input(key="gd.x0").value == -1.5           # malformed: Rosenbrock's own start
+    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(0.0016)   # suggested for Rosenbrock
     assert at.number_input(key="gd.lr_adam").value > 0          # out of bounds: the default
     open_tab(at, "data", "zh")
     assert at.radio(key="gd.data").value == "logistic"

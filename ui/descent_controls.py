@@ -7,6 +7,7 @@ tuples), so moving the animation or switching language never recomputes a path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import streamlit as st
@@ -18,16 +19,30 @@ from ui.state import UrlState
 SURFACE_CHOICES = surfaces.SURFACES + ("typed",)
 DEFAULT_FORMULA = "x^2/4 + y^2 + 0.5*sin(3*x)"
 GRID = 101
-DEFAULT_LRS = descent.suggested_lrs(surfaces.quadratic())
+
+
+@lru_cache(maxsize=64)
+def surface_defaults(name, formula):
+    """Start point and suggested learning rates of a surface (quadratic bowl if it cannot be built)."""
+    try:
+        surf = build_surface(name, 10.0, formula)
+    except ValueError:
+        surf = surfaces.quadratic()
+    return (float(surf.start[0]), float(surf.start[1])), descent.suggested_lrs(surf)
 
 
 def url_state():
+    # a link that names only the surface gets that surface's start and learning rates
+    name = st.session_state.get("gd.surface", st.query_params.get("surface", "quadratic"))
+    name = name if name in SURFACE_CHOICES else "quadratic"
+    start, lrs = surface_defaults(name, st.session_state.get("gd.formula",
+                                                             st.query_params.get("formula", DEFAULT_FORMULA)))
     defaults = {"surface": "quadratic", "kappa": 10.0, "formula": DEFAULT_FORMULA,
                 "opts": "sgd,momentum,adam", "steps": 100, "sched": "constant", "mom": 0.9,
-                "x0": -2.5, "y0": 2.0, "show3d": False,
+                "x0": start[0], "y0": start[1], "show3d": False,
                 "data": "linear", "l2": 0.0, "batch": 8, "dlr": 0.1, "dsteps": 60, "seed": 0,
                 "tries": 100, "radius": 0.3, "sseed": 0}
-    defaults.update({f"lr_{o}": DEFAULT_LRS[o] for o in OPTIMIZERS})
+    defaults.update({f"lr_{o}": lrs[o] for o in OPTIMIZERS})
     bounds = {"kappa": (1.0, 100.0), "steps": (1, 500), "mom": (0.0, 0.99), "x0": (-100.0, 100.0),
               "y0": (-100.0, 100.0), "l2": (0.0, 2.0), "batch": (2, 50), "dlr": (1e-5, 10.0),
               "dsteps": (1, 500), "seed": (0, 9999), "tries": (1, 500), "radius": (0.01, 2.0),

@@ -131,9 +131,12 @@ def surface3d_figure(xs, ys, z, log_levels, paths, names, *, frame=None, floor=N
     span = float(np.nanmax(z) - lo) if np.isfinite(np.nanmax(z)) else 1.0
     fig = go.Figure(go.Surface(x=xs, y=ys, z=shown, colorscale=CONTOUR_SCALE, opacity=0.9, showscale=False,
                                hoverinfo="skip"))
+    x0, x1, y0, y1 = xs[0], xs[-1], ys[0], ys[-1]
     for key, path in paths.items():
         pts = _frame(path, frame)
         f = path.losses[:len(pts)]
+        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+        pts, f = pts[inside], f[inside]   # a diverged path leaves the drawn window: show the part inside
         if log_levels:
             h = np.log10(np.maximum(f - lo, 0) + max(span * 1e-6, 1e-12))
         else:
@@ -143,7 +146,9 @@ def surface3d_figure(xs, ys, z, log_levels, paths, names, *, frame=None, floor=N
                                    marker=dict(size=2.5, color=COLORS.get(key))))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
                       margin=dict(l=0, r=0, t=40 if title else 0, b=0),
-                      scene=dict(xaxis_title=axis[0], yaxis_title=axis[1], zaxis_title=axis[2]),
+                      scene=dict(xaxis=dict(title=axis[0], range=[x0, x1]),
+                                 yaxis=dict(title=axis[1], range=[y0, y1]),
+                                 zaxis_title=f"log10({axis[2]} − f*)" if log_levels else axis[2]),
                       legend=dict(orientation="h", y=-0.05))
     return fig
 

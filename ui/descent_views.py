@@ -78,7 +78,7 @@ def player(t, url, data, paths, names, floor, show3d, start):
                 st.session_state["gd._playing"] = False
                 st.session_state["gd._goto"] = total
         st.session_state["gd.frame"] = frame
-        b = st.columns([1.2, 1.2, 1.2, 1.2, 6], vertical_alignment="bottom")
+        b = st.columns([1.6, 1.6, 1.6, 1.6, 4], vertical_alignment="bottom")
         b[0].button(t("gd.pause") if playing else t("gd.play"), key="gd._play_btn", width="stretch",
                     icon=":material/pause:" if playing else ":material/play_arrow:",
                     on_click=_toggle_play, args=(total,))
