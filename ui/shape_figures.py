@@ -17,21 +17,23 @@ KIND_COLOURS = {"conv": "#3b82f6", "pool": "#10b981", "fc": "#a855f7", "concat":
                 "add": "#ef4444"}
 
 
-def shade_cells(fig, mask, label):
-    """Cover the cells where ``mask`` is True (e.g. never read) with a grey square, with a legend entry."""
-    rr, cc = np.nonzero(mask)
-    if len(rr) == 0:
+PAD_SHADE = "rgba(128,128,128,0.45)"
+
+
+def shade_cells(fig, mask, label, colour=SHADE):
+    """Cover the cells where ``mask`` is True with a translucent colour (one overlay trace) + legend."""
+    if not np.any(mask):
         return fig
-    for r, c in zip(rr, cc):
-        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, fillcolor=SHADE,
-                      line=dict(width=1, color="rgba(100,116,139,0.9)"), layer="above")
+    gap = fig.data[0].xgap or 0
+    fig.add_trace(go.Heatmap(z=np.where(mask, 1.0, np.nan), zmin=0, zmax=1, showscale=False,
+                             colorscale=[[0, colour], [1, colour]], hoverinfo="skip", xgap=gap, ygap=gap))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True,
-                             marker=dict(symbol="square", size=12, color=SHADE)))
+                             marker=dict(symbol="square", size=12, color=colour)))
     return fig
 
 
 def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
-    """The padded input: how often windows read each cell, padding hatched, unread cells shaded.
+    """The padded input: how often windows read each cell, padding and never-read cells shaded.
 
     Parameters
     ----------
@@ -42,16 +44,25 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     values = np.where(pad_mask | never, np.nan, counts).astype(float)
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
-    fig = figures.grid(values, title, mask=pad_mask if pad_mask.any() else None,
-                       mask_label=zero_label or t("size.legend_padding"),
-                       highlight=taps, zrange=(0, max(1.0, float(np.nanmax(values)))),
+    fig = figures.grid(values, title, zrange=(0, max(1.0, float(np.nanmax(values)))),
                        hover=t("size.hover_visits"))
     fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
+    shade_cells(fig, pad_mask, zero_label or t("size.legend_padding"), PAD_SHADE)
     shade_cells(fig, never, t("size.legend_never"))
-    # draw the window outline above the shading
-    fig.layout.shapes = tuple(s for s in fig.layout.shapes if s.fillcolor == SHADE) + tuple(
-        s for s in fig.layout.shapes if s.fillcolor != SHADE)
+    outline(fig, *taps)
     fig.update_layout(showlegend=True)
+    return fig
+
+
+def outline(fig, rows, cols):
+    """Outline the window (and each tap, when dilation leaves gaps) in the highlight colour."""
+    r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
+    new = [dict(type="rect", x0=c0 - 0.5, x1=c1 + 0.5, y0=r0 - 0.5, y1=r1 + 0.5,
+                line=dict(color=figures.HIGHLIGHT, width=4), layer="above")]
+    if len(rows) * len(cols) < (r1 - r0 + 1) * (c1 - c0 + 1):
+        new += [dict(type="rect", x0=c - 0.45, x1=c + 0.45, y0=r - 0.45, y1=r + 0.45,
+                     line=dict(color=figures.HIGHLIGHT, width=2), layer="above") for r in rows for c in cols]
+    fig.layout.shapes = [sh.to_plotly_json() for sh in fig.layout.shapes] + new
     return fig
 
 
