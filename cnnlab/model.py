@@ -50,6 +50,25 @@ LENET5 = [
     {"type": "dense", "units": 10},                               # output
 ]
 
+# LeNet-5 as published: tanh and average pooling (the paper's subsampling had a learnt
+# coefficient and a bias per map; plain averaging is the usual simplification).
+LENET5_CLASSIC = [
+    {"type": "conv", "filters": 6, "kernel": 5, "padding": 2}, {"type": "tanh"},
+    {"type": "avgpool", "size": 2},
+    {"type": "conv", "filters": 16, "kernel": 5}, {"type": "tanh"}, {"type": "avgpool", "size": 2},
+    {"type": "conv", "filters": 120, "kernel": 5}, {"type": "tanh"}, {"type": "flatten"},
+    {"type": "dense", "units": 84}, {"type": "tanh"}, {"type": "dense", "units": 10},
+]
+SMALL_CNN = [
+    {"type": "conv", "filters": 8, "kernel": 3, "padding": 1}, {"type": "relu"},
+    {"type": "maxpool", "size": 2},
+    {"type": "conv", "filters": 16, "kernel": 3, "padding": 1}, {"type": "relu"},
+    {"type": "maxpool", "size": 2}, {"type": "flatten"}, {"type": "dropout", "rate": 0.25},
+    {"type": "dense", "units": 10},
+]
+MLP = [{"type": "flatten"}, {"type": "dense", "units": 128}, {"type": "relu"}, {"type": "dense", "units": 10}]
+PRESETS = {"lenet5": LENET5, "lenet5_classic": LENET5_CLASSIC, "small": SMALL_CNN, "mlp": MLP}
+
 
 class Model:
     """An ordered list of layers.

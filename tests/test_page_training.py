@@ -1,0 +1,134 @@
+"""The training lesson through AppTest, in both languages: shapes table, explained shape errors,
+a tiny training run on the generated shapes, results and "Try it" with a drawn digit."""
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.conftest import assert_ok, run_page
+
+PAGE = "app_pages/training.py"
+
+
+def texts(at):
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
+    parts += [i.value for i in at.info] + [s.value for s in at.success] + [w.value for w in at.warning]
+    return " ".join(str(p) for p in parts)
+
+
+def table_total(at):
+    return [c.value for c in at.caption if "parameters" in c.value or "参数" in c.value][0]
+
+
+def test_renders_with_lenet5_and_pretrained_results(lang):
+    at = run_page(PAGE, lang)
+    assert_ok(at)
+    assert not at.error
+    assert "61,706" in table_total(at)                      # LeNet-5's parameter count
+    assert at.metric[0].value.endswith("%")                 # pretrained test accuracy
+    assert float(at.metric[0].value.rstrip("%")) >= 97
+    assert len(at.tabs) == 4
+
+
+def test_changing_the_preset_changes_the_table():
+    at = run_page(PAGE, "en")
+    before = table_total(at)
+    at.selectbox(key="train.preset").set_value("mlp").run()
+    assert_ok(at)
+    assert table_total(at) != before and "101,770" in table_total(at)
+    assert at.query_params["preset"] in ("mlp", ["mlp"])
+
+
+def test_a_shape_that_does_not_fit_is_explained(lang):
+    def edit(at):
+        at.session_state["train.arch.lenet5"] = {
+            "edited_rows": {3: {"kernel": 11}}, "added_rows": [], "deleted_rows": []}
+
+    at = run_page(PAGE, lang, setup=edit)
+    assert_ok(at)
+    assert at.error, "an explanation instead of a crash"
+    # an 11x11 C3 leaves 4x4 maps, pooled to 2x2: C5's 5x5 kernel no longer fits - layer 6 is named
+    msg = at.error[0].value
+    assert "6" in msg and "5×5" in msg and "2×2" in msg
+    assert not any("parameters" in c.value or "参数个数" in c.value for c in at.caption)
+
+
+def test_settings_from_a_shared_link():
+    at = run_page(PAGE, "en", query={"dataset": "shapes", "epochs": "3", "optimizer": "sgd", "lr": "abc"})
+    assert_ok(at)
+    assert at.selectbox(key="train.dataset").value == "shapes"
+    assert at.number_input(key="train.epochs").value == 3
+    assert at.number_input(key="train.lr").value == pytest.approx(0.002)   # malformed: default
+
+
+def wait_for_training(at, timeout=60):
+    """Let the trainer thread work undisturbed, then rerun the page once (as the poll would)."""
+    job = at.session_state["train.job"]
+    deadline = time.time() + timeout
+    while job.active and time.time() < deadline:
+        time.sleep(0.05)
+    assert not job.active, "training did not finish"
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_tiny_training_run(lang):
+    at = run_page(PAGE, lang, query={"dataset": "shapes", "epochs": "1", "preset": "small", "batch": "128"})
+    assert_ok(at)
+    at.button(key="train.start").click().run()
+    assert_ok(at)
+    wait_for_training(at)
+    assert_ok(at)
+    model, dataset, how = at.session_state["train.model"]
+    assert dataset == "shapes" and how == "done"
+    job = at.session_state["train.job"]
+    snap = job.snapshot()
+    assert snap["state"] == "done" and snap["step"] == snap["steps"] > 5
+    assert snap["batches"][-1][1] < snap["batches"][0][1]               # the loss fell
+    assert any(s.value for s in at.success)                              # "finished" message
+    assert at.metric[0].value.endswith("%")                              # its own test accuracy
+    assert len(at.get("download_button")) == 1
+    assert at.session_state["train.pretrained"] is not model
+
+
+def test_stop_keeps_the_model_trained_so_far():
+    at = run_page(PAGE, "en", query={"dataset": "digits", "epochs": "30"})
+    at.button(key="train.start").click().run()
+    job = at.session_state["train.job"]
+    deadline = time.time() + 60
+    while job.snapshot()["step"] < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    at.button(key="train.stop").click().run()
+    wait_for_training(at)
+    assert_ok(at)
+    model, dataset, how = at.session_state["train.model"]
+    assert how == "stopped" and model is job.model
+    assert 3 <= job.snapshot()["step"] < job.snapshot()["steps"]
+    assert "Stopped after step" in texts(at)
+
+
+def digit_png(digit_strokes, size=(200, 260)):
+    im = Image.new("L", size, 235)
+    ImageDraw.Draw(im).line(digit_strokes, fill=20, width=16)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_try_it_waits_for_a_digit_and_the_pipeline_reads_one():
+    # AppTest cannot upload files (the browser test does): check the steps the section runs
+    from cnnlab.digits import preprocess_steps
+    from cnnlab.images import read_image
+    from ui import training_results
+
+    img = read_image(digit_png([(60, 40), (150, 40), (90, 230)]), gray=True, max_side=512)
+    steps = preprocess_steps(img)
+    model = __import__("cnnlab").load_model(training_results.PRETRAINED)
+    probs = model.predict(steps["digit"][None, None])[0]
+    assert probs.argmax() == 7 and np.isclose(probs.sum(), 1, atol=1e-5)
+    at = run_page(PAGE, "en")
+    assert "Waiting for your digit." in texts(at)
