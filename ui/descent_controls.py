@@ -40,7 +40,7 @@ def url_state():
     defaults = {"surface": "quadratic", "kappa": 10.0, "formula": DEFAULT_FORMULA,
                 "opts": "sgd,momentum,adam", "steps": 100, "sched": "constant", "mom": 0.9,
                 "x0": start[0], "y0": start[1], "show3d": False,
-                "data": "linear", "l2": 0.0, "batch": 8, "dlr": 0.1, "dsteps": 60, "seed": 0,
+                "data": "linear", "l2": 0.0, "batch": 8, "dlr": 0.3, "dsteps": 60, "seed": 0,
                 "tries": 100, "radius": 0.3, "sseed": 0}
     defaults.update({f"lr_{o}": lrs[o] for o in OPTIMIZERS})
     bounds = {"kappa": (1.0, 100.0), "steps": (1, 500), "mom": (0.0, 0.99), "x0": (-100.0, 100.0),

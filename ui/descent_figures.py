@@ -117,7 +117,7 @@ def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel=
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
                       margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis_title=xlabel, yaxis_title=ylabel,
-                      legend=dict(orientation="h", yanchor="top", y=-0.3))
+                      legend=dict(orientation="h", yanchor="top", y=-0.38))
     fig.update_xaxes(range=[0, max(steps - 1, 1)])
     fig.update_yaxes(type="log", exponentformat="power")
     return fig

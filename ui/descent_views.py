@@ -120,7 +120,7 @@ def regimes(t, data, lrs, paths, floor, start):
             st.plotly_chart(figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], {key: path},
                                                 names, minima=data["minima"], start=start, legend=False,
                                                 colorbar=False,
-                                                title=f"{names[key]}: lr = {_fmt(lrs[key])}", height=340,
+                                                title=f"{names[key]}: η = {_fmt(lrs[key])}", height=340,
                                                 floor=floor),
                             theme="streamlit", key=f"gd.regime.{key}")
             st.markdown(t(f"gd.lr.{key}.explain"))
