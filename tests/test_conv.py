@@ -8,6 +8,7 @@ from scipy import signal
 
 import cnnlab
 from cnnlab.conv import conv2d_backward, conv2d_forward, conv2d_loop, normalize_padding
+from cnnlab.gradcheck import numerical_gradient as numerical_grad
 
 RNG = np.random.default_rng(0)
 
@@ -76,21 +77,6 @@ def test_float32_stays_float32():
     x = RNG.normal(size=(2, 1, 8, 8)).astype(np.float32)
     w = RNG.normal(size=(3, 1, 3, 3)).astype(np.float32)
     assert cnnlab.conv2d(x, w).dtype == np.float32
-
-
-def numerical_grad(f, a, eps=1e-6):
-    g = np.zeros_like(a)
-    it = np.nditer(a, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = a[i]
-        a[i] = old + eps
-        fp = f()
-        a[i] = old - eps
-        fm = f()
-        a[i] = old
-        g[i] = (fp - fm) / (2 * eps)
-    return g
 
 
 @pytest.mark.parametrize("stride,padding,dilation", [(1, 0, 1), (2, 1, 1), (1, 1, 2)])
