@@ -165,7 +165,8 @@ def map_controls(t, url):
         if name == "quadratic":
             st.slider(t("gd.kappa"), 1.0, 100.0, step=1.0, key=url.key("kappa"), help=t("gd.kappa_help"))
         if name == "typed":
-            st.text_input(t("gd.formula"), key=url.key("formula"), max_chars=200, help=t("gd.formula_help"))
+            st.text_input(t("gd.formula"), key=url.key("formula"), max_chars=200, help=t("gd.formula_help"),
+                          on_change=_surface_changed, args=(url,))
         st.caption(t(f"gd.surface.{name}.about"))
     with c2:
         st.multiselect(t("gd.optimizers"), OPTIMIZERS, key="gd._opts",
