@@ -57,7 +57,8 @@ class DescentPath:
 
     @property
     def steps(self):
-        return len(self.points) - 1
+        """Number of updates drawn (0 when even the start was no good)."""
+        return max(len(self.points) - 1, 0)
 
 
 def _check_lr(lr):

@@ -94,6 +94,20 @@ def test_divergent_learning_rate_is_reported_not_raised(lang):
     assert len(at.get("plotly_chart")) == 2
 
 
+def test_start_far_outside_the_map_is_explained():
+    at = run_page(PAGE, "en", query={"x0": "90", "y0": "90"})
+    assert_ok(at)
+    assert any("cannot start there" in w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 2
+    open_tab(at, "lr")
+    assert_ok(at)
+    assert len(at.get("plotly_chart")) == 5
+    assert sum("cannot start there" in e.value for e in at.error) == 3
+    open_tab(at, "search")
+    assert_ok(at)
+    assert len(at.get("plotly_chart")) == 2
+
+
 def test_typed_surface_with_an_error_keeps_the_page_working(lang):
     at = run_page(PAGE, lang)
     at.selectbox(key="gd.surface").set_value("typed").run()

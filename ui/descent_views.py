@@ -38,22 +38,32 @@ def _move(frame, total):
     st.session_state["gd._goto"] = max(0, min(total, frame))
 
 
+def _reason(path):
+    """The catalog suffix of a divergence: ``start`` when the start itself was no good."""
+    return "start" if path.step == 0 else path.diverged
+
+
+def _last_loss(path):
+    return _fmt(path.losses[-1]) if len(path.losses) else "—"
+
+
 def divergence_notes(t, paths, names):
     """A translated warning for every path that diverged, with the step."""
     for key, path in paths.items():
         if path.diverged:
-            st.warning(t(f"gd.diverged.{path.diverged}", name=names[key], step=path.step),
+            st.warning(t(f"gd.diverged.{_reason(path)}", name=names[key], step=path.step),
                        icon=":material/warning:")
 
 
 def results_table(t, paths, names, lrs=None):
     rows = []
     for key, path in paths.items():
-        p, f = path.points[-1], path.losses[-1]
+        empty = len(path.points) == 0            # the start itself was no good
+        end = "—" if empty else f"({path.points[-1][0]:.3f}, {path.points[-1][1]:.3f})"
         rows.append({t("gd.col.method"): names[key],
                      **({t("gd.col.lr"): _fmt(lrs[key])} if lrs else {}),
-                     t("gd.col.steps"): path.steps, t("gd.col.end"): f"({p[0]:.3f}, {p[1]:.3f})",
-                     t("gd.col.loss"): _fmt(f),
+                     t("gd.col.steps"): path.steps, t("gd.col.end"): end,
+                     t("gd.col.loss"): _last_loss(path),
                      t("gd.col.status"): t(f"gd.status.{path.diverged or 'ok'}", step=path.step)})
     st.dataframe(rows, hide_index=True, width="stretch")
 
@@ -125,7 +135,7 @@ def regimes(t, data, lrs, paths, floor, start):
                             theme="streamlit", key=f"gd.regime.{key}")
             st.markdown(t(f"gd.lr.{key}.explain"))
             if path.diverged:
-                st.error(t(f"gd.diverged.{path.diverged}", name=f"η = {_fmt(lrs[key])}", step=path.step),
+                st.error(t(f"gd.diverged.{_reason(path)}", name=f"η = {_fmt(lrs[key])}", step=path.step),
                          icon=":material/warning:")
             else:
                 st.caption(t("gd.lr.outcome", steps=path.steps, loss=_fmt(path.losses[-1] - floor)))
@@ -181,6 +191,6 @@ def search_view(t, data, paths, floor, start):
                                          xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
                         theme="streamlit", key="gd.search.loss")
     rows = [{t("gd.col.method"): names[k], t("gd.col.evals"): p.evaluations,
-             t("gd.col.loss"): _fmt(p.losses[-1])} for k, p in paths.items()]
+             t("gd.col.loss"): _last_loss(p)} for k, p in paths.items()]
     st.dataframe(rows, hide_index=True, width="stretch")
     st.markdown(t("gd.search.explain"))
