@@ -64,17 +64,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(port, extra=()):
+def start_server(port, extra=(), log=None):
+    """``streamlit run app.py`` on 127.0.0.1:port; its log goes to ``log`` (tracebacks of errors)."""
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    log = Path(log or ROOT / "benchmarks" / "results" / f"server-{port}.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--server.disconnectedSessionTTL", str(TTL), *extra],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    proc.log = log
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-2000:])
+            raise RuntimeError(log.read_text()[-2000:])
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
                 return proc
@@ -118,14 +122,14 @@ class Stats:
         self.runs = 0
         self.polls = 0       # fragment auto-reruns (the training lesson's live progress)
 
-    def record(self, kind, result, who):
+    def record(self, kind, result, who, what=""):
         self.runs += 1
         self.times[kind].append(result.seconds)
         self.alerts += len(result.alerts)
         if result.status in ("timeout", "compile_error"):
-            self.errors.append(f"{who}: {kind} {result.status}")
+            self.errors.append(f"{who}: {kind} {what} {result.status}")
         for exc in result.exceptions:
-            self.errors.append(f"{who}: {kind} exception {exc[:160]}")
+            self.errors.append(f"{who}: {kind} {what}: {exc[:80]}")
 
 
 async def reach_uploader(s, rng, stats, who):
@@ -182,9 +186,11 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
             widgets = s.changeable()
             if rng.random() < 0.15 or not widgets:
                 target = rng.choice([p for p in lessons if p != "training"] or lessons)
-                stats.record("navigate", await s.open_page(target), who)
+                stats.record("navigate", await s.open_page(target), who, target)
             else:
-                stats.record("change", await s.change(rng.choice(widgets), rng), who)
+                w = rng.choice(widgets)
+                page = next((p for p, h in s.pages.items() if h == s.page_hash), "?")
+                stats.record("change", await s.change(w, rng), who, f"[{page}] {w.kind} '{w.label}'")
     except Exception as exc:  # a dropped connection, a refused upload ... : an error, not a crash
         stats.errors.append(f"{who}: {type(exc).__name__}: {exc}"[:200])
         if not ready.done():
@@ -242,7 +248,7 @@ async def one_round(n, args):
         rss_after = rss_mb(proc.pid)
         return dict(n=n, stats=stats, rss0=rss0, rss_idle=rss_idle, peak=peak, rss_after=rss_after,
                     cpu_per_run=cpu_used / max(1, active_runs), runs=active_runs,
-                    cpu_connect=(cpu_idle - cpu0), lessons=lessons,
+                    cpu_connect=(cpu_idle - cpu0), lessons=lessons, log=proc.log,
                     trainers=min(args.trainers, n) if "training" in lessons else 0)
     finally:
         proc.terminate()
@@ -291,6 +297,7 @@ async def main(args):
             break
         rounds.append(r)
         print(table([r], args).splitlines()[-1], flush=True)
+        print(f"   {r['stats'].polls} live-progress polls; server log: {r['log']}")
         for e in r["stats"].errors[:10]:
             print("   error:", e)
     return rounds

@@ -205,10 +205,11 @@ class StreamlitSession:
             while True:
                 msg = await self._next(deadline)
                 kind = msg.WhichOneof("type")
-                if kind == "new_session":  # a full script run starts
+                if kind == "new_session":  # a script run starts (a fragment run names its fragments)
                     self.session_id = msg.new_session.initialize.session_id or self.session_id
                     self.page_hash = msg.new_session.page_script_hash
-                    self.autos.clear()
+                    if not msg.metadata.run.fragment_ids:
+                        self.autos.clear()  # a full run registers its fragments' intervals again
                 elif kind == "auto_rerun":
                     self.autos[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
                 elif kind == "stop_auto_rerun":
