@@ -26,8 +26,11 @@ Nesterov here uses the equivalent "gradient at the current point" rewrite
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
+
+from .checks import LessonError
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SCHEDULES = ("constant", "step", "linear", "cosine", "cyclic")
@@ -39,8 +42,9 @@ class Optimizer:
     name = "sgd"
 
     def __init__(self, lr=0.01, schedule=None):
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"the learning rate must be a positive number, got {lr}.")
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
+            raise LessonError("bad_learning_rate", f"the learning rate must be a positive number, got {lr}.",
+                              value=str(lr))
         self.lr = float(lr)
         self.schedule = schedule or constant_schedule()
         self.t = 0
