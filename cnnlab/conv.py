@@ -255,7 +255,8 @@ def im2col(x_pad, kh, kw, out_hw, stride, dilation):
     oh, ow = out_hw
     (sh, sw), (dh, dw) = stride, dilation
     cols = np.empty((c, kh, kw, n, oh, ow), dtype=x_pad.dtype)
-    xt = x_pad.transpose(1, 0, 2, 3)
+    # one contiguous (C, N, Hp, Wp) copy first: the KH*KW window copies then read memory in order
+    xt = np.ascontiguousarray(x_pad.transpose(1, 0, 2, 3)) if c > 1 or n > 1 else x_pad.transpose(1, 0, 2, 3)
     for a in range(kh):
         r0 = a * dh
         for b in range(kw):

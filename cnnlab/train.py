@@ -14,7 +14,10 @@ model keeps what it has learned so far. Everything random comes from ``seed``.
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import math
+import os
 import time
 
 import numpy as np
@@ -26,6 +29,35 @@ from .optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
 DEFAULTS = {"optimizer": "adam", "lr": 0.002, "schedule": "cosine", "batch_size": 64, "epochs": 8,
             "augment": True, "seed": 0}
+
+
+# --------------------------------------------------------------------------
+# Threads of the matrix library
+# --------------------------------------------------------------------------
+_BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                 "openblas_set_num_threads")
+
+
+def blas_threads(n):
+    """Make NumPy's bundled OpenBLAS use ``n`` threads (process-wide). Returns True if it could.
+
+    LeNet-sized matrix products are small: one thread each is as fast as two on
+    an idle machine, and far faster on a busy one (two BLAS threads that must
+    meet at every product stall when other work holds the cores: measured 10x
+    slower here). The lesson runs each trainer with one thread instead.
+    """
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _BLAS_SETTERS:
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(int(n))
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
-from cnnlab.train import train
+from cnnlab.train import blas_threads, train
 
 WORKERS = 2
 MAX_QUEUE = 40
@@ -128,5 +128,6 @@ class TrainerPool:
 
 @st.cache_resource(show_spinner=False)
 def trainer_pool():
-    """The one pool of trainer threads of this server process."""
+    """The one pool of trainer threads of this server process (one BLAS thread per trainer)."""
+    blas_threads(1)
     return TrainerPool()

@@ -1,0 +1,87 @@
+"""The training lesson in Chromium: train one short epoch and watch the curve grow, look at the
+results, upload a drawn digit and read the prediction; screenshots in en, zh and dark."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.browser.conftest import shot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def drawn_seven(path):
+    im = Image.new("RGB", (220, 280), (236, 232, 225))
+    ImageDraw.Draw(im).line([(55, 50), (165, 50), (95, 240)], fill=(25, 25, 40), width=18)
+    im.save(path)
+    return path
+
+
+def open_tab(page, name):
+    page.get_by_role("tab", name=re.compile(name)).click()
+    page.wait_for_timeout(300)
+
+
+def test_train_watch_and_try(page, app_url, tmp_path):
+    page.goto(f"{app_url}/training?lang=en&dataset=digits&epochs=1&batch=64")
+    wait_idle(page)
+    assert "LeNet-5" in page.locator("h1").first.inner_text()
+    shot(page, "training_network_en")
+
+    open_tab(page, "Train")
+    page.get_by_role("button", name="Train").click()
+    progress = page.locator('[data-testid="stProgress"]')
+    progress.first.wait_for(timeout=60_000)
+    seen = set()
+    steps = []
+    for _ in range(600):                      # poll the page as the student would watch it
+        text = progress.first.inner_text() if progress.count() else ""
+        m = re.search(r"step (\d+)/(\d+)", text)
+        if m:
+            steps.append(int(m.group(1)))
+            seen.add(text)
+        if page.get_by_text("Finished in").count():
+            break
+        page.wait_for_timeout(200)
+    assert page.get_by_text("Finished in").count(), "training finished"
+    assert len(set(steps)) >= 2 and steps == sorted(steps), "the progress moved while training"
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() >= 2
+    shot(page, "training_train_en")
+
+    open_tab(page, "Results")
+    wait_idle(page)
+    assert page.get_by_text("Showing your model").count()
+    assert page.get_by_text("Test accuracy").count()
+    shot(page, "training_results_en")
+
+    open_tab(page, "Try")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(drawn_seven(tmp_path / "seven.png")))
+    page.get_by_text("The network reads").wait_for(timeout=30_000)
+    wait_idle(page)
+    metric = page.locator('[data-testid="stMetricValue"]').last.inner_text().strip()
+    assert metric == "7", metric
+    shot(page, "training_try_en")
+
+
+def test_chinese(page, app_url):
+    page.goto(f"{app_url}/training?lang=zh")
+    wait_idle(page)
+    assert "LeNet-5" in page.locator("h1").first.inner_text()
+    open_tab(page, "结果")
+    wait_idle(page)
+    assert page.get_by_text("测试准确率").count()
+    shot(page, "training_results_zh")
+
+
+@pytest.mark.parametrize("page", ["dark"], indirect=True)
+def test_dark_theme(page, app_url):
+    page.goto(f"{app_url}/training?lang=en")
+    wait_idle(page)
+    open_tab(page, "Results")
+    wait_idle(page)
+    shot(page, "training_results_dark")
