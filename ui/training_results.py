@@ -79,8 +79,8 @@ def results(t, model, dataset, test):
     w = model.first_filters()
     if w is not None:
         st.subheader(t("train.filters_title"))
-        st.image([fig.colorize(k[0], "RdBu_r", scale=12) for k in w[:32]],
-                 caption=[str(i) for i in range(min(32, w.shape[0]))], width=72)
+        st.image([fig.colorize(k[0], "RdBu_r", scale=16) for k in w[:32]],
+                 caption=[str(i) for i in range(min(32, w.shape[0]))], width=96)
         st.caption(t("train.filters_explain"))
 
 
@@ -99,17 +99,22 @@ def feature_maps(t, model, dataset, test):
     with cols[1]:
         st.plotly_chart(fig.probabilities(acts[-1][2][0], labels, t, height=240), theme="streamlit",
                         config={"displayModeBar": False})
+    flat = []
     for index, kind, out in acts[:-1]:
         name = t("train.layer_title", index=index, kind=t(f"train.layer.{kind}"),
                  shape=" × ".join(str(s) for s in out.shape[1:]))
         a = out[0]
         if a.ndim == 3 and a.shape[1] > 1:
             cmap = "RdBu_r" if a.min() < 0 else "viridis"
-            tiles = fig.mosaic(a[:32], min(16, a.shape[0]), gap=1)
-            scale = max(1, min(4, 900 // tiles.shape[1]))
+            tiles = fig.mosaic(a[:32], min(8, a.shape[0]), gap=1)
+            scale = max(1, min(12, 880 // tiles.shape[1]))
             st.image(fig.colorize(tiles, cmap, scale=scale), caption=name)
         else:
-            st.plotly_chart(fig.vector(a, name), theme="streamlit", config={"displayModeBar": False})
+            flat.append((name, a))
+    cols = st.columns(2)
+    for i, (name, a) in enumerate(flat):
+        cols[i % 2].plotly_chart(fig.vector(a, name, height=200), theme="streamlit",
+                                 config={"displayModeBar": False})
     st.caption(t("train.maps_explain"))
 
 

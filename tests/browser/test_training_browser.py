@@ -25,6 +25,20 @@ def open_tab(page, name):
     page.wait_for_timeout(300)
 
 
+def settle(page):
+    """Wait until the visible tab's charts are drawn and its images are loaded (for screenshots)."""
+    wait_idle(page)
+    page.wait_for_function(
+        """() => {
+            const panel = document.querySelector('[role="tabpanel"]:not([hidden])') || document;
+            const imgs = [...panel.querySelectorAll('img')];
+            const charts = panel.querySelectorAll('[data-testid="stPlotlyChart"]');
+            const drawn = panel.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
+            return imgs.every(i => i.complete && i.naturalWidth > 0) && drawn.length >= charts.length;
+        }""", timeout=30_000)
+    page.wait_for_timeout(500)
+
+
 def test_train_watch_and_try(page, app_url, tmp_path):
     page.goto(f"{app_url}/training?lang=en&dataset=digits&epochs=1&batch=64")
     wait_idle(page)
@@ -53,7 +67,7 @@ def test_train_watch_and_try(page, app_url, tmp_path):
     shot(page, "training_train_en")
 
     open_tab(page, "Results")
-    wait_idle(page)
+    settle(page)
     assert page.get_by_text("Showing your model").count()
     assert page.get_by_text("Test accuracy").count()
     shot(page, "training_results_en")
@@ -62,7 +76,7 @@ def test_train_watch_and_try(page, app_url, tmp_path):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         str(drawn_seven(tmp_path / "seven.png")))
     page.get_by_text("The network reads").wait_for(timeout=30_000)
-    wait_idle(page)
+    settle(page)
     metric = page.locator('[data-testid="stMetricValue"]').last.inner_text().strip()
     assert metric == "7", metric
     shot(page, "training_try_en")
@@ -73,7 +87,7 @@ def test_chinese(page, app_url):
     wait_idle(page)
     assert "LeNet-5" in page.locator("h1").first.inner_text()
     open_tab(page, "结果")
-    wait_idle(page)
+    settle(page)
     assert page.get_by_text("测试准确率").count()
     shot(page, "training_results_zh")
 
@@ -83,5 +97,5 @@ def test_dark_theme(page, app_url):
     page.goto(f"{app_url}/training?lang=en")
     wait_idle(page)
     open_tab(page, "Results")
-    wait_idle(page)
+    settle(page)
     shot(page, "training_results_dark")
