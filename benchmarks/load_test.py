@@ -53,7 +53,19 @@ from ui.i18n import catalog  # noqa: E402
 
 EN = catalog("en")
 TTL = 5          # disconnectedSessionTTL for the harness server: closed sessions are freed after it
-TRAIN_KEYS = [k for k in EN if k.startswith("train") and k.split(".")[-1] in ("train", "start", "run")]
+
+
+def keyed_button(s, key):
+    """The button with widget key ``key`` (a keyed widget's id ends with its key)."""
+    return next((w for w in s.widgets.values() if w.kind == "button" and w.id.endswith("-" + key)), None)
+
+
+def active_sessions(url):
+    with urllib.request.urlopen(url + "/_stcore/metrics", timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("active_sessions "):
+                return int(float(line.split()[1]))
+    return -1
 
 
 # --- the server ------------------------------------------------------------------------
@@ -121,6 +133,7 @@ class Stats:
         self.alerts = 0
         self.runs = 0
         self.polls = 0       # fragment auto-reruns (the training lesson's live progress)
+        self.trainings = 0
 
     def record(self, kind, result, who, what=""):
         self.runs += 1
@@ -163,12 +176,12 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
         ready.set_result(True) if not ready.done() else None
         await go.wait()
         if trainer:
-            button = next((w for w in s.widgets.values() if w.kind == "button"
-                           and w.label in {EN[k] for k in TRAIN_KEYS}), None)
+            button = keyed_button(s, "train.start")
             if button is None:
                 stats.errors.append(f"{who}: no Train button found on the training lesson")
             else:
                 stats.record("train", await s.click(button), who)
+                stats.trainings += 1
         if uploader:
             up = await reach_uploader(s, rng, stats, who)
             if up is None and "feature-maps" in lessons:
@@ -183,6 +196,9 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
             await asyncio.sleep(rng.uniform(*args.think))
             if time.monotonic() >= phase["stop_at"] or trainer:
                 continue  # a trainer watches the live progress (its page polls) until the end
+        stop = keyed_button(s, "train.stop") if trainer else None
+        if stop is not None and not stop.proto.disabled:  # "time's up": the teacher stops the runs
+            await s.click(stop)
             widgets = s.changeable()
             if rng.random() < 0.15 or not widgets:
                 target = rng.choice([p for p in lessons if p != "training"] or lessons)
@@ -227,7 +243,8 @@ async def one_round(n, args):
         rss_idle = rss_mb(proc.pid)
         runs_before = stats.runs
         cpu_idle = cpu_seconds(proc.pid)
-        phase["stop_at"] = time.monotonic() + args.duration  # they act from now on, until then
+        phase["started"] = time.monotonic()
+        phase["stop_at"] = phase["started"] + args.duration  # they act from now on, until then
         peak = rss_idle
 
         async def sample():
@@ -241,15 +258,18 @@ async def one_round(n, args):
         sessions = await asyncio.gather(*tasks)
         sampler.cancel()
         cpu_used = cpu_seconds(proc.pid) - cpu_idle
-        active_runs = stats.runs - runs_before
+        busy = cpu_used / max(1e-9, time.monotonic() - phase["started"])
+        active_runs = stats.runs - runs_before + stats.polls
         for s in sessions:
             await s.close()
         await asyncio.sleep(TTL + 4)                            # closed sessions expire after the TTL
         rss_after = rss_mb(proc.pid)
+        left = active_sessions(url)
         return dict(n=n, stats=stats, rss0=rss0, rss_idle=rss_idle, peak=peak, rss_after=rss_after,
+                    busy=busy, left=left,
                     cpu_per_run=cpu_used / max(1, active_runs), runs=active_runs,
                     cpu_connect=(cpu_idle - cpu0), lessons=lessons, log=proc.log,
-                    trainers=min(args.trainers, n) if "training" in lessons else 0)
+                    trainers=stats.trainings)
     finally:
         proc.terminate()
         try:
@@ -267,7 +287,7 @@ def pct(values, q):
 def table(rounds, args):
     head = ("| N | trainings | widget changes | median (s) | p95 (s) | page switches p95 (s) "
             "| uploads p95 (s) | errors | RSS start (MB) | RSS N idle (MB) | per idle session (MB) | RSS peak (MB) "
-            "| RSS after close (MB) | CPU s / run |")
+            "| RSS after close (MB) | sessions left | server CPU (cores) | CPU s / run |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rounds:
         st = r["stats"]
@@ -277,7 +297,7 @@ def table(rounds, args):
             f"| {r['n']} | {r['trainers']} | {len(ch)} | {statistics.median(ch) if ch else float('nan'):.3f} "
             f"| {pct(ch, 95):.3f} | {pct(st.times['navigate'], 95):.3f} | {pct(st.times['upload'], 95):.3f} "
             f"| {len(st.errors)} | {r['rss0']:.0f} | {r['rss_idle']:.0f} | {per:.1f} | {r['peak']:.0f} "
-            f"| {r['rss_after']:.0f} | {r['cpu_per_run']:.3f} |")
+            f"| {r['rss_after']:.0f} | {r['left']} | {r['busy']:.2f} | {r['cpu_per_run']:.3f} |")
     return "\n".join(lines)
 
 
