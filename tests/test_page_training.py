@@ -132,3 +132,25 @@ def test_try_it_waits_for_a_digit_and_the_pipeline_reads_one():
     assert probs.argmax() == 7 and np.isclose(probs.sum(), 1, atol=1e-5)
     at = run_page(PAGE, "en")
     assert "Waiting for your digit." in texts(at)
+
+
+def test_trainer_pool_queues_beyond_its_workers():
+    from cnnlab.data import make_shapes
+    from cnnlab.model import PRESETS, Model
+    from ui.training_jobs import Job, TrainerPool
+
+    data = make_shapes(20, seed=0)
+    pool = TrainerPool(workers=1)
+    first = Job(Model(PRESETS["small"]), data, {"epochs": 100, "batch_size": 8})
+    second = Job(Model(PRESETS["small"]), data, {"epochs": 1, "batch_size": 8})
+    assert pool.submit(first) and pool.submit(second)
+    deadline = time.time() + 30
+    while first.state == "waiting" and time.time() < deadline:
+        time.sleep(0.01)
+    assert first.state == "running" and second.state == "waiting"
+    assert pool.position(second) == 1 and pool.position(first) == 0
+    first.stop()
+    while second.active and time.time() < deadline:
+        time.sleep(0.02)
+    assert first.state == "stopped" and second.state == "done"
+    assert second.model is not first.model          # nothing shared between the two runs

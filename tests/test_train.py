@@ -8,7 +8,7 @@ from cnnlab import optim
 from cnnlab.checks import LessonError
 from cnnlab.data import make_shapes
 from cnnlab.model import Model
-from cnnlab.train import augment_batch, confusion_matrix, evaluate, fit, train
+from cnnlab.train import augment_batch, blas_threads, confusion_matrix, evaluate, fit, train
 
 SMALL = [
     {"type": "conv", "filters": 4, "kernel": 5, "padding": 2}, {"type": "relu"},
@@ -20,6 +20,8 @@ SMALL = [
 
 @pytest.fixture(scope="module")
 def shapes():
+    # as the app's trainers do: one BLAS thread (two stall badly when the CI machine is busy)
+    assert blas_threads(1)
     return make_shapes(40, seed=0)
 
 
