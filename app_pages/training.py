@@ -55,6 +55,6 @@ with inside_tab:
 with try_tab:
     st.markdown(t("train.try_intro"))
     models = {t("train.try_pretrained"): (res.pretrained_model(), "digits")}
-    if trained is not None and dataset == "digits":
+    if trained is not None and dataset in ("digits", "mnist"):
         models[t("train.try_mine")] = (model, dataset)
     res.try_it(t, models)

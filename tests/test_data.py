@@ -94,6 +94,24 @@ def test_idx_folder(tmp_path):
     assert e.value.code == "train_idx_missing"
 
 
+def test_full_mnist_from_the_configured_folder(tmp_path, monkeypatch):
+    from cnnlab import data
+
+    rng = np.random.default_rng(1)
+    for part, n in (("train", 40), ("t10k", 10)):
+        (tmp_path / f"{part}-images-idx3-ubyte").write_bytes(
+            idx_bytes(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)))
+        (tmp_path / f"{part}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(n, dtype=np.uint8) % 10))
+    monkeypatch.delenv(data.MNIST_DIR_ENV, raising=False)
+    assert data.mnist_folder() is None
+    with pytest.raises(LessonError) as e:
+        load_dataset("mnist")
+    assert e.value.code == "train_no_mnist"
+    monkeypatch.setenv(data.MNIST_DIR_ENV, str(tmp_path))
+    assert data.mnist_folder() == tmp_path
+    assert len(load_dataset("mnist")[2][1]) == 10
+
+
 def test_generated_shapes():
     (xtr, ytr), (xva, yva), (xte, yte) = make_shapes(30, seed=2)
     assert xtr.shape == (240, 28, 28) and xtr.dtype == np.uint8

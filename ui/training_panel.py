@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.data import fashion_available, load_dataset
+from cnnlab.data import fashion_available, load_dataset, mnist_folder
 from cnnlab.layers import INITS
 from cnnlab.model import PRESETS
 from cnnlab.optim import OPTIMIZERS, SCHEDULES
@@ -19,7 +19,8 @@ POLL_SECONDS = 0.5
 
 
 def datasets():
-    return ["digits", "shapes"] + (["fashion"] if fashion_available() else [])
+    return (["digits"] + (["mnist"] if mnist_folder() else []) + ["shapes"]
+            + (["fashion"] if fashion_available() else []))
 
 
 def url_state():

@@ -38,7 +38,7 @@ def pretrained_model():
 
 
 def labels_for(t, dataset):
-    return [t(f"train.class.{dataset}.{n}") if dataset != "digits" else n for n in class_names(dataset)]
+    return [n if dataset in ("digits", "mnist") else t(f"train.class.{dataset}.{n}") for n in class_names(dataset)]
 
 
 def evaluation(model, test):
