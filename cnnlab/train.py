@@ -223,6 +223,9 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
             rate = opt.current_lr()
             logits = model.forward(xb, train=True)
             loss, dlogits, probs = softmax_cross_entropy(logits, yb)
+            if not np.isfinite(loss) or not np.all(np.isfinite(logits)):
+                raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is no "
+                                  "longer a finite number; lower the learning rate.", step=step + 1)
             model.backward(dlogits)
             opt.step(params, model.parameters()[1])
             step += 1

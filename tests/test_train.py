@@ -86,6 +86,14 @@ def test_bad_settings(shapes, kw, code):
     assert e.value.code == code
 
 
+def test_divergence_is_explained(shapes):
+    model = Model([{"type": "flatten"}, {"type": "dense", "units": 10}], seed=0)
+    with pytest.raises(LessonError) as e, np.errstate(all="ignore"):
+        for _ in train(model, shapes, optimizer="sgd", lr=1.0, epochs=50, augment=False):
+            model.layers[1].params["w"] *= 1e30      # a runaway update
+    assert e.value.code == "train_diverged"
+
+
 def test_uses_the_shared_optimizers(shapes, monkeypatch):
     made = []
     real = optim.make_optimizer
