@@ -53,6 +53,9 @@ from ui.i18n import catalog  # noqa: E402
 
 EN = catalog("en")
 TTL = 5          # disconnectedSessionTTL for the harness server: closed sessions are freed after it
+#: The allocator settings of the Dockerfile (memory returns after sessions close); --no-malloc-tuning
+#: measures without them.
+MALLOC = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
 def keyed_button(s, key):
@@ -78,7 +81,7 @@ def free_port():
 
 def start_server(port, extra=(), log=None):
     """``streamlit run app.py`` on 127.0.0.1:port; its log goes to ``log`` (tracebacks of errors)."""
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **MALLOC)
     log = Path(log or ROOT / "benchmarks" / "results" / f"server-{port}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
@@ -196,9 +199,6 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
             await asyncio.sleep(rng.uniform(*args.think))
             if time.monotonic() >= phase["stop_at"] or trainer:
                 continue  # a trainer watches the live progress (its page polls) until the end
-        stop = keyed_button(s, "train.stop") if trainer else None
-        if stop is not None and not stop.proto.disabled:  # "time's up": the teacher stops the runs
-            await s.click(stop)
             widgets = s.changeable()
             if rng.random() < 0.15 or not widgets:
                 target = rng.choice([p for p in lessons if p != "training"] or lessons)
@@ -207,6 +207,9 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
                 w = rng.choice(widgets)
                 page = next((p for p, h in s.pages.items() if h == s.page_hash), "?")
                 stats.record("change", await s.change(w, rng), who, f"[{page}] {w.kind} '{w.label}'")
+        stop = keyed_button(s, "train.stop") if trainer else None
+        if stop is not None and not stop.proto.disabled:  # "time's up": the teacher stops the runs
+            await s.click(stop)
     except Exception as exc:  # a dropped connection, a refused upload ... : an error, not a crash
         stats.errors.append(f"{who}: {type(exc).__name__}: {exc}"[:200])
         if not ready.done():
@@ -216,6 +219,29 @@ async def student(i, url, lessons, args, stats, phase, ready, go):
         if r.status == "timeout" or r.exceptions:
             stats.errors.append(f"{who}: poll {r.status} {r.exceptions[:1]}")
     return s
+
+
+async def page_costs(url, pid, lessons, args, changes=5):
+    """One student alone, lesson by lesson: server CPU seconds and wall seconds per widget change."""
+    s = StreamlitSession(url, timeout=args.run_timeout)
+    await s.connect("")
+    rng = random.Random(7)
+    out = {}
+    for p in lessons:
+        await s.open_page(p)
+        cpu, wall = [], []
+        for _ in range(changes):
+            widgets = s.changeable()
+            if not widgets:
+                break
+            c0 = cpu_seconds(pid)
+            r = await s.change(rng.choice(widgets), rng)
+            cpu.append(cpu_seconds(pid) - c0)
+            wall.append(r.seconds)
+        if cpu:
+            out[p] = (statistics.median(cpu), statistics.median(wall), len(cpu))
+    await s.close()
+    return out
 
 
 async def one_round(n, args):
@@ -229,6 +255,7 @@ async def one_round(n, args):
         for p in lessons:                                      # the teacher opens every lesson once
             await warm.open_page(p)
         await warm.close()
+        costs = await page_costs(url, proc.pid, lessons, args) if n == args.ns[0] and args.page_costs else {}
         await asyncio.sleep(TTL + 3)
         rss0, cpu0 = rss_mb(proc.pid), cpu_seconds(proc.pid)
         stats = Stats()
@@ -266,7 +293,7 @@ async def one_round(n, args):
         rss_after = rss_mb(proc.pid)
         left = active_sessions(url)
         return dict(n=n, stats=stats, rss0=rss0, rss_idle=rss_idle, peak=peak, rss_after=rss_after,
-                    busy=busy, left=left,
+                    busy=busy, left=left, costs=costs,
                     cpu_per_run=cpu_used / max(1, active_runs), runs=active_runs,
                     cpu_connect=(cpu_idle - cpu0), lessons=lessons, log=proc.log,
                     trainers=stats.trainings)
@@ -332,6 +359,10 @@ def parse(argv=None):
     p.add_argument("--trainers", type=int, default=3)
     p.add_argument("--run-timeout", type=float, default=60.0)
     p.add_argument("--time-limit", type=float, default=900.0, help="the harness stops itself after this")
+    p.add_argument("--no-malloc-tuning", dest="malloc", action="store_false",
+                   help="run the server without the Dockerfile's MALLOC_ settings (A/B)")
+    p.add_argument("--no-page-costs", dest="page_costs", action="store_false",
+                   help="skip the one-student cost per lesson measured before the first N")
     p.add_argument("--flag", action="append", default=[],
                    help="extra `streamlit run` option for an A/B comparison, e.g. --flag=--runner.postScriptGC=true")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.md"))
@@ -339,7 +370,12 @@ def parse(argv=None):
 
 
 if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still stops the app servers
     args = parse()
+    if not args.malloc:
+        MALLOC.clear()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rounds = asyncio.run(main(args))
     text = table(rounds, args)
@@ -349,9 +385,15 @@ if __name__ == "__main__":
             f"every 5th student uploads a 1600x1200 JPEG, {args.trainers} press Train "
             "(if the lesson exists). "
             f"Latency = widget change sent -> script_finished received.")
+    costs = rounds[0]["costs"] if rounds else {}
+    cost_table = "\n".join(
+        ["| lesson | server CPU s per widget change (median) | wall s (median) | changes |", "|---|---|---|---|"]
+        + [f"| {p} | {c:.3f} | {w:.3f} | {k} |" for p, (c, w, k) in costs.items()]) if costs else ""
     print()
     print(text)
     print(note)
+    print(cost_table)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n", encoding="utf-8")
+    Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n\n## One student, per lesson\n\n{cost_table}\n",
+                              encoding="utf-8")
     print(f"written to {args.out}")
