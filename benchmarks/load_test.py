@@ -166,11 +166,11 @@ async def reach_uploader(s, rng, stats, who):
     return s.find("file_uploader")
 
 
-async def student(i, url, lessons, args, stats, phase, ready, go):
+async def student(i, n, url, lessons, args, stats, phase, ready, go):
     rng = random.Random(1000 + i)
     who = f"student{i}"
     s = StreamlitSession(url, query="lang=zh" if i % 3 == 2 else "lang=en", timeout=args.run_timeout)
-    trainer = i < args.trainers and "training" in lessons
+    trainer = i < args.trainers < n and "training" in lessons  # a class of 1 is the baseline
     uploader = i % 5 == 4
     try:
         await asyncio.sleep(rng.uniform(0, args.arrive))           # students arrive over a few seconds
@@ -263,7 +263,7 @@ async def one_round(n, args):
         readies = [loop.create_future() for _ in range(n)]
         go = asyncio.Event()
         phase = {"stop_at": float("inf")}
-        tasks = [asyncio.create_task(student(i, url, lessons, args, stats, phase, readies[i], go))
+        tasks = [asyncio.create_task(student(i, n, url, lessons, args, stats, phase, readies[i], go))
                  for i in range(n)]
         await asyncio.wait_for(asyncio.gather(*readies), args.arrive + args.run_timeout)
         await asyncio.sleep(2)

@@ -319,6 +319,9 @@ def new_value(widget, rng: random.Random) -> WidgetState:
     elif widget.kind == "button_group":
         options = [o.content for o in p.options]
         ws.string_array_value.data.append(rng.choice(options))
+    elif widget.kind == "slider" and p.type == p.SELECT_SLIDER:  # st.select_slider: option labels
+        picks = sorted(rng.sample(range(len(p.options)), min(len(p.default) or 1, len(p.options))))
+        ws.string_array_value.data.extend(p.options[k] for k in picks)
     elif widget.kind == "slider":
         steps = max(1, round((p.max - p.min) / (p.step or 1)))
         values = [p.min + (p.step or 1) * rng.randint(0, steps) for _ in range(len(p.default) or 1)]
