@@ -63,12 +63,17 @@ def keyed_button(s, key):
     return next((w for w in s.widgets.values() if w.kind == "button" and w.id.endswith("-" + key)), None)
 
 
-def active_sessions(url):
+def metric(url, name):
+    """One value from a replica's /_stcore/metrics (Prometheus text)."""
     with urllib.request.urlopen(url + "/_stcore/metrics", timeout=10) as r:
         for line in r.read().decode().splitlines():
-            if line.startswith("active_sessions "):
+            if line.startswith(name + " "):
                 return int(float(line.split()[1]))
     return -1
+
+
+def active_sessions(url):
+    return metric(url, "active_sessions")
 
 
 # --- the server ------------------------------------------------------------------------
@@ -244,20 +249,79 @@ async def page_costs(url, pid, lessons, args, changes=5):
     return out
 
 
-async def one_round(n, args):
+HAPROXY_CFG = """
+global
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+    timeout tunnel 1h
+frontend web
+    bind 127.0.0.1:{port}
+    default_backend app
+backend app
+    balance leastconn
+    cookie CNNLAB_REPLICA insert indirect nocache
+{servers}
+"""
+
+
+def start_balancer(ports):
+    """Debian's HAProxy with cookie affinity in front of the replicas (as deploy/haproxy.cfg)."""
+    import shutil
+    import tempfile
+
+    exe = shutil.which("haproxy") or "/usr/sbin/haproxy"
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = start_server(port, args.flag)
+    servers = "\n".join(f"    server r{k} 127.0.0.1:{p} cookie r{k}" for k, p in enumerate(ports))
+    cfg = Path(tempfile.mkdtemp()) / "haproxy.cfg"
+    cfg.write_text(HAPROXY_CFG.format(port=port, servers=servers))
+    proc = subprocess.Popen([exe, "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("HAProxy did not start")
+
+
+def _stop(proc):
+    proc.terminate()
     try:
-        warm = StreamlitSession(url, timeout=args.run_timeout)
-        await warm.connect("")
-        lessons = [p for p in warm.pages if p]
-        for p in lessons:                                      # the teacher opens every lesson once
-            await warm.open_page(p)
-        await warm.close()
-        costs = await page_costs(url, proc.pid, lessons, args) if n == args.ns[0] and args.page_costs else {}
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+async def one_round(n, args):
+    ports = [free_port() for _ in range(args.replicas)]
+    procs, balancer = [], None
+    try:
+        procs = [start_server(p, args.flag) for p in ports]
+        pids = [proc.pid for proc in procs]
+        direct = [f"http://127.0.0.1:{p}" for p in ports]
+        if args.replicas > 1:
+            balancer, url = start_balancer(ports)
+        else:
+            url = direct[0]
+        for d in direct:                                       # the teacher opens every lesson once
+            warm = StreamlitSession(d, timeout=args.run_timeout)
+            await warm.connect("")
+            lessons = [p for p in warm.pages if p]
+            for p in lessons:
+                await warm.open_page(p)
+            await warm.close()
+        costs = (await page_costs(direct[0], pids[0], lessons, args)
+                 if n == args.ns[0] and args.page_costs else {})
         await asyncio.sleep(TTL + 3)
-        rss0, cpu0 = rss_mb(proc.pid), cpu_seconds(proc.pid)
+        rss = lambda: sum(rss_mb(pid) for pid in pids)  # noqa: E731
+        cpu = lambda: sum(cpu_seconds(pid) for pid in pids)  # noqa: E731
+        rss0, cpu0 = rss(), cpu()
         stats = Stats()
         loop = asyncio.get_running_loop()
         readies = [loop.create_future() for _ in range(n)]
@@ -267,9 +331,9 @@ async def one_round(n, args):
                  for i in range(n)]
         await asyncio.wait_for(asyncio.gather(*readies), args.arrive + args.run_timeout)
         await asyncio.sleep(2)
-        rss_idle = rss_mb(proc.pid)
+        rss_idle = rss()
         runs_before = stats.runs
-        cpu_idle = cpu_seconds(proc.pid)
+        cpu_idle = cpu()
         phase["started"] = time.monotonic()
         phase["stop_at"] = phase["started"] + args.duration  # they act from now on, until then
         peak = rss_idle
@@ -277,32 +341,30 @@ async def one_round(n, args):
         async def sample():
             nonlocal peak
             while True:
-                peak = max(peak, rss_mb(proc.pid))
+                peak = max(peak, rss())
                 await asyncio.sleep(0.5)
 
         sampler = asyncio.create_task(sample())
         go.set()
         sessions = await asyncio.gather(*tasks)
         sampler.cancel()
-        cpu_used = cpu_seconds(proc.pid) - cpu_idle
+        cpu_used = cpu() - cpu_idle
         busy = cpu_used / max(1e-9, time.monotonic() - phase["started"])
         active_runs = stats.runs - runs_before + stats.polls
         for s in sessions:
             await s.close()
         await asyncio.sleep(TTL + 4)                            # closed sessions expire after the TTL
-        rss_after = rss_mb(proc.pid)
-        left = active_sessions(url)
+        rss_after = rss()
+        left = sum(active_sessions(d) for d in direct)
+        spread = [metric(d, 'session_events_total{type="connect"}') for d in direct]
         return dict(n=n, stats=stats, rss0=rss0, rss_idle=rss_idle, peak=peak, rss_after=rss_after,
-                    busy=busy, left=left, costs=costs,
+                    busy=busy, left=left, costs=costs, spread=spread,
                     cpu_per_run=cpu_used / max(1, active_runs), runs=active_runs,
-                    cpu_connect=(cpu_idle - cpu0), lessons=lessons, log=proc.log,
-                    trainers=stats.trainings)
+                    cpu_connect=(cpu_idle - cpu0), lessons=lessons,
+                    log=", ".join(str(proc.log) for proc in procs), trainers=stats.trainings)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in ([balancer] if balancer else []) + procs:
+            _stop(proc)
 
 
 def pct(values, q):
@@ -344,7 +406,8 @@ async def main(args):
             break
         rounds.append(r)
         print(table([r], args).splitlines()[-1], flush=True)
-        print(f"   {r['stats'].polls} live-progress polls; server log: {r['log']}")
+        print(f"   {r['stats'].polls} live-progress polls; websocket connects per replica {r['spread']}; "
+              f"server log: {r['log']}")
         for e in r["stats"].errors[:10]:
             print("   error:", e)
     return rounds
@@ -357,6 +420,8 @@ def parse(argv=None):
     p.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0), help="think time range (s)")
     p.add_argument("--arrive", type=float, default=5.0, help="students arrive within this many seconds")
     p.add_argument("--trainers", type=int, default=3)
+    p.add_argument("--replicas", type=int, default=1,
+                   help="app processes behind a local HAProxy with cookie affinity (deploy/haproxy.cfg)")
     p.add_argument("--run-timeout", type=float, default=60.0)
     p.add_argument("--time-limit", type=float, default=900.0, help="the harness stops itself after this")
     p.add_argument("--no-malloc-tuning", dest="malloc", action="store_false",
@@ -383,8 +448,9 @@ if __name__ == "__main__":
     note = (f"Measured {started} on {os.cpu_count()} cores; lessons: {', '.join(lessons)}; "
             f"{args.duration:.0f} s of activity per N, think time {args.think[0]:g}-{args.think[1]:g} s, "
             f"every 5th student uploads a 1600x1200 JPEG, {args.trainers} press Train "
-            "(if the lesson exists). "
-            f"Latency = widget change sent -> script_finished received.")
+            f"(if the lesson exists); {args.replicas} app process(es)"
+            + (" behind HAProxy with cookie affinity" if args.replicas > 1 else "") + ". "
+            "Latency = widget change sent -> script_finished received.")
     costs = rounds[0]["costs"] if rounds else {}
     cost_table = "\n".join(
         ["| lesson | server CPU s per widget change (median) | wall s (median) | changes |", "|---|---|---|---|"]
