@@ -139,7 +139,7 @@ def test_sessions_spread_over_replicas_and_keep_working(cluster, browser, tmp_pa
     before = [_connects(p) for p in ports]
     contexts, pages, replicas = [], [], []
     try:
-        for i in range(SESSIONS):  # each context is one student: own cookies, own session
+        for _ in range(SESSIONS):  # each context is one student: own cookies, own session
             ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
             page = ctx.new_page()
             page.set_default_timeout(30_000)
@@ -161,13 +161,16 @@ def test_sessions_spread_over_replicas_and_keep_working(cluster, browser, tmp_pa
         # Every session uploads its own image (HTTP PUT to the replica holding the
         # session: without affinity the server answers "Invalid session_id").
         for i, page in enumerate(pages):
+            # The lesson's input: "Image", then "Upload" (the first image source on the page;
+            # the colour-channel tab further down has its own).
             page.get_by_text(EN["conv.source_image"], exact=True).first.click()
             wait_idle(page)
-            page.get_by_text(EN["image.source_upload"], exact=True).click()
+            page.get_by_role("radiogroup", name=EN["image.source"]).first.get_by_text(
+                EN["image.source_upload"], exact=True).click()
             wait_idle(page)
             path = tmp_path / f"student{i}.png"
             path.write_bytes(_png(i))
-            page.locator('input[type="file"]').set_input_files(str(path))
+            page.locator('input[type="file"]').first.set_input_files(str(path))
             wait_idle(page)
             page.wait_for_selector(f"text=student{i}.png")
             _no_errors(page)
@@ -176,8 +179,11 @@ def test_sessions_spread_over_replicas_and_keep_working(cluster, browser, tmp_pa
         # ... and keeps working afterwards: a second interaction reruns on the same
         # replica, the session still has its own upload and nobody else's.
         for i, page in enumerate(pages):
-            page.locator('[data-testid="stNumberInputStepUp"]').first.click()  # padding + 1: a rerun
+            padding = page.get_by_label(EN["conv.padding"], exact=True).first  # padding 1: a rerun
+            padding.fill("1")
+            padding.press("Enter")
             wait_idle(page)
+            page.wait_for_selector("text=" + EN["conv.title"])
             assert page.get_by_text(f"student{i}.png").count() >= 1
             for j in range(SESSIONS):
                 if j != i:
