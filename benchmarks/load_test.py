@@ -334,6 +334,7 @@ async def one_round(n, args):
         rss_idle = rss()
         runs_before = stats.runs
         cpu_idle = cpu()
+        own0 = time.process_time()
         phase["started"] = time.monotonic()
         phase["stop_at"] = phase["started"] + args.duration  # they act from now on, until then
         peak = rss_idle
@@ -349,7 +350,9 @@ async def one_round(n, args):
         sessions = await asyncio.gather(*tasks)
         sampler.cancel()
         cpu_used = cpu() - cpu_idle
-        busy = cpu_used / max(1e-9, time.monotonic() - phase["started"])
+        wall = max(1e-9, time.monotonic() - phase["started"])
+        busy = cpu_used / wall
+        client = (time.process_time() - own0) / wall
         active_runs = stats.runs - runs_before + stats.polls
         for s in sessions:
             await s.close()
@@ -358,7 +361,7 @@ async def one_round(n, args):
         left = sum(active_sessions(d) for d in direct)
         spread = [metric(d, 'session_events_total{type="connect"}') for d in direct]
         return dict(n=n, stats=stats, rss0=rss0, rss_idle=rss_idle, peak=peak, rss_after=rss_after,
-                    busy=busy, left=left, costs=costs, spread=spread,
+                    busy=busy, client=client, left=left, costs=costs, spread=spread,
                     cpu_per_run=cpu_used / max(1, active_runs), runs=active_runs,
                     cpu_connect=(cpu_idle - cpu0), lessons=lessons,
                     log=", ".join(str(proc.log) for proc in procs), trainers=stats.trainings)
@@ -407,6 +410,7 @@ async def main(args):
         rounds.append(r)
         print(table([r], args).splitlines()[-1], flush=True)
         print(f"   {r['stats'].polls} live-progress polls; websocket connects per replica {r['spread']}; "
+              f"the harness itself used {r['client']:.2f} cores; "
               f"server log: {r['log']}")
         for e in r["stats"].errors[:10]:
             print("   error:", e)
@@ -460,6 +464,10 @@ if __name__ == "__main__":
     print(note)
     print(cost_table)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n\n## One student, per lesson\n\n{cost_table}\n",
-                              encoding="utf-8")
+    details = "\n".join(
+        f"- N = {r['n']}: {r['stats'].runs} script runs and {r['stats'].polls} live-progress polls, "
+        f"websocket connects per replica {r['spread']} (one is the warm-up), the harness itself used "
+        f"{r['client']:.2f} cores, errors: {'; '.join(r['stats'].errors[:3]) or 'none'}" for r in rounds)
+    Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n\n{details}\n\n## One student, per lesson\n\n"
+                              f"{cost_table}\n", encoding="utf-8")
     print(f"written to {args.out}")
