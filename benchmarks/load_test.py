@@ -466,7 +466,7 @@ if __name__ == "__main__":
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     details = "\n".join(
         f"- N = {r['n']}: {r['stats'].runs} script runs and {r['stats'].polls} live-progress polls, "
-        f"websocket connects per replica {r['spread']} (one is the warm-up), the harness itself used "
+        f"websocket connects per replica {r['spread']} (including the warm-up), the harness itself used "
         f"{r['client']:.2f} cores, errors: {'; '.join(r['stats'].errors[:3]) or 'none'}" for r in rounds)
     Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n\n{details}\n\n## One student, per lesson\n\n"
                               f"{cost_table}\n", encoding="utf-8")
