@@ -290,40 +290,60 @@ def test_hostile_expressions_are_refused_with_a_message(lesson, lang):
 
 
 # --- training -----------------------------------------------------------------------
-def _button(at, *keys):
-    labels = {catalog("en")[k] for k in keys if k in catalog("en")}
-    return next((b for b in at.button if b.label in labels), None)
+def _state(at, key):
+    try:
+        return at.session_state[key]
+    except KeyError:
+        return None
+
+
+def _poll_until(at, done, seconds=30):
+    """Rerun (as the page's live fragment does) until ``done()`` or the time is up."""
+    deadline = time.time() + seconds
+    while not done() and time.time() < deadline:
+        time.sleep(0.3)
+        at.run()
+    return done()
 
 
 @pytest.mark.parametrize("lesson", lesson_params(lambda lesson: lesson.key == "training"))
 def test_training_stopped_halfway_and_reloaded(lesson):
-    at = run_page(lesson.path, "en")
-    start = _button(at, "train.start", "train.train", "train.run")
-    assert start is not None, "no Train button"
-    start.click()
-    at.run()
-    assert_ok(at)
-    query = dict(at.query_params)
-    deadline = time.time() + 20
-    stop = None
-    while time.time() < deadline:
-        stop = _button(at, "train.stop")
-        if stop is not None:
-            break
-        time.sleep(0.3)
+    query = {"epochs": "1"}
+    at = run_page(lesson.path, "en", query=query)
+    jobs = []
+    try:
+        at.button(key="train.start").click()
         at.run()
-    assert stop is not None, "no Stop button while training"
-    # A reload mid-run: a new session with the same link renders without trouble.
-    reloaded = run_page(lesson.path, "en", query={k: v[0] if isinstance(v, list) else v
-                                                  for k, v in query.items() if k != "lang"})
-    assert_ok(reloaded)
-    stop.click()
-    at.run()
-    assert_ok(at)
-    # Stopped: the page says so, and Train works again (the session is not stuck).
-    deadline = time.time() + 20
-    while time.time() < deadline and _button(at, "train.start", "train.train", "train.run") is None:
-        time.sleep(0.3)
+        assert_ok(at)
+        job = _state(at, "train.job")
+        assert job is not None, "pressing Train started nothing"
+        jobs.append(job)
+        assert _poll_until(at, lambda: job.step > 0 or not job.active), "training never started"
+        # A reload mid-run: a new session with the same link renders, without the other's job.
+        reloaded = run_page(lesson.path, "en", query=query)
+        assert_ok(reloaded)
+        assert _state(reloaded, "train.job") is None
+        # Stop halfway: the page says where it stopped and keeps the partly trained model.
+        assert job.active, "the run finished before it could be stopped halfway"
+        at.button(key="train.stop").click()
         at.run()
-    assert _button(at, "train.start", "train.train", "train.run") is not None
-    assert_ok(at)
+        assert _poll_until(at, lambda: not job.active)
+        at.run()
+        assert_ok(at)
+        assert job.state == "stopped" and 0 < job.step < job.steps
+        warnings = [w.value for w in at.warning]
+        assert catalog("en")["train.stopped"].format(step=job.step) in warnings, warnings
+        # The session is not stuck: Train starts a new run.
+        at.button(key="train.start").click()
+        at.run()
+        assert_ok(at)
+        again = _state(at, "train.job")
+        jobs.append(again)
+        assert again is not job and again.active
+    finally:
+        for j in jobs:
+            if j is not None:
+                j.stop()
+        deadline = time.time() + 20
+        while any(j is not None and j.active for j in jobs) and time.time() < deadline:
+            time.sleep(0.2)
