@@ -467,7 +467,8 @@ if __name__ == "__main__":
     details = "\n".join(
         f"- N = {r['n']}: {r['stats'].runs} script runs and {r['stats'].polls} live-progress polls, "
         f"websocket connects per replica {r['spread']} (including the warm-up), the harness itself used "
-        f"{r['client']:.2f} cores, errors: {'; '.join(r['stats'].errors[:3]) or 'none'}" for r in rounds)
+        f"{r['client']:.2f} cores, lesson messages (st.error for a setting the lesson explains, not "
+        f"failures) {r['stats'].alerts}, errors: {'; '.join(r['stats'].errors[:3]) or 'none'}" for r in rounds)
     Path(args.out).write_text(f"# Load test\n\n{text}\n\n{note}\n\n{details}\n\n## One student, per lesson\n\n"
                               f"{cost_table}\n", encoding="utf-8")
     print(f"written to {args.out}")
