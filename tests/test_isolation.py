@@ -122,6 +122,22 @@ def test_a_training_run_belongs_to_its_own_session():
         # B's pretrained model is its own object, not A's model in training.
         mine = _state(b, "train.pretrained")
         assert mine is None or mine is not job.model
+        # A stops after a few steps and keeps its partly trained model; B still has none.
+        deadline = time.time() + 30
+        while job.step == 0 and job.active and time.time() < deadline:
+            time.sleep(0.2)
+        a.button(key="train.stop").click()
+        a.run()
+        while job.active and time.time() < deadline:
+            time.sleep(0.2)
+        a.run()
+        a.run()
+        assert_ok(a)
+        trained = _state(a, "train.model")
+        assert trained is not None and trained[0] is job.model
+        b.run()
+        assert_ok(b)
+        assert _state(b, "train.model") is None and _state(b, "train.job") is None
     finally:
         job.stop()
         deadline = time.time() + 20
