@@ -33,6 +33,8 @@ pytestmark = pytest.mark.browser
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 SESSIONS = 4
 EN = catalog("en")
+#: The last student reads Chinese in the dark theme (both appear in the screenshots).
+LANGS = ["en"] * (SESSIONS - 1) + ["zh"]
 CONV = next(lesson for lesson in LESSONS if lesson.key == "conv")
 
 CONFIG = """
@@ -139,13 +141,15 @@ def test_sessions_spread_over_replicas_and_keep_working(cluster, browser, tmp_pa
     before = [_connects(p) for p in ports]
     contexts, pages, replicas = [], [], []
     try:
-        for _ in range(SESSIONS):  # each context is one student: own cookies, own session
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+        for i in range(SESSIONS):  # each context is one student: own cookies, own session
+            T = catalog(LANGS[i])
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US",
+                                      color_scheme="dark" if LANGS[i] == "zh" else "light")
             page = ctx.new_page()
             page.set_default_timeout(30_000)
-            page.goto(f"{url}/{CONV.url}?lang=en")
+            page.goto(f"{url}/{CONV.url}?lang={LANGS[i]}")
             wait_idle(page)
-            assert page.locator("h1").first.inner_text().startswith(EN["conv.title"])
+            assert page.locator("h1").first.inner_text().startswith(T["conv.title"])
             cookie = {c["name"]: c["value"] for c in ctx.cookies()}.get("CNNLAB_REPLICA")
             assert cookie in ("r1", "r2"), f"HAProxy inserted no affinity cookie: {ctx.cookies()}"
             contexts.append(ctx)
@@ -161,12 +165,13 @@ def test_sessions_spread_over_replicas_and_keep_working(cluster, browser, tmp_pa
         # Every session uploads its own image (HTTP PUT to the replica holding the
         # session: without affinity the server answers "Invalid session_id").
         for i, page in enumerate(pages):
+            T = catalog(LANGS[i])
             # The lesson's input: "Image", then "Upload" (the first image source on the page;
             # the colour-channel tab further down has its own).
-            page.get_by_text(EN["conv.source_image"], exact=True).first.click()
+            page.get_by_text(T["conv.source_image"], exact=True).first.click()
             wait_idle(page)
-            page.get_by_role("radiogroup", name=EN["image.source"]).first.get_by_text(
-                EN["image.source_upload"], exact=True).click()
+            page.get_by_role("radiogroup", name=T["image.source"]).first.get_by_text(
+                T["image.source_upload"], exact=True).click()
             wait_idle(page)
             path = tmp_path / f"student{i}.png"
             path.write_bytes(_png(i))
@@ -175,15 +180,17 @@ def test_sessions_spread_over_replicas_and_keep_working(cluster, browser, tmp_pa
             page.wait_for_selector(f"text=student{i}.png")
             _no_errors(page)
         shot(pages[0], "replicas_upload_en")
+        shot(pages[-1], "replicas_upload_zh_dark")
 
         # ... and keeps working afterwards: a second interaction reruns on the same
         # replica, the session still has its own upload and nobody else's.
         for i, page in enumerate(pages):
-            padding = page.get_by_label(EN["conv.padding"], exact=True).first  # padding 1: a rerun
+            T = catalog(LANGS[i])
+            padding = page.get_by_label(T["conv.padding"], exact=True).first  # padding 1: a rerun
             padding.fill("1")
             padding.press("Enter")
             wait_idle(page)
-            page.wait_for_selector("text=" + EN["conv.title"])
+            page.wait_for_selector("text=" + T["conv.title"])
             assert page.get_by_text(f"student{i}.png").count() >= 1
             for j in range(SESSIONS):
                 if j != i:
