@@ -21,6 +21,10 @@ from cnnlab.train import blas_threads, train
 
 WORKERS = 2
 MAX_QUEUE = 40
+#: A job whose page has not asked for its progress for this long is stopped (the tab was closed
+#: or the student left the lesson): it keeps what it learned, and frees the trainer for others.
+#: Same as server.disconnectedSessionTTL in .streamlit/config.toml.
+ABANDON_AFTER_S = 120.0
 
 
 class Job:
@@ -38,7 +42,7 @@ class Job:
         self.step = self.steps = self.epoch = 0
         self.images_per_s = 0.0
         self.elapsed = 0.0
-        self.created = time.monotonic()
+        self.created = self.seen = time.monotonic()
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -50,8 +54,12 @@ class Job:
     def active(self):
         return self.state in ("waiting", "running")
 
+    def _should_stop(self):
+        return self._stop.is_set() or time.monotonic() - self.seen > ABANDON_AFTER_S
+
     def snapshot(self):
-        """A consistent copy of the progress for drawing."""
+        """A consistent copy of the progress for drawing (also: the page is still watching)."""
+        self.seen = time.monotonic()
         with self._lock:
             return {"state": self.state, "batches": list(self.batches), "vals": list(self.vals),
                     "step": self.step, "steps": self.steps, "epoch": self.epoch,
@@ -66,14 +74,14 @@ class Job:
 
     # called in a worker thread
     def run(self):
-        if self._stop.is_set():
+        if self._should_stop():
             with self._lock:
                 self.state = "stopped"
             return
         with self._lock:
             self.state = "running"
         try:
-            for r in train(self.model, self.data, stop=self._stop.is_set, max_batches=self.max_batches,
+            for r in train(self.model, self.data, stop=self._should_stop, max_batches=self.max_batches,
                            **self.settings):
                 with self._lock:
                     self._record(r)
@@ -82,7 +90,7 @@ class Job:
                 self.state, self.error = "error", exc
             return
         with self._lock:
-            self.state = "stopped" if self._stop.is_set() and self.step < self.steps else "done"
+            self.state = "stopped" if self._should_stop() and self.step < self.steps else "done"
 
     def _record(self, r):
         kind = r["kind"]

@@ -35,18 +35,22 @@ def free_port():
 
 
 def start_app(port, extra_args=()):
-    """Start `streamlit run app.py` on 127.0.0.1:port and wait for /_stcore/health."""
+    """Start `streamlit run app.py` on 127.0.0.1:port and wait for /_stcore/health.
+
+    The server's output goes to a log file (a pipe nobody reads could fill up and block it)."""
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log = open(SHOTS / f"server-{port}.log", "wb")  # noqa: SIM115  (closed with the process)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--server.fileWatcherType", "none", *extra_args],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"streamlit exited: {(SHOTS / f'server-{port}.log').read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
