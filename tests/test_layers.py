@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab.checks import LessonError
+from cnnlab.gradcheck import numerical_gradient
 from cnnlab.layers import (
     LAYER_TYPES,
     init_weights,
@@ -21,18 +22,7 @@ def _to64(layer):
 
 
 def numeric_grad(f, a, eps=1e-6):
-    g = np.zeros_like(a)
-    it = np.nditer(a, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = a[i]
-        a[i] = old + eps
-        fp = f()
-        a[i] = old - eps
-        fm = f()
-        a[i] = old
-        g[i] = (fp - fm) / (2 * eps)
-    return g
+    return numerical_gradient(f, a, eps)
 
 
 def check_layer(cfg, in_shape, n=2, seed=0, positive=False):
