@@ -50,3 +50,13 @@ def check_finite(a, name):
                           f"{name} contains values that are not finite numbers (NaN or infinity).",
                           name=name)
     return a
+
+
+def check_pair(value, name, check=check_positive_int):
+    """One number or a ``(rows, cols)`` pair -> a pair, each value validated by ``check``."""
+    if np.isscalar(value):
+        value = (value, value)
+    value = tuple(value)
+    if len(value) != 2:
+        raise LessonError("bad_pair", f"{name} must be one number or a (rows, cols) pair.", name=name)
+    return tuple(check(v, name) for v in value)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import LessonError, check_finite, check_nonnegative_int, check_positive_int
+from .checks import LessonError, check_finite, check_nonnegative_int, check_pair, check_positive_int
 
 PaddingSpec = "int | tuple | str"
 
@@ -68,12 +68,7 @@ def normalize_padding(padding, kernel_shape, dilation=(1, 1), stride=(1, 1)):
 
 
 def _pair(value, name):
-    if np.isscalar(value):
-        value = (value, value)
-    value = tuple(value)
-    if len(value) != 2:
-        raise ValueError(f"{name} must be one number or a (rows, cols) pair.")
-    return tuple(check_positive_int(v, name) for v in value)
+    return check_pair(value, name, check_positive_int)
 
 
 def output_shape(in_shape, kernel_shape, stride=1, padding=0, dilation=1):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import LessonError, check_finite, check_nonnegative_int, check_positive_int
+from .checks import LessonError, check_finite, check_nonnegative_int, check_pair, check_positive_int
 from .shapes import pool_output_size
 
 MODES = ("max", "avg", "min")
@@ -45,12 +45,7 @@ MODES = ("max", "avg", "min")
 # Argument handling
 # --------------------------------------------------------------------------
 def _pair(value, name, check):
-    if np.isscalar(value):
-        value = (value, value)
-    value = tuple(value)
-    if len(value) != 2:
-        raise ValueError(f"{name} must be one number or a (rows, cols) pair.")
-    return tuple(check(v, name) for v in value)
+    return check_pair(value, name, check)
 
 
 def _settings(in_hw, kernel, stride, padding, mode, ceil_mode):

@@ -61,16 +61,21 @@ def start_app(port, extra_args=()):
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    port = free_port()
-    proc = start_app(port)
-    yield f"http://127.0.0.1:{port}"
+def stop_process(proc):
+    """Ask a server to stop; kill it if it has not stopped within 10 s."""
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    port = free_port()
+    proc = start_app(port)
+    yield f"http://127.0.0.1:{port}"
+    stop_process(proc)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import free_port, shot, start_app, wait_idle
+from tests.browser.conftest import free_port, shot, start_app, stop_process, wait_idle
 from ui.i18n import catalog
 from ui.lessons import LESSONS
 
@@ -71,14 +71,6 @@ def _connects(port):
     return int(m.group(1)) if m else 0
 
 
-def _stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Two replicas with one cookie secret, HAProxy in front; yields (lb_url, replica ports)."""
@@ -113,10 +105,10 @@ def cluster(tmp_path_factory):
             time.sleep(0.2)
         time.sleep(1.5)  # both servers pass a health check (inter 1s) before traffic is spread
         yield url, ports
-        _stop(lb)
+        stop_process(lb)
     finally:
         for proc in apps:
-            _stop(proc)
+            stop_process(proc)
 
 
 def _png(seed):
