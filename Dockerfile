@@ -32,6 +32,7 @@ COPY .streamlit/ .streamlit/
 COPY app_pages/ app_pages/
 COPY cnnlab/ cnnlab/
 COPY ui/ ui/
+COPY services/ services/
 COPY assets/ assets/
 
 USER cnnlab

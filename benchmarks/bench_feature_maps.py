@@ -22,8 +22,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnnlab import filters  # noqa: E402
-from cnnlab.images import load_image, to_gray  # noqa: E402
+from cnnlab.vision import filters  # noqa: E402
+from cnnlab.vision.images import load_image, to_gray  # noqa: E402
 
 TARGET = 1.0  # seconds, from the issue
 

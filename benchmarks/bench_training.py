@@ -30,12 +30,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cnnlab.conv import conv2d_backward, conv2d_forward  # noqa: E402
-from cnnlab.data import load_digits, to_float  # noqa: E402
-from cnnlab.layers import softmax_cross_entropy  # noqa: E402
-from cnnlab.model import LENET5, Model  # noqa: E402
-from cnnlab.optim import make_optimizer  # noqa: E402
-from cnnlab.train import DEFAULTS, blas_threads, evaluate, train  # noqa: E402
+from cnnlab.calculus.optim import make_optimizer  # noqa: E402
+from cnnlab.nn.data import load_digits, to_float  # noqa: E402
+from cnnlab.nn.layers import softmax_cross_entropy  # noqa: E402
+from cnnlab.nn.model import LENET5, Model  # noqa: E402
+from cnnlab.nn.train import DEFAULTS, blas_threads, evaluate, train  # noqa: E402
+from cnnlab.ops.conv import conv2d_backward, conv2d_forward  # noqa: E402
 
 CONV_SHAPES = [  # (N, C, H, W), (F, K), padding
     ((64, 1, 28, 28), (6, 5), 2),

@@ -26,18 +26,18 @@ import importlib
 
 _EXPORTS = {
     # foundation
-    "correlate2d": "conv", "convolve2d": "conv", "correlate1d": "conv", "convolve1d": "conv",
-    "conv2d": "conv", "conv2d_loop": "conv", "conv2d_forward": "conv", "conv2d_backward": "conv",
-    "rotate180": "conv", "output_shape": "conv", "window_terms": "conv",
-    "channel_contributions": "conv", "conv_param_count": "conv",
-    "read_image": "images", "ImageError": "images",
-    "make_optimizer": "optim", "make_schedule": "optim",
+    "correlate2d": "ops.conv", "convolve2d": "ops.conv", "correlate1d": "ops.conv", "convolve1d": "ops.conv",
+    "conv2d": "ops.conv", "conv2d_loop": "ops.conv", "conv2d_forward": "ops.conv", "conv2d_backward": "ops.conv",
+    "rotate180": "ops.conv", "output_shape": "ops.conv", "window_terms": "ops.conv",
+    "channel_contributions": "ops.conv", "conv_param_count": "ops.conv",
+    "read_image": "vision.images", "ImageError": "vision.images",
+    "make_optimizer": "calculus.optim", "make_schedule": "calculus.optim",
     # shape arithmetic, pooling, receptive fields
-    "conv_output_size": "shapes", "receptive_field": "receptive",
+    "conv_output_size": "geometry.shapes", "receptive_field": "geometry.receptive",
     # backpropagation
-    "gradients": "autograd", "Value": "autograd", "trace": "autograd",
+    "gradients": "calculus.autograd", "Value": "calculus.autograd", "trace": "calculus.autograd",
     # training
-    "load_model": "model", "load_digits": "data",
+    "load_model": "nn.model", "load_digits": "nn.data",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -4,7 +4,7 @@ Usage::
 
     python scripts/train_lenet.py [--epochs 20] [--seed 0] [--out assets/lenet5_mnist.npz]
 
-Same code as the lesson (``cnnlab.train.train``): LeNet-5 with ReLU and max
+Same code as the lesson (``cnnlab.nn.train.train``): LeNet-5 with ReLU and max
 pooling, Adam with a cosine schedule, shifts and small rotations as data
 augmentation, on the 8,000 training digits; the validation split picks
 nothing (no tuning happens here) and the test split is only reported.
@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cnnlab.data import load_digits  # noqa: E402
-from cnnlab.model import LENET5, Model  # noqa: E402
-from cnnlab.train import evaluate, train  # noqa: E402
+from cnnlab.nn.data import load_digits  # noqa: E402
+from cnnlab.nn.model import LENET5, Model  # noqa: E402
+from cnnlab.nn.train import evaluate, train  # noqa: E402
 
 
 def main(argv=None):

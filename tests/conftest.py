@@ -29,7 +29,7 @@ def run_page(page_path, lang="en", timeout=60, query=None, setup=None):
     if setup:
         setup(at)
     at.run()
-    if page_path != "app_pages/home.py":
+    if page_path != "app_pages/home/page.py":
         at.switch_page(page_path)
         at.run()
     return at

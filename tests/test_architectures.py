@@ -2,8 +2,8 @@
 
 import pytest
 
-from cnnlab.architectures import NETWORKS, PUBLISHED, fcn, inception_savings, network
 from cnnlab.checks import LessonError
+from cnnlab.geometry.architectures import NETWORKS, PUBLISHED, fcn, inception_savings, network
 
 
 @pytest.mark.parametrize("name", NETWORKS)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cnnlab
-from cnnlab.autograd import (
+from cnnlab.calculus.autograd import (
     Value,
     expression_trace,
     gradient_check,

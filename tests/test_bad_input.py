@@ -82,7 +82,7 @@ BAD_FILES = {
 
 def expected_message(data, lang):
     """What the intake says about ``data``, in ``lang`` (the same code path the page uses)."""
-    from cnnlab.images import load_image
+    from cnnlab.vision.images import load_image
     from ui.errors import message
 
     try:

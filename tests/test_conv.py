@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from scipy import signal
 
 import cnnlab
-from cnnlab.conv import conv2d_backward, conv2d_forward, conv2d_loop, normalize_padding
-from cnnlab.gradcheck import numerical_gradient as numerical_grad
+from cnnlab.calculus.gradcheck import numerical_gradient as numerical_grad
+from cnnlab.ops.conv import conv2d_backward, conv2d_forward, conv2d_loop, normalize_padding
 
 RNG = np.random.default_rng(0)
 

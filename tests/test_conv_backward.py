@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from cnnlab.conv_backward import (
+from cnnlab.ops.conv_backward import (
     conv_backward_case,
     elementwise_jacobian,
     input_gradient_terms,

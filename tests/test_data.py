@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 import cnnlab
 from cnnlab.checks import LessonError
-from cnnlab.data import (
+from cnnlab.nn.data import (
     load_dataset,
     load_idx_folder,
     make_shapes,
@@ -19,7 +19,7 @@ from cnnlab.data import (
     stratified_split,
     to_float,
 )
-from cnnlab.digits import center_of_mass, preprocess_steps, resize_area
+from cnnlab.nn.digits import center_of_mass, preprocess_steps, resize_area
 
 
 def test_bundled_digits_splits():
@@ -95,7 +95,7 @@ def test_idx_folder(tmp_path):
 
 
 def test_full_mnist_from_the_configured_folder(tmp_path, monkeypatch):
-    from cnnlab import data
+    from cnnlab.nn import data
 
     rng = np.random.default_rng(1)
     for part, n in (("train", 40), ("t10k", 10)):
@@ -165,7 +165,7 @@ def test_preprocess_like_mnist():
     # already white-on-black input is not inverted
     assert not preprocess_steps(1 - drawn_digit())["inverted"]
     # the pretrained model reads the drawn 7
-    model = cnnlab.load_model(cnnlab.data.ROOT / "assets" / "lenet5_mnist.npz")
+    model = cnnlab.load_model(cnnlab.nn.data.ROOT / "assets" / "lenet5_mnist.npz")
     assert model.predict(d[None, None]).argmax() == 7
 
 

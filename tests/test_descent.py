@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from cnnlab import descent
+from cnnlab.calculus import descent
+from cnnlab.calculus.optim import OPTIMIZERS
+from cnnlab.calculus.surfaces import SURFACES, get_surface, quadratic, typed_surface
 from cnnlab.checks import LessonError
-from cnnlab.optim import OPTIMIZERS
-from cnnlab.surfaces import SURFACES, get_surface, quadratic, typed_surface
 
 
 def test_path_of_gradient_descent_is_the_closed_form():

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cnnlab.calculus.expr import MAX_LENGTH, parse, to_text
 from cnnlab.checks import LessonError
-from cnnlab.expr import MAX_LENGTH, parse, to_text
 
 VARS = ("x", "y", "z")
 
@@ -116,8 +116,8 @@ def test_every_error_code_has_a_translation():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    codes = set(re.findall(r'"(expr_[a-z_]+)"', (root / "cnnlab" / "expr.py").read_text()))
-    codes |= set(re.findall(r'"(expr_[a-z_]+)"', (root / "cnnlab" / "autograd.py").read_text()))
+    codes = set(re.findall(r'"(expr_[a-z_]+)"', (root / "cnnlab" / "calculus" / "expr.py").read_text()))
+    codes |= set(re.findall(r'"(expr_[a-z_]+)"', (root / "cnnlab" / "calculus" / "autograd.py").read_text()))
     for lang in ("en", "zh"):
         cat = json.loads((root / "assets" / "i18n" / f"{lang}.json").read_text("utf-8"))
         missing = {c for c in codes if f"error.{c}" not in cat}

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
-from cnnlab import filters
 from cnnlab.checks import LessonError
-from cnnlab.conv import conv2d_loop
+from cnnlab.ops.conv import conv2d_loop
+from cnnlab.vision import filters
 
 
 def image(h=23, w=31, seed=0):
@@ -103,7 +103,7 @@ def test_stacking_kernels_of_any_size_changes_no_value(sizes, seed):
     assert stack.shape[1] % 2 == 1 and stack.shape[2] % 2 == 1
     maps = filters.apply_bank(img, stack)
     for k, m in zip(ks, maps):
-        from cnnlab.conv import correlate2d
+        from cnnlab.ops.conv import correlate2d
         np.testing.assert_allclose(m, correlate2d(img, k, padding="same"), atol=1e-12)
 
 

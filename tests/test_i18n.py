@@ -39,7 +39,7 @@ def test_placeholders_match():
 def test_every_literal_key_in_code_exists():
     en = load("en")
     missing = []
-    for path in [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/*.py")]:
+    for path in [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("services/*.py")]:
         for key in KEY_CALL.findall(path.read_text(encoding="utf-8")):
             if key not in en:
                 missing.append(f"{path.name}: {key}")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
-from cnnlab.images import MAX_BYTES, ImageError, image_size, load_image, read_image, to_gray, to_png_bytes
+from cnnlab.vision.images import MAX_BYTES, ImageError, image_size, load_image, read_image, to_gray, to_png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -156,7 +156,8 @@ SHARED_BY_DESIGN = {
 def _cache_resource_functions():
     """(module, function name, number of parameters) of every @st.cache_resource in the app."""
     found = []
-    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "app_pages").glob("*.py"))]:
+    for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "services").rglob("*.py")),
+                 *sorted((ROOT / "app_pages").rglob("*.py"))]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnnlab.calculus.gradcheck import numerical_gradient
 from cnnlab.checks import LessonError
-from cnnlab.gradcheck import numerical_gradient
-from cnnlab.layers import (
+from cnnlab.nn.layers import (
     LAYER_TYPES,
     init_weights,
     make_layer,

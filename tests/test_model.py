@@ -9,7 +9,7 @@ import pytest
 
 import cnnlab
 from cnnlab.checks import LessonError
-from cnnlab.model import LENET5, Model, load_model
+from cnnlab.nn.model import LENET5, Model, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 PRETRAINED = ROOT / "assets" / "lenet5_mnist.npz"

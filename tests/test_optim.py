@@ -1,4 +1,4 @@
-"""Optimizers and schedules of cnnlab.optim against closed forms and textbook update rules.
+"""Optimizers and schedules of cnnlab.calculus.optim against closed forms and textbook update rules.
 
 The quadratic bowl ``f = 1/2 p^T A p`` (gradient ``A p``) makes gradient descent,
 momentum and Nesterov *linear* recurrences, so their k-th iterate is a matrix
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlab.optim import (
+from cnnlab.calculus.optim import (
     OPTIMIZERS,
     cosine_schedule,
     cyclic_schedule,

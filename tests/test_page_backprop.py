@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import assert_ok, run_page
 
-PAGE = "app_pages/backprop.py"
+PAGE = "app_pages/backprop/page.py"
 
 
 def _text(at):

@@ -7,7 +7,7 @@ from PIL import Image
 
 from tests.conftest import assert_ok, run_page
 
-PAGE = "app_pages/convolution.py"
+PAGE = "app_pages/convolution/page.py"
 
 
 def texts(at):

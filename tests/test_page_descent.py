@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import assert_ok, run_page
 from ui.i18n import catalog
 
-PAGE = "app_pages/gradient_descent.py"
+PAGE = "app_pages/gradient_descent/page.py"
 
 
 def values(v):

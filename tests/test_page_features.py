@@ -10,7 +10,7 @@ from PIL import Image
 from tests.conftest import LANGS, assert_ok, run_page
 from ui.i18n import catalog
 
-PAGE = "app_pages/feature_maps.py"
+PAGE = "app_pages/feature_maps/page.py"
 SMALL = {"size": "64"}
 
 
@@ -109,7 +109,7 @@ def test_clicked_pixel_changes_the_multiply_add():
 
 def test_a_click_event_names_the_cell():
     """The chart's on_select callback reads the clicked point (the browser test clicks for real)."""
-    from ui.feature_sections import clicked_cell
+    from app_pages.feature_maps.sections import clicked_cell
 
     assert clicked_cell({"selection": {"points": [{"x": 7, "y": 3.0, "curve_number": 1}]}}) == (3, 7)
     assert clicked_cell({"selection": {"points": []}}) is None
@@ -157,7 +157,7 @@ def test_uploads_good_and_bad(lang):
 
 
 def test_session_model_is_offered_beside_the_pretrained_one():
-    from cnnlab.model import LENET5, Model
+    from cnnlab.nn.model import LENET5, Model
 
     def setup(at):
         at.session_state["train.model"] = (Model(LENET5, seed=1), "digits", "done")

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from tests.conftest import assert_ok, run_page
 
-PAGE = "app_pages/training.py"
+PAGE = "app_pages/training/page.py"
 
 
 def texts(at):
@@ -121,9 +121,9 @@ def digit_png(digit_strokes, size=(200, 260)):
 
 def test_try_it_waits_for_a_digit_and_the_pipeline_reads_one():
     # AppTest cannot upload files (the browser test does): check the steps the section runs
-    from cnnlab.digits import preprocess_steps
-    from cnnlab.images import read_image
-    from ui import training_results
+    from app_pages.training import results as training_results
+    from cnnlab.nn.digits import preprocess_steps
+    from cnnlab.vision.images import read_image
 
     img = read_image(digit_png([(60, 40), (150, 40), (90, 230)]), gray=True, max_side=512)
     steps = preprocess_steps(img)
@@ -135,9 +135,9 @@ def test_try_it_waits_for_a_digit_and_the_pipeline_reads_one():
 
 
 def test_trainer_pool_queues_beyond_its_workers():
-    from cnnlab.data import make_shapes
-    from cnnlab.model import PRESETS, Model
-    from ui.training_jobs import Job, TrainerPool
+    from cnnlab.nn.data import make_shapes
+    from cnnlab.nn.model import PRESETS, Model
+    from services.training import Job, TrainerPool
 
     data = make_shapes(20, seed=0)
     pool = TrainerPool(workers=1)

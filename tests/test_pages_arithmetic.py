@@ -4,8 +4,8 @@ import pytest
 
 from tests.conftest import assert_ok, run_page
 
-SIZE, POOL, RF, ARCH = ("app_pages/output_size.py", "app_pages/pooling.py", "app_pages/receptive_field.py",
-                        "app_pages/architectures.py")
+SIZE, POOL, RF, ARCH = ("app_pages/output_size/page.py", "app_pages/pooling/page.py",
+                        "app_pages/receptive_field/page.py", "app_pages/architectures/page.py")
 
 
 def texts(at):

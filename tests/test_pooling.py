@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab.checks import LessonError
-from cnnlab.pooling import pool2d, pool2d_backward, pool2d_forward, pool2d_loop, pool2d_selected, pool_window
-from cnnlab.shapes import pool_output_size
+from cnnlab.geometry.shapes import pool_output_size
+from cnnlab.ops.pooling import pool2d, pool2d_backward, pool2d_forward, pool2d_loop, pool2d_selected, pool_window
 
 MODES = ["max", "avg", "min"]
 

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from cnnlab import receptive_field
 from cnnlab.checks import LessonError
-from cnnlab.conv import conv2d
-from cnnlab.pooling import pool2d
-from cnnlab.receptive import PRESET_INPUT, PRESETS, format_stack, parse_stack, stacked_size, unit_region
+from cnnlab.geometry.receptive import PRESET_INPUT, PRESETS, format_stack, parse_stack, stacked_size, unit_region
+from cnnlab.ops.conv import conv2d
+from cnnlab.ops.pooling import pool2d
 
 layer = st.fixed_dictionaries({
     "type": st.sampled_from(["conv", "pool"]), "kernel": st.integers(1, 4), "stride": st.integers(1, 3),

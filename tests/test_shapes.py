@@ -7,9 +7,7 @@ from hypothesis import strategies as st
 
 from cnnlab import conv_output_size
 from cnnlab.checks import LessonError
-from cnnlab.conv import conv2d, conv_param_count
-from cnnlab.pooling import pool2d
-from cnnlab.shapes import (
+from cnnlab.geometry.shapes import (
     connectivity_comparison,
     conv_macs,
     conv_params,
@@ -21,6 +19,8 @@ from cnnlab.shapes import (
     suggest_fixes,
     transposed_output_size,
 )
+from cnnlab.ops.conv import conv2d, conv_param_count
+from cnnlab.ops.pooling import pool2d
 
 
 @settings(max_examples=150, deadline=None)

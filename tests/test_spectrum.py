@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
 
-from cnnlab import filters, spectrum
-from cnnlab.conv import rotate180
+from cnnlab.ops.conv import rotate180
+from cnnlab.vision import filters, spectrum
 
 
 def test_numpy_fft_matches_the_loop_dft():

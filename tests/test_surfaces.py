@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import approx_fprime, minimize, rosen, rosen_der
 
+from cnnlab.calculus.descent import curvature
+from cnnlab.calculus.surfaces import SURFACES, get_surface, quadratic, surface_grid, typed_surface
 from cnnlab.checks import LessonError
-from cnnlab.descent import curvature
-from cnnlab.surfaces import SURFACES, get_surface, quadratic, surface_grid, typed_surface
 
 unit = st.floats(0.02, 0.98)
 

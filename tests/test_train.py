@@ -4,11 +4,11 @@ augmentation keeps images intact; the optimizers are the shared ones."""
 import numpy as np
 import pytest
 
-from cnnlab import optim
+from cnnlab.calculus import optim
 from cnnlab.checks import LessonError
-from cnnlab.data import make_shapes
-from cnnlab.model import Model
-from cnnlab.train import augment_batch, blas_threads, confusion_matrix, evaluate, fit, train
+from cnnlab.nn.data import make_shapes
+from cnnlab.nn.model import Model
+from cnnlab.nn.train import augment_batch, blas_threads, confusion_matrix, evaluate, fit, train
 
 SMALL = [
     {"type": "conv", "filters": 4, "kernel": 5, "padding": 2}, {"type": "relu"},
@@ -102,7 +102,7 @@ def test_uses_the_shared_optimizers(shapes, monkeypatch):
         made.append(name)
         return real(name, **kw)
 
-    monkeypatch.setattr("cnnlab.train.make_optimizer", spy)
+    monkeypatch.setattr("cnnlab.nn.train.make_optimizer", spy)
     fit(Model(SMALL), shapes, optimizer="momentum", lr=0.01, epochs=1, max_batches=2)
     assert made == ["momentum"]
 

@@ -4,11 +4,11 @@ import time
 
 import numpy as np
 
-from cnnlab.data import make_shapes
-from cnnlab.model import Model
+from cnnlab.nn.data import make_shapes
+from cnnlab.nn.model import Model
+from services import training as training_jobs
+from services.training import Job
 from tests.test_train import SMALL
-from ui import training_jobs
-from ui.training_jobs import Job
 
 
 def test_watched_job_runs_to_the_end():

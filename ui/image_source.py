@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnlab.images import load_image, read_image
+from cnnlab.vision.images import load_image, read_image
 from ui import errors
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
@@ -37,7 +37,7 @@ def decode(data: bytes, gray: bool, max_side: int | None):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def decode_info(data: bytes, gray: bool, max_side: int | None):
-    """Cached safe decoding that also returns what was done (``cnnlab.images.load_image``)."""
+    """Cached safe decoding that also returns what was done (``cnnlab.vision.images.load_image``)."""
     return load_image(data, gray=gray, max_side=max_side)
 
 

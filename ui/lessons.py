@@ -25,21 +25,21 @@ class Lesson:
         return (ROOT / self.path).exists()
 
 
-HOME = Lesson("home", "app_pages/home.py", ":material/home:", "start", "")
+HOME = Lesson("home", "app_pages/home/page.py", ":material/home:", "start", "")
 
 LESSONS = [
-    Lesson("conv", "app_pages/convolution.py", ":material/grid_on:", "basics", "convolution"),
-    Lesson("output_size", "app_pages/output_size.py", ":material/calculate:", "basics", "output-size"),
-    Lesson("pooling", "app_pages/pooling.py", ":material/filter_center_focus:", "basics", "pooling"),
-    Lesson("receptive", "app_pages/receptive_field.py", ":material/center_focus_strong:", "basics",
+    Lesson("conv", "app_pages/convolution/page.py", ":material/grid_on:", "basics", "convolution"),
+    Lesson("output_size", "app_pages/output_size/page.py", ":material/calculate:", "basics", "output-size"),
+    Lesson("pooling", "app_pages/pooling/page.py", ":material/filter_center_focus:", "basics", "pooling"),
+    Lesson("receptive", "app_pages/receptive_field/page.py", ":material/center_focus_strong:", "basics",
            "receptive-field"),
-    Lesson("architectures", "app_pages/architectures.py", ":material/account_tree:", "basics",
+    Lesson("architectures", "app_pages/architectures/page.py", ":material/account_tree:", "basics",
            "architectures"),
-    Lesson("backprop", "app_pages/backprop.py", ":material/device_hub:", "learning", "backprop"),
-    Lesson("descent", "app_pages/gradient_descent.py", ":material/landscape:", "learning",
+    Lesson("backprop", "app_pages/backprop/page.py", ":material/device_hub:", "learning", "backprop"),
+    Lesson("descent", "app_pages/gradient_descent/page.py", ":material/landscape:", "learning",
            "gradient-descent"),
-    Lesson("training", "app_pages/training.py", ":material/model_training:", "learning", "training"),
-    Lesson("features", "app_pages/feature_maps.py", ":material/photo_camera:", "your_image",
+    Lesson("training", "app_pages/training/page.py", ":material/model_training:", "learning", "training"),
+    Lesson("features", "app_pages/feature_maps/page.py", ":material/photo_camera:", "your_image",
            "feature-maps"),
 ]
 

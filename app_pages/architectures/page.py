@@ -1,0 +1,23 @@
+"""Lesson: classic CNN architectures, layer by layer, with totals that match the published counts."""
+
+import streamlit as st
+
+from app_pages.architectures import views as arch_views
+from ui.i18n import translator
+
+t = translator()
+st.title(t("arch.title"))
+st.markdown(t("arch.intro"))
+
+url = arch_views.url_state()
+net, size = arch_views.choose(t, url)
+url.publish()
+
+result = arch_views.load(t, net, size)
+if result is not None:
+    arch_views.summary(t, net, result)
+    arch_views.diagram(t, net, result)
+    st.subheader(t("arch.table_title"))
+    arch_views.table(t, result)
+    st.subheader(t("arch.notes_title"))
+    arch_views.notes(t, net)

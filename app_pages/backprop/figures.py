@@ -1,0 +1,198 @@
+"""Draw a computational graph (from ``cnnlab.calculus.autograd.trace``) left to right with Plotly.
+
+No Graphviz: the layout is a tidy tree computed here. The output node sits at
+the right; each node's inputs are stacked to its left in the order they were
+written; a node used twice (a variable, say) is placed once, left of its first
+use, and its edges fan out. Pages pass translated text; the math labels
+(``x = -2``, ``∂f/∂x = -4``) are language-neutral.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+VALUE = "#3b82f6"     # blue: forward values
+GRAD = "#ef4444"      # red: gradients
+ACTIVE = "#f59e0b"    # amber: the current step
+INPUT = "#0ea5e9"
+CONST = "#94a3b8"
+OP = "#6d28d9"
+EDGE = "rgba(128,128,128,0.55)"
+
+SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "exp": "exp",
+           "log": "log", "tanh": "tanh", "sigmoid": "σ", "relu": "ReLU", "max": "max",
+           "min": "min", "abs": "|x|", "sqrt": "√", "sin": "sin", "cos": "cos"}
+
+
+def num(v, digits=4):
+    """A number as a student would write it: -2, 0.7311, 1.2e+05."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if abs(v - round(v)) < 1e-9 and abs(v) < 1e6:
+        return f"{int(round(v))}".replace("-", "−")
+    return f"{v:.{digits}g}".replace("-", "−")
+
+
+def symbol(node):
+    """The operation's symbol, e.g. ``×`` or ``^2``."""
+    if node["kind"] != "op":
+        return node["label"]
+    return node["label"] if node["op"] == "pow" else SYMBOLS.get(node["op"], node["op"])
+
+
+def node_names(tr):
+    """Short names: variables keep theirs, numbers show themselves, operations are n1, n2, ... and the output f."""
+    names, k = {}, 0
+    for n in tr["nodes"]:
+        if n["id"] == tr["root"]:
+            names[n["id"]] = "f"
+        elif n["kind"] == "op":
+            k += 1
+            names[n["id"]] = f"n{k}"
+        else:
+            names[n["id"]] = n["label"]
+    return names
+
+
+def layout(tr):
+    """``{id: (column, row)}``: column = distance from the inputs, rows from a tidy tree."""
+    children = {n["id"]: [] for n in tr["nodes"]}
+    parents = {n["id"]: [] for n in tr["nodes"]}
+    for c, p, _ in tr["edges"]:
+        children[p].append(c)
+        parents[c].append(p)
+    depth = {}
+    for i in tr["forward"]:                                # topological: children first
+        depth[i] = 1 + max((depth[c] for c in children[i]), default=-1)
+    for i in reversed(tr["forward"]):                      # leaves sit just left of first use
+        if not children[i] and parents[i]:
+            depth[i] = min(depth[p] for p in parents[i]) - 1
+    is_const = {n["id"]: n["kind"] == "const" for n in tr["nodes"]}
+    row, slot = {}, [0]
+
+    def place(i):
+        # constants are left out of the tree, so a chain such as 1 / (1 + exp(-z)) stays straight
+        kids = [c for c in dict.fromkeys(children[i]) if c not in row and not is_const[c]]
+        for c in kids:
+            row[c] = None                                  # claim before recursing
+        for c in kids:
+            place(c)
+        if kids:
+            row[i] = sum(row[c] for c in kids) / len(kids)
+        else:
+            row[i] = float(slot[0])
+            slot[0] += 1
+
+    row[tr["root"]] = None
+    place(tr["root"])
+    pos = {i: (depth[i], row[i]) for i in row}
+    for i in tr["forward"]:                                # then each constant just above or
+        for c in children[i]:                              # below its user, in a free spot
+            if c in pos:
+                continue
+            col = depth[i] - 1
+            taken = [y for x, y in pos.values() if x == col]
+            for off in (-0.9, 0.9, -1.8, 1.8, -2.7, 2.7, -3.6, 3.6):
+                if all(abs(row[i] + off - y) >= 0.85 for y in taken):
+                    break
+            pos[c] = (col, row[i] + off)
+    top = min(y for _, y in pos.values())
+    return {i: (x, y - top) for i, (x, y) in pos.items()}
+
+
+def step_state(tr, step):
+    """What is visible after ``step`` steps (0 = only the inputs).
+
+    Steps ``1..F`` compute the operation nodes forward; steps ``F+1..F+B`` are the
+    backward steps of ``tr["backward"]``. Returns a dict with ``phase``
+    ("start", "forward", "backward"), ``values`` (ids whose value is shown),
+    ``grads`` ({id: gradient so far}), ``node`` (the node of this step) and
+    ``step`` (the backward step dict, or None).
+    """
+    ops = [i for i in tr["forward"] if tr["nodes"][i]["kind"] == "op"]
+    leaves = [i for i in tr["forward"] if tr["nodes"][i]["kind"] != "op"]
+    f = len(ops)
+    if step <= f:
+        return {"phase": "start" if step == 0 else "forward", "values": set(leaves + ops[:step]),
+                "grads": {}, "node": ops[step - 1] if step else None, "step": None,
+                "index": step, "total": f}
+    k = step - f
+    grads = {tr["root"]: 1.0}
+    for s in tr["backward"][:k]:
+        grads[s["child"]] = s["grad_after"]
+    return {"phase": "backward", "values": set(tr["forward"]), "grads": grads,
+            "node": tr["backward"][k - 1]["child"], "step": tr["backward"][k - 1],
+            "index": k, "total": len(tr["backward"])}
+
+
+def total_steps(tr):
+    return sum(n["kind"] == "op" for n in tr["nodes"]) + len(tr["backward"])
+
+
+def graph(tr, state, title="", height=None):
+    """The graph with the values and gradients visible in ``state`` (see :func:`step_state`)."""
+    pos = layout(tr)
+    names = node_names(tr)
+    nodes = {n["id"]: n for n in tr["nodes"]}
+    active = state.get("step")
+    fwd_node = state["node"] if state["phase"] == "forward" else None
+    fig = go.Figure()
+    xs, ys, seen = [], [], {}
+    for c, p, _ in tr["edges"]:
+        (x0, y0), (x1, y1) = pos[c], pos[p]
+        k = seen[(c, p)] = seen.get((c, p), -1) + 1
+        if k == 0:
+            xs += [x0, x1, None]
+            ys += [y0, y1, None]
+        else:                                            # x * x: bend the second edge
+            bend = 0.35 * k
+            xs += [x0, (x0 + x1) / 2, x1, None]
+            ys += [y0, (y0 + y1) / 2 + bend, y1, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=EDGE, width=2),
+                             hoverinfo="skip", showlegend=False))
+    hot = []
+    if active is not None:
+        hot = [(active["child"], active["node"])]
+    elif fwd_node is not None:
+        hot = [(c, p) for c, p, _ in tr["edges"] if p == fwd_node]
+    for c, p in hot:
+        (x0, y0), (x1, y1) = pos[c], pos[p]
+        fig.add_annotation(x=x0 if active else x1, y=y0 if active else y1,
+                           ax=x1 if active else x0, ay=y1 if active else y0,
+                           xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                           arrowhead=3, arrowsize=1.2, arrowwidth=4, arrowcolor=ACTIVE, text="")
+    ids = list(pos)
+    colours = [OP if nodes[i]["kind"] == "op" else CONST if nodes[i]["kind"] == "const" else INPUT
+               for i in ids]
+    current = state["node"]
+    fig.add_trace(go.Scatter(
+        x=[pos[i][0] for i in ids], y=[pos[i][1] for i in ids], mode="markers+text",
+        marker=dict(size=[46 if nodes[i]["kind"] == "op" else 40 for i in ids], color=colours,
+                    symbol=["circle" if nodes[i]["kind"] == "op" else "square" for i in ids],
+                    line=dict(width=[5 if i == current else 1 for i in ids],
+                              color=[ACTIVE if i == current else "white" for i in ids])),
+        text=[symbol(nodes[i]) for i in ids],
+        textfont=dict(color="white", size=[22 if len(symbol(nodes[i])) == 1 else 14 for i in ids]),
+        hovertext=[f"{names[i]}: {symbol(nodes[i])}" for i in ids], hoverinfo="text",
+        showlegend=False))
+    for i in ids:
+        x, y = pos[i]
+        if i in state["values"]:
+            label = names[i] if nodes[i]["kind"] != "const" else ""
+            value = num(nodes[i]["value"], 3)
+            text = f"{label} = {value}" if label else value
+            fig.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, yshift=32,
+                               font=dict(color=VALUE, size=13))
+        if i in state["grads"]:
+            fig.add_annotation(x=x, y=y, text=f"<b>∂f/∂{names[i]} = {num(state['grads'][i], 3)}</b>",
+                               showarrow=False, yshift=-32, font=dict(color=GRAD, size=12))
+    rows = max(p[1] for p in pos.values()) + 1
+    cols = max(p[0] for p in pos.values()) + 1
+    fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4])
+    fig.update_yaxes(visible=False, autorange="reversed", range=None)
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"),
+                      height=height or int(max(300, min(900, 95 * rows + 90))),
+                      margin=dict(l=10, r=10, t=50 if title else 20, b=20))
+    fig.update_yaxes(range=[rows - 0.4, -0.6], autorange=False)
+    return fig

@@ -1,0 +1,350 @@
+"""The parts of the feature-maps lesson: filter bank, pixel inspector, colour, learned features, spectra.
+
+Each function draws one tab (or part of one) from plain arrays; the arithmetic
+is in ``cnnlab.vision.filters``, ``cnnlab.vision.spectrum`` and ``cnnlab.ops.conv``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app_pages.feature_maps import figures as ff
+from cnnlab.vision import filters, spectrum
+from cnnlab.vision.images import to_png_bytes
+from ui import errors, figures
+
+STAGE_KEYS = {"conv": "fm.stage_conv", "relu": "fm.stage_relu", "pool": "fm.stage_pool"}
+CHART = {"theme": "streamlit", "width": "stretch"}
+
+
+def filter_label(t, name):
+    return t(f"fm.filter.{name}")
+
+
+def chosen_kernels(t, url):
+    """The bank widgets; returns ``[(name, kernel)]`` (the student's own kernel last, if valid)."""
+    names = [n for n in url.get("bank").split(",") if n in filters.FILTER_NAMES]
+    if "fm.bank_list" not in st.session_state:
+        st.session_state["fm.bank_list"] = names or list(filters.DEFAULT_BANK)
+    picked = st.multiselect(t("fm.bank"), filters.FILTER_NAMES, key="fm.bank_list",
+                            format_func=lambda n: filter_label(t, n), help=t("fm.bank_help"))
+    url.set("bank", ",".join(picked))
+    chosen = [(n, filters.named_kernel(n)) for n in picked]
+    if st.toggle(t("fm.custom"), key=url.key("custom")):
+        text = st.text_area(t("fm.custom_text"), key=url.key("kernel"), height=100, max_chars=400,
+                            help=t("fm.custom_help"))
+        try:
+            chosen.append(("custom", filters.parse_kernel(text)))
+        except ValueError as exc:
+            errors.show(exc, t)
+    return chosen
+
+
+def pipeline_controls(t, url):
+    """ReLU and pooling toggles and the colour-scale choice; returns a dict of settings."""
+    c1, c2, c3, c4 = st.columns(4)
+    use_relu = c1.toggle(t("fm.relu"), key=url.key("relu"), help=t("fm.relu_help"))
+    use_pool = c2.toggle(t("fm.pool"), key=url.key("pool_on"), help=t("fm.pool_help"))
+    size = c3.selectbox(t("fm.pool_size"), [2, 3, 4], key=url.key("pool"), disabled=not use_pool)
+    mode = c4.selectbox(t("fm.pool_mode"), ["max", "avg"], key=url.key("mode"), disabled=not use_pool,
+                        format_func=lambda m: t(f"fm.pool_mode_{m}"))
+    scale = st.radio(t("fm.scale"), ["shared", "per_map"], key=url.key("scale"), horizontal=True,
+                     format_func=lambda s: t(f"fm.scale_{s}"), help=t("fm.scale_help"))
+    return {"relu": use_relu, "pool": size if use_pool else 1, "mode": mode, "shared": scale == "shared"}
+
+
+def shapes_line(t, result, settings):
+    """``input 1x128x128 -> convolution 8x128x128 -> ...``: the size after every step."""
+    parts = []
+    for name, shape in result["shapes"]:
+        label = t("fm.stage_input") if name == "input" else t(STAGE_KEYS[name])
+        if name == "pool":
+            label = t("fm.stage_pool_k", mode=t(f"fm.pool_mode_{settings['mode']}"), k=settings["pool"])
+        parts.append(f"**{label}** `{' × '.join(str(s) for s in shape)}`")
+    st.markdown(" → ".join(parts))
+
+
+def bank_grid(t, result, names, settings):
+    """The grid of the last stage's maps and the download of the whole grid."""
+    stage, maps = result["stages"][-1]
+    titles = [filter_label(t, n) for n in names]
+    st.plotly_chart(ff.map_grid(maps, titles, shared=settings["shared"], hover=t("fm.hover_map")),
+                    key="fm.grid_chart", **CHART)
+    st.caption(t("fm.grid_caption", stage=t(STAGE_KEYS[stage])))
+    grid_png = to_png_bytes(filters.mosaic(maps, 4, settings["shared"], robust=ff.ROBUST))
+    st.download_button(t("fm.download_grid"), grid_png,
+                       file_name="feature_maps.png", mime="image/png", icon=":material/download:",
+                       key="fm.download_grid")
+
+
+def clicked_cell(event):
+    """``(row, col)`` of the first point of a Plotly selection event (object or dict), or None."""
+    selection = getattr(event, "selection", None)
+    if selection is None and isinstance(event, dict):
+        selection = event.get("selection")
+    points = getattr(selection, "points", None)
+    if points is None and isinstance(selection, dict):
+        points = selection.get("points")
+    if not points:
+        return None
+    p = points[0]
+    try:
+        return int(round(float(p["y"]))), int(round(float(p["x"])))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _pick_pixel(chart_key):
+    """on_select callback: copy the clicked pixel into the row/column inputs."""
+    cell = clicked_cell(st.session_state.get(chart_key))
+    if cell is not None:
+        st.session_state["fm.row"], st.session_state["fm.col"] = cell
+
+
+def inspector(t, image, gray, kernels, names, result, settings, url):
+    """Click a pixel of one map: the multiply-add behind it and its receptive field on the input."""
+    st.subheader(t("fm.inspect_title"))
+    st.markdown(t("fm.inspect_intro"))
+    index = {n: i for i, n in enumerate(names)}
+    if st.session_state.get(url.key("inspect")) not in index:
+        st.session_state[url.key("inspect")] = names[0]
+    name = st.selectbox(t("fm.inspect_map"), names, key=url.key("inspect"),
+                        format_func=lambda n: filter_label(t, n))
+    stage, maps = result["stages"][-1]
+    fmap = maps[index[name]]
+    h, w = fmap.shape
+    for k, top in (("fm.row", h), ("fm.col", w)):
+        st.session_state[k] = int(min(max(st.session_state.get(k, top // 2), 0), top - 1))
+    c1, c2, c3 = st.columns([1, 1, 2])
+    row = c1.number_input(t("fm.row"), 0, h - 1, key="fm.row", step=1)
+    col = c2.number_input(t("fm.col"), 0, w - 1, key="fm.col", step=1)
+    png = to_png_bytes(filters.normalize(fmap, *filters.value_range(fmap, robust=ff.ROBUST)))
+    c3.download_button(t("fm.download_map"), png,
+                       file_name=f"feature_map_{name}.png", mime="image/png", icon=":material/download:",
+                       key="fm.download_map")
+    try:
+        tr = filters.trace_pixel(gray, kernels[index[name]], stage, row, col, pool=settings["pool"],
+                                 pool_mode=settings["mode"], use_relu=settings["relu"])
+    except ValueError as exc:
+        errors.show(exc, t)
+        return
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(ff.clickable_map(fmap, t("fm.click_title", name=filter_label(t, name),
+                                                 stage=t(STAGE_KEYS[stage])), cell=(row, col),
+                                         hover=t("fm.hover_click")),
+                        key="fm.inspect_chart", on_select=lambda: _pick_pixel("fm.inspect_chart"),
+                        selection_mode="points", **CHART)
+    terms = tr["terms"]
+    top, left_pad = tr["pad"]
+    r0, c0 = int(terms["rows"][0]) - top, int(terms["cols"][0]) - left_pad
+    window = (r0, r0 + len(terms["rows"]) - 1, c0, c0 + len(terms["cols"]) - 1)
+    with right:
+        st.plotly_chart(ff.image_with_field(image, tr["field"], t("fm.field_title"), window=window),
+                        key="fm.field_chart", **CHART)
+        f0, f1, g0, g1 = tr["field"]
+        st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
+                   + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
+    kernel = kernels[index[name]]
+    a, b, c = st.columns(3)
+    a.plotly_chart(figures.grid(terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
+                   key="fm.window_chart")
+    b.plotly_chart(figures.grid(kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
+                   key="fm.kernel_chart")
+    c.plotly_chart(figures.grid(terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
+                   key="fm.products_chart")
+    value = terms["value"]
+    steps = [t("fm.sum_line", n=kernel.size, value=f"{value:.4f}")]
+    if settings["relu"]:
+        steps.append(t("fm.relu_line", value=f"{max(value, 0.0):.4f}"))
+    if stage == "pool":
+        steps.append(t(f"fm.pool_line_{settings['mode']}", r=tr["conv_cell"][0], c=tr["conv_cell"][1],
+                       value=f"{fmap[row, col]:.4f}"))
+    st.markdown("  \n".join(steps))
+
+
+def colour(t, url, image):
+    """One 3-D kernel on R, G, B: each channel's contribution, their sum, plus the bias."""
+    st.markdown(t("fm.rgb_intro"))
+    c1, c2 = st.columns(2)
+    name = c1.selectbox(t("fm.rgb_kernel"), filters.RGB_KERNEL_NAMES, key=url.key("rgb"),
+                        format_func=lambda n: t(f"fm.rgb.{n}"))
+    bias = c2.slider(t("fm.bias"), -1.0, 1.0, step=0.05, key=url.key("bias"), help=t("fm.bias_help"))
+    kernel = filters.rgb_kernel(name)
+    res = filters.rgb_feature_map(image, kernel, bias)
+    channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
+    st.plotly_chart(ff.map_grid(image.transpose(2, 0, 1), channels, shared=True, cols=3, cell_px=200,
+                                hover=t("fm.hover_map")), key="fm.rgb_planes", **CHART)
+    cols = st.columns(3)
+    for i, col in enumerate(cols):
+        col.plotly_chart(figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
+                         key=f"fm.rgb_k{i}", **CHART)
+    st.plotly_chart(ff.map_grid(res["parts"], [t("fm.contribution", channel=ch) for ch in channels],
+                                shared=True, cols=3, cell_px=200, hover=t("fm.hover_map")),
+                    key="fm.rgb_parts", **CHART)
+    st.plotly_chart(ff.map_grid(res["total"][None], [t("fm.rgb_total", bias=f"{bias:+.2f}")], cols=1,
+                                cell_px=320, hover=t("fm.hover_map")), key="fm.rgb_total", **CHART)
+    st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
+
+
+def frequency(t, url, gray, custom):
+    """Spectra of image, kernel and result, the gain by frequency, and the theorem checked."""
+    st.markdown(t("fm.freq_intro"))
+    options = list(filters.FILTER_NAMES) + (["custom"] if custom is not None else [])
+    if st.session_state.get(url.key("freq")) not in options:
+        st.session_state[url.key("freq")] = "blur"
+    name = st.selectbox(t("fm.freq_kernel"), options, key=url.key("freq"),
+                        format_func=lambda n: filter_label(t, n))
+    k = custom if name == "custom" else filters.named_kernel(name)
+    res = spectrum.convolution_theorem(gray, k)
+    titles = [t("fm.spec_image"), t("fm.spec_kernel"), t("fm.spec_result")]
+    st.plotly_chart(ff.spectra([res["x_mag"], res["k_mag"], res["y_mag"]], titles), key="fm.spectra",
+                    **CHART)
+    st.caption(t("fm.spec_caption"))
+    st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
+                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map")),
+                    key="fm.freq_pictures", **CHART)
+    kind = spectrum.pass_type(k)
+    freqs, gain = spectrum.radial_gain(k)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(figures.line(freqs, {filter_label(t, name): gain}, t("fm.gain_title"),
+                                   t("fm.gain_x"), t("fm.gain_y"), markers=True), key="fm.gain", **CHART)
+    with right:
+        st.info(t(f"fm.pass_{kind}"), icon=":material/tune:")
+        ph, pw = res["shape"]
+        st.metric(t("fm.check_padded", h=ph, w=pw), f"{res['max_diff']:.1e}")
+        st.metric(t("fm.check_circular"), f"{res['circular_diff']:.3g}")
+        st.caption(t("fm.check_caption"))
+    return res
+
+
+# --------------------------------------------------------------------------
+# Learned features: every layer of a trained LeNet-5
+# --------------------------------------------------------------------------
+PRETRAINED = str(Path(__file__).resolve().parents[2] / "assets" / "lenet5_mnist.npz")
+MAX_MAPS = 16
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _pretrained_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _pretrained_run(data: bytes, x):
+    """Load the model afresh (nothing mutable is shared between sessions) and run it."""
+    from cnnlab.nn.model import load_model
+
+    model = load_model(data)
+    acts = [(i, kind, np.asarray(a)) for i, kind, a in model.activations(x)]
+    convs = [(layer.index, np.asarray(layer.params["w"])) for layer in model.layers if layer.kind == "conv"]
+    return acts, convs
+
+
+def _session_run(model, x):
+    acts = [(i, kind, np.asarray(a)) for i, kind, a in model.activations(x)]
+    convs = [(layer.index, np.asarray(layer.params["w"])) for layer in model.layers if layer.kind == "conv"]
+    return acts, convs
+
+
+def _session_model():
+    """The model trained in this session by the training lesson, if it takes 28 x 28 gray images."""
+    entry = st.session_state.get("train.model")
+    model, dataset = (entry[0], entry[1]) if isinstance(entry, tuple) and len(entry) >= 2 else (entry, "digits")
+    if model is None or getattr(model, "input_shape", None) != (1, 28, 28):
+        return None, None
+    return model, dataset
+
+
+def _class_labels(t, dataset, n):
+    from cnnlab.nn.data import class_names
+
+    try:
+        names = class_names(dataset)
+    except KeyError:
+        return [str(i) for i in range(n)]
+    if len(names) != n:
+        return [str(i) for i in range(n)]
+    return [t(f"train.class.{dataset}.{c}") if dataset != "digits" and t.has(f"train.class.{dataset}.{c}")
+            else c for c in names]
+
+
+def learned(t, url, gray):
+    """Activations of every layer for the image (prepared like an MNIST digit), learned filters beside."""
+    from cnnlab.nn.digits import preprocess_digit
+
+    st.markdown(t("fm.learned_intro"))
+    sources = ["pretrained"] if os.path.exists(PRETRAINED) else []
+    session_model, dataset = _session_model()
+    if session_model is not None:
+        sources.append("session")
+    if not sources:
+        st.info(t("fm.learned_missing"), icon=":material/hourglass_empty:")
+        return
+    which = st.radio(t("fm.model_source"), sources, horizontal=True, key="fm.model_source",
+                     format_func=lambda s: t(f"fm.model_{s}"))
+    try:
+        x = preprocess_digit(gray)[None, None]
+        if which == "session":
+            acts, convs = _session_run(session_model, x)
+        else:
+            dataset = "digits"
+            acts, convs = _pretrained_run(_pretrained_bytes(PRETRAINED), x)
+    except ValueError as exc:
+        errors.show(exc, t)
+        return
+    probs = acts[-1][2][0]
+    guess = int(np.argmax(probs))
+    labels = _class_labels(t, dataset, probs.size)
+    left, right = st.columns([1, 2])
+    left.plotly_chart(ff.map_grid(x[0], [t("fm.digit_input")], cols=1, cell_px=220), key="fm.digit_in",
+                      **CHART)
+    right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
+                               t("fm.digit"), t("fm.probability"), labels=labels,
+                               highlight=guess), key="fm.probs", **CHART)
+    st.caption(t("fm.digit_caption"))
+    filters_of = dict(convs)
+    layers = [(i, kind, a) for i, kind, a in acts[:-1] if kind != "dropout"]  # dropout: off at inference
+
+    def title(i, kind, a):
+        name = t(f"fm.kind.{kind}") if t.has(f"fm.kind.{kind}") else kind
+        return t("fm.layer_title", i=i + 1, kind=name, shape=" × ".join(str(s) for s in a.shape[1:]))
+
+    ids = [i for i, _, _ in layers]
+    if "fm.layers" not in st.session_state or not set(st.session_state["fm.layers"]) <= set(ids):
+        st.session_state["fm.layers"] = [i for i, kind, _ in layers if kind == "conv" or kind.endswith("pool")]
+    labels = {i: title(i, kind, a) for i, kind, a in layers}
+    shown = st.pills(t("fm.layers"), ids, selection_mode="multi", key="fm.layers",
+                     format_func=lambda i: labels[i].split(" — ")[0].split("——")[0], help=t("fm.layers_help"))
+    for i, kind, a in layers:
+        if i in (shown or []):
+            st.markdown(f"**{labels[i]}**")
+            _layer(t, i, kind, a[0], filters_of.get(i))
+
+
+def _layer(t, i, kind, a, w):
+    if a.ndim == 3 and a.shape[1] * a.shape[2] > 1:
+        maps = a[:MAX_MAPS]
+        per_row = min(len(maps), 8)
+        if w is not None:
+            left, right = st.columns([1, 2])
+            k = w[:MAX_MAPS, 0]
+            left.plotly_chart(ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=min(len(k), 4),
+                                          cell_px=90), key=f"fm.w{i}", **CHART)
+            left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
+                           k=w.shape[2], c=w.shape[1]))
+        else:
+            right = st.container()
+        right.plotly_chart(ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=per_row,
+                                       cell_px=130 if per_row <= 6 else 100, hover=t("fm.hover_map")),
+                           key=f"fm.act{i}", **CHART)
+        if len(a) > MAX_MAPS:
+            right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
+    else:
+        st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
+                        key=f"fm.act{i}", **CHART)

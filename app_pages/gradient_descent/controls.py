@@ -1,0 +1,229 @@
+"""Widgets and cached runs of the gradient-descent lesson. Returns plain values and arrays.
+
+Every run is cached with ``st.cache_data`` on plain arguments (names, numbers,
+tuples), so moving the animation or switching language never recomputes a path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import streamlit as st
+
+from cnnlab.calculus import descent, surfaces
+from cnnlab.calculus.optim import OPTIMIZERS, SCHEDULES
+from ui.state import UrlState
+
+SURFACE_CHOICES = surfaces.SURFACES + ("typed",)
+DEFAULT_FORMULA = "x^2/4 + y^2 + 0.5*sin(3*x)"
+GRID = 101
+
+
+@lru_cache(maxsize=64)
+def surface_defaults(name, formula):
+    """Start point and suggested learning rates of a surface (quadratic bowl if it cannot be built)."""
+    try:
+        surf = build_surface(name, 10.0, formula)
+    except ValueError:
+        surf = surfaces.quadratic()
+    return (float(surf.start[0]), float(surf.start[1])), descent.suggested_lrs(surf)
+
+
+def url_state():
+    # a link that names only the surface gets that surface's start and learning rates
+    name = st.session_state.get("gd.surface", st.query_params.get("surface", "quadratic"))
+    name = name if name in SURFACE_CHOICES else "quadratic"
+    start, lrs = surface_defaults(name, st.session_state.get("gd.formula",
+                                                             st.query_params.get("formula", DEFAULT_FORMULA)))
+    defaults = {"surface": "quadratic", "kappa": 10.0, "formula": DEFAULT_FORMULA,
+                "opts": "sgd,momentum,adam", "steps": 100, "sched": "constant", "mom": 0.9,
+                "x0": start[0], "y0": start[1], "show3d": False,
+                "data": "linear", "l2": 0.0, "batch": 8, "dlr": 0.3, "dsteps": 60, "seed": 0,
+                "tries": 100, "radius": 0.3, "sseed": 0}
+    defaults.update({f"lr_{o}": lrs[o] for o in OPTIMIZERS})
+    bounds = {"kappa": (1.0, 100.0), "steps": (1, 500), "mom": (0.0, 0.99), "x0": (-100.0, 100.0),
+              "y0": (-100.0, 100.0), "l2": (0.0, 2.0), "batch": (2, 50), "dlr": (1e-5, 10.0),
+              "dsteps": (1, 500), "seed": (0, 9999), "tries": (1, 500), "radius": (0.01, 2.0),
+              "sseed": (0, 9999)}
+    bounds.update({f"lr_{o}": (1e-5, 10.0) for o in OPTIMIZERS})
+    url = UrlState("gd", defaults, bounds=bounds,
+                   choices={"surface": SURFACE_CHOICES, "sched": SCHEDULES, "data": descent.DATA_KINDS})
+    # Only the open tab draws its widgets; Streamlit forgets the state of widgets that were not drawn,
+    # so copy every setting over to plain session state at the top of each run.
+    for key in [url.key(name) for name in defaults] + ["gd._opts", "gd.frame"]:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    return url
+
+
+# ---------------------------------------------------------------------------
+# cached core calls (plain arguments in, arrays out)
+# ---------------------------------------------------------------------------
+def build_surface(name, kappa, formula):
+    """The surface chosen on the page (raises LessonError for a bad formula)."""
+    if name == "typed":
+        return surfaces.typed_surface(formula)
+    return surfaces.get_surface(name, **({"kappa": kappa} if name == "quadratic" else {}))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def surface_data(name, kappa, formula):
+    """Grid values and facts of a surface: ``dict(xs, ys, z, log, minima, window, start, fmin)``."""
+    surf = build_surface(name, kappa, formula)
+    xs, ys, z = surfaces.surface_grid(surf, GRID)
+    minima_f = [float(surf.f(*m)) for m in surf.minima]
+    return {"xs": xs, "ys": ys, "z": z, "log": surf.log_levels, "minima": surf.minima,
+            "window": surf.window, "start": surf.start, "minima_f": minima_f}
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def optimizer_paths(name, kappa, formula, opts, lrs, steps, sched, start, mom):
+    """``{optimizer: DescentPath}`` from the same start."""
+    surf = build_surface(name, kappa, formula)
+    return {o: descent.run_optimizer(surf, o, start, steps, lr, sched, hyper={"momentum": mom})
+            for o, lr in zip(opts, lrs)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def regime_paths(name, kappa, formula, start, steps=60):
+    """Plain gradient descent with a too small, a good and a too large learning rate."""
+    surf = build_surface(name, kappa, formula)
+    lrs = descent.lr_regimes(surf)
+    return lrs, {k: descent.run_optimizer(surf, "sgd", start, steps, lr) for k, lr in lrs.items()}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def search_paths(name, kappa, formula, start, tries, radius, seed, lr):
+    surf = build_surface(name, kappa, formula)
+    return {"random_search": descent.random_search(surf, tries, seed),
+            "random_local": descent.random_local_search(surf, start, tries, radius, seed),
+            "follow_slope": descent.follow_slope(surf, start, tries, radius),
+            "sgd": descent.run_optimizer(surf, "sgd", start, tries, lr)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def data_run(kind, l2, batch, lr, steps, seed):
+    """Grid of the full objective, BGD / SGD / mini-batch paths and the fitted curves."""
+    data = descent.make_data(kind, 100, seed, l2)
+    surf = data.surface()
+    xs, ys, z = surfaces.surface_grid(surf, GRID)
+    paths = {m: descent.data_descent(data, m, None, steps, lr, batch, seed) for m in descent.MODES}
+    grid = np.linspace(data.x.min() - 0.3, data.x.max() + 0.3, 80)
+    curves = {m: (grid, data.predict(p.points[-1], grid)) for m, p in paths.items()}
+    return {"xs": xs, "ys": ys, "z": z, "minimum": surf.minima[0], "start": surf.start, "paths": paths,
+            "x": data.x, "y": data.y, "curves": curves,
+            "floor": descent.lowest_value(z, paths.values(), [surf.f(*surf.minima[0])])}
+
+
+# ---------------------------------------------------------------------------
+# widgets
+# ---------------------------------------------------------------------------
+@dataclass
+class MapSettings:
+    surface: str
+    kappa: float
+    formula: str
+    opts: tuple
+    lrs: tuple
+    steps: int
+    sched: str
+    start: tuple
+    mom: float
+    show3d: bool
+
+
+def _surface_changed(url):
+    """A new surface: move the start to its own start point and suggest learning rates."""
+    name = url.get("surface")
+    try:
+        surf = build_surface(name, url.get("kappa"), url.get("formula"))
+    except ValueError:
+        return
+    url.set("x0", float(surf.start[0]))
+    url.set("y0", float(surf.start[1]))
+    for o, lr in descent.suggested_lrs(surf).items():
+        url.set(f"lr_{o}", lr)
+    st.session_state["gd._goto"] = 10 ** 6
+
+
+def _opts_changed(url):
+    url.set("opts", ",".join(st.session_state["gd._opts"]))
+
+
+def map_controls(t, url):
+    """Draw the surface, optimizers, learning rates, steps, schedule and start point widgets."""
+    if "gd._opts" not in st.session_state:
+        chosen = [o for o in url.get("opts").split(",") if o in OPTIMIZERS]
+        st.session_state["gd._opts"] = chosen or ["sgd"]
+    c1, c2, c3 = st.columns([2, 3, 2])
+    with c1:
+        name = st.selectbox(t("gd.surface"), SURFACE_CHOICES, key=url.key("surface"),
+                            format_func=lambda s: t(f"gd.surface.{s}"), on_change=_surface_changed,
+                            args=(url,))
+        if name == "quadratic":
+            st.slider(t("gd.kappa"), 1.0, 100.0, step=1.0, key=url.key("kappa"), help=t("gd.kappa_help"))
+        if name == "typed":
+            st.text_input(t("gd.formula"), key=url.key("formula"), max_chars=200, help=t("gd.formula_help"),
+                          on_change=_surface_changed, args=(url,))
+        st.caption(t(f"gd.surface.{name}.about"))
+    with c2:
+        st.multiselect(t("gd.optimizers"), OPTIMIZERS, key="gd._opts",
+                              format_func=lambda o: t(f"gd.opt.{o}"), on_change=_opts_changed, args=(url,))
+        with st.expander(t("gd.lrs"), expanded=False):
+            cols = st.columns(3)
+            for i, o in enumerate(OPTIMIZERS):
+                cols[i % 3].number_input(t(f"gd.opt.{o}"), 1e-5, 10.0, step=0.001, format="%.5g",
+                                         key=url.key(f"lr_{o}"))
+            st.slider(t("gd.momentum"), 0.0, 0.99, step=0.01, key=url.key("mom"), help=t("gd.momentum_help"))
+    with c3:
+        a, b = st.columns(2)
+        a.number_input(t("gd.x0"), -100.0, 100.0, step=0.1, format="%.2f", key=url.key("x0"))
+        b.number_input(t("gd.y0"), -100.0, 100.0, step=0.1, format="%.2f", key=url.key("y0"))
+        st.slider(t("gd.steps"), 1, 500, key=url.key("steps"))
+        st.selectbox(t("gd.schedule"), SCHEDULES, key=url.key("sched"),
+                     format_func=lambda s: t(f"gd.sched.{s}"), help=t("gd.schedule_help"))
+    st.toggle(t("gd.show3d"), key=url.key("show3d"))
+
+
+def map_settings(url):
+    """The settings of the map tab, also when another tab is open (its widgets are not drawn then)."""
+    opts = tuple(o for o in url.get("opts").split(",") if o in OPTIMIZERS)
+    return MapSettings(url.get("surface"), float(url.get("kappa")), url.get("formula"), opts,
+                       tuple(float(url.get(f"lr_{o}")) for o in opts), int(url.get("steps")),
+                       url.get("sched"), (float(url.get("x0")), float(url.get("y0"))),
+                       float(url.get("mom")), bool(url.get("show3d")))
+
+
+def on_map_click(url):
+    """The start point from a click on the map (the invisible grid returns the clicked point)."""
+    event = st.session_state.get("gd.map")
+    points = (event or {}).get("selection", {}).get("points", [])
+    if points:
+        url.set("x0", round(float(points[0]["x"]), 2))
+        url.set("y0", round(float(points[0]["y"]), 2))
+        st.session_state["gd._clicked"] = True
+        st.session_state["gd._goto"] = 10 ** 6   # show the whole new paths; Play replays them
+
+
+def data_controls(t, url):
+    """Data kind, L2 weight, batch size, learning rate, steps and seed of the BGD/SGD comparison."""
+    c1, c2, c3 = st.columns(3)
+    kind = c1.radio(t("gd.data.kind"), descent.DATA_KINDS, key=url.key("data"), horizontal=True,
+                    format_func=lambda k: t(f"gd.data.{k}"))
+    c1.slider(t("gd.data.l2"), 0.0, 2.0, step=0.05, key=url.key("l2"), help=t("gd.data.l2_help"))
+    c2.slider(t("gd.data.batch"), 2, 50, key=url.key("batch"))
+    c2.number_input(t("gd.data.lr"), 1e-5, 10.0, step=0.01, format="%.4g", key=url.key("dlr"))
+    c3.slider(t("gd.steps"), 1, 500, key=url.key("dsteps"))
+    c3.number_input(t("gd.seed"), 0, 9999, key=url.key("seed"))
+    return (kind, float(url.get("l2")), int(url.get("batch")), float(url.get("dlr")), int(url.get("dsteps")),
+            int(url.get("seed")))
+
+
+def search_controls(t, url):
+    c1, c2, c3 = st.columns(3)
+    c1.slider(t("gd.search.tries"), 1, 500, key=url.key("tries"))
+    c2.slider(t("gd.search.radius"), 0.01, 2.0, step=0.01, key=url.key("radius"))
+    c3.number_input(t("gd.seed"), 0, 9999, key=url.key("sseed"))
+    return int(url.get("tries")), float(url.get("radius")), int(url.get("sseed"))

@@ -1,0 +1,96 @@
+"""Gradient descent: optimizers walking on loss surfaces, learning rates, BGD vs SGD, search methods."""
+
+import streamlit as st
+
+from app_pages.gradient_descent import controls as ctl
+from app_pages.gradient_descent import views as views
+from cnnlab.calculus import descent
+from cnnlab.calculus.optim import OPTIMIZERS
+from ui import errors
+from ui.i18n import translator
+
+t = translator()
+url = ctl.url_state()
+
+st.title(t("gd.title"))
+st.markdown(t("gd.intro"))
+with st.expander(t("gd.defs.title"), icon=":material/menu_book:"):
+    st.markdown(t("gd.defs.text"))
+
+tab_map, tab_lr, tab_data, tab_search = st.tabs(
+    [t("gd.tab.map"), t("gd.tab.lr"), t("gd.tab.data"), t("gd.tab.search")], key="gd.tab", on_change="rerun")
+
+# only the open tab runs (lazy tabs): the page stays quick on a student's laptop
+if tab_map.open:
+    with tab_map:
+        ctl.map_controls(t, url)
+s = ctl.map_settings(url)
+surface, surface_error = None, None
+try:
+    surface = ctl.surface_data(s.surface, s.kappa, s.formula)
+except ValueError as exc:
+    surface_error = exc
+
+if tab_map.open:
+    with tab_map:
+        paths = {}
+        try:
+            if surface_error:
+                raise surface_error
+            paths = ctl.optimizer_paths(s.surface, s.kappa, s.formula, s.opts, s.lrs, s.steps, s.sched,
+                                        s.start, s.mom)
+        except ValueError as exc:
+            errors.show(exc, t)
+        if surface is not None:
+            names = {o: t(f"gd.opt.{o}") for o in OPTIMIZERS}
+            floor = descent.lowest_value(surface["z"], paths.values(), surface["minima_f"])
+            if not paths:
+                st.info(t("gd.no_optimizer"), icon=":material/info:")
+            views.divergence_notes(t, paths, names)
+            views.player(t, url, surface, paths, names, floor, s.show3d, s.start)
+            views.results_table(t, paths, names, dict(zip(s.opts, s.lrs)))
+            st.markdown(t("gd.optimizers_text"))
+
+if tab_lr.open:
+    with tab_lr:
+        st.markdown(t("gd.lr.intro"))
+        if surface is None:
+            st.info(t("gd.fix_surface_first"), icon=":material/info:")
+        else:
+            try:
+                lrs, regime = ctl.regime_paths(s.surface, s.kappa, s.formula, s.start)
+            except ValueError as exc:
+                errors.show(exc, t)
+            else:
+                floor = descent.lowest_value(surface["z"], regime.values(), surface["minima_f"])
+                views.regimes(t, surface, lrs, regime, floor, s.start)
+        views.schedules(t, s.steps)
+
+if tab_data.open:
+    with tab_data:
+        st.markdown(t("gd.data.intro"))
+        kind, l2, batch, lr, steps, seed = ctl.data_controls(t, url)
+        try:
+            run = ctl.data_run(kind, l2, batch, lr, steps, seed)
+        except ValueError as exc:
+            errors.show(exc, t)
+        else:
+            views.data_view(t, run, kind)
+
+if tab_search.open:
+    with tab_search:
+        st.markdown(t("gd.search.intro"))
+        tries, radius, sseed = ctl.search_controls(t, url)
+        if surface is None:
+            st.info(t("gd.fix_surface_first"), icon=":material/info:")
+        else:
+            try:
+                found = ctl.search_paths(s.surface, s.kappa, s.formula, s.start, tries, radius, sseed,
+                                         float(url.get("lr_sgd")))
+            except ValueError as exc:
+                errors.show(exc, t)
+            else:
+                floor = descent.lowest_value(surface["z"], found.values(), surface["minima_f"])
+                views.search_view(t, surface, found, floor, s.start)
+
+url.publish()

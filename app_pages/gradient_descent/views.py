@@ -1,0 +1,196 @@
+"""Views of the gradient-descent lesson: the animated map, the learning-rate panel, BGD vs SGD, search.
+
+Each view takes plain results from :mod:`app_pages.gradient_descent.controls` and draws them;
+every sentence goes through the translator ``t``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from app_pages.gradient_descent import figures as figs
+from app_pages.gradient_descent.controls import on_map_click
+from cnnlab.calculus import descent
+from cnnlab.calculus.optim import SCHEDULES, make_schedule, schedule_values
+
+FRAMES = 40  # an animation shows about this many frames, whatever the number of steps
+
+
+def _fmt(v):
+    return f"{v:.4g}" if math.isfinite(v) else str(v)
+
+
+# The shown iteration is asked for through "gd._goto" (plain state) rather than by writing the
+# slider's own state: a rerun can carry the browser's older slider value and would undo the write.
+def _toggle_play(total):
+    if not st.session_state.get("gd._playing", False):
+        if st.session_state.get("gd.frame", total) >= total:
+            st.session_state["gd._goto"] = 0
+        st.session_state["gd._playing"] = True
+    else:
+        st.session_state["gd._playing"] = False
+
+
+def _move(frame, total):
+    st.session_state["gd._playing"] = False
+    st.session_state["gd._goto"] = max(0, min(total, frame))
+
+
+def _reason(path):
+    """The catalog suffix of a divergence: ``start`` when the start itself was no good."""
+    return "start" if path.step == 0 else path.diverged
+
+
+def _last_loss(path):
+    return _fmt(path.losses[-1]) if len(path.losses) else "—"
+
+
+def divergence_notes(t, paths, names):
+    """A translated warning for every path that diverged, with the step."""
+    for key, path in paths.items():
+        if path.diverged:
+            st.warning(t(f"gd.diverged.{_reason(path)}", name=names[key], step=path.step),
+                       icon=":material/warning:")
+
+
+def results_table(t, paths, names, lrs=None):
+    rows = []
+    for key, path in paths.items():
+        empty = len(path.points) == 0            # the start itself was no good
+        end = "—" if empty else f"({path.points[-1][0]:.3f}, {path.points[-1][1]:.3f})"
+        rows.append({t("gd.col.method"): names[key],
+                     **({t("gd.col.lr"): _fmt(lrs[key])} if lrs else {}),
+                     t("gd.col.steps"): path.steps, t("gd.col.end"): end,
+                     t("gd.col.loss"): _last_loss(path),
+                     t("gd.col.status"): t(f"gd.status.{path.diverged or 'ok'}", step=path.step)})
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def player(t, url, data, paths, names, floor, show3d, start):
+    """Contour map and loss curves of all optimizers, played or stepped through together."""
+    total = max((p.steps for p in paths.values()), default=0)
+    stride = max(1, math.ceil(total / FRAMES))
+    playing = bool(st.session_state.get("gd._playing", False))
+
+    @st.fragment(run_every=0.4 if playing else None)
+    def body():
+        clicked = st.session_state.pop("gd._clicked", False)
+        if clicked or bool(st.session_state.get("gd._playing", False)) != playing:
+            st.rerun(scope="app")  # a new start, or play/pause: the whole page must run again
+        goto = st.session_state.pop("gd._goto", None)
+        frame = int(st.session_state.get("gd.frame", total) if goto is None else goto)
+        frame = max(0, min(frame, total))
+        if playing:
+            frame = min(total, frame + stride)
+            if frame >= total:  # the end: the next tick sees the mismatch and stops the timer
+                st.session_state["gd._playing"] = False
+                st.session_state["gd._goto"] = total
+        st.session_state["gd.frame"] = frame
+        b = st.columns([1.6, 1.6, 1.6, 1.6, 4], vertical_alignment="bottom")
+        b[0].button(t("gd.pause") if playing else t("gd.play"), key="gd._play_btn", width="stretch",
+                    icon=":material/pause:" if playing else ":material/play_arrow:",
+                    on_click=_toggle_play, args=(total,))
+        b[1].button(t("gd.step"), key="gd._step_btn", icon=":material/skip_next:", width="stretch",
+                    on_click=_move, args=(frame + stride, total))
+        b[2].button(t("gd.first"), key="gd._first_btn", icon=":material/first_page:", width="stretch",
+                    on_click=_move, args=(0, total))
+        b[3].button(t("gd.last"), key="gd._last_btn", icon=":material/last_page:", width="stretch",
+                    on_click=_move, args=(total, total))
+        b[4].slider(t("gd.frame"), 0, max(total, 1), key="gd.frame")
+        left, right = st.columns([3, 2])
+        with left:
+            fig = figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
+                                      frame=frame, minima=data["minima"], start=start, click=True,
+                                      title=t("gd.map_title"), click_hover=t("gd.click_hover"),
+                                      floor=floor)
+            st.plotly_chart(fig, key="gd.map", on_select=lambda: on_map_click(url), selection_mode="points",
+                            theme="streamlit", alt=t("gd.map_alt"))
+            st.caption(t("gd.map_caption"))
+        with right:
+            st.plotly_chart(figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
+                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                            theme="streamlit", key="gd.loss")
+        if show3d:
+            st.plotly_chart(figs.surface3d_figure(data["xs"], data["ys"], data["z"], data["log"], paths,
+                                                  names, frame=frame, floor=floor,
+                                                  title=t("gd.surface3d_title")),
+                            theme="streamlit", key="gd.surface3d")
+
+    body()
+
+
+def regimes(t, data, lrs, paths, floor, start):
+    """Too small, about right, too large: the same surface, start and plain gradient descent."""
+    names = {k: t(f"gd.lr.{k}") for k in lrs}
+    cols = st.columns(3)
+    for col, (key, path) in zip(cols, paths.items()):
+        with col:
+            st.plotly_chart(figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], {key: path},
+                                                names, minima=data["minima"], start=start, legend=False,
+                                                colorbar=False,
+                                                title=f"{names[key]}: η = {_fmt(lrs[key])}", height=340,
+                                                floor=floor),
+                            theme="streamlit", key=f"gd.regime.{key}")
+            st.markdown(t(f"gd.lr.{key}.explain"))
+            if path.diverged:
+                st.error(t(f"gd.diverged.{_reason(path)}", name=f"η = {_fmt(lrs[key])}", step=path.step),
+                         icon=":material/warning:")
+            else:
+                st.caption(t("gd.lr.outcome", steps=path.steps, loss=_fmt(path.losses[-1] - floor)))
+    st.plotly_chart(figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
+                                     xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                    theme="streamlit", key="gd.regime.loss")
+
+
+def schedules(t, steps):
+    """The learning-rate factor of every schedule over the chosen number of steps."""
+    series = {s: schedule_values(make_schedule(s, steps), steps) for s in SCHEDULES}
+    names = {s: t(f"gd.sched.{s}") for s in SCHEDULES}
+    fig = figs.schedule_figure(series, names, title=t("gd.sched_title"), xlabel=t("gd.iteration"),
+                               ylabel=t("gd.sched_axis"))
+    st.plotly_chart(fig, theme="streamlit", key="gd.schedules")
+    st.markdown(t("gd.sched_text"))
+
+
+def data_view(t, run, kind):
+    """BGD, SGD and mini-batch on the contours of the full objective, the loss curves, the fitted models."""
+    names = {m: t(f"gd.mode.{m}") for m in descent.MODES}
+    paths = run["paths"]
+    divergence_notes(t, paths, names)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(figs.contour_figure(run["xs"], run["ys"], run["z"], False, paths, names,
+                                            minima=[run["minimum"]], start=run["start"], floor=run["floor"],
+                                            title=t("gd.data.map_title"), axis=("w", "b")),
+                        theme="streamlit", key="gd.data.map")
+    with right:
+        st.plotly_chart(figs.loss_figure(paths, names, run["floor"], title=t("gd.data.loss_title"),
+                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300),
+                        theme="streamlit", key="gd.data.loss")
+        st.plotly_chart(figs.data_figure(run["x"], run["y"], run["curves"], names,
+                                         title=t("gd.data.fit_title"), height=260),
+                        theme="streamlit", key="gd.data.fit")
+    st.caption(t("gd.data.samples", bgd=paths["bgd"].samples, sgd=paths["sgd"].samples,
+                 minibatch=paths["minibatch"].samples))
+    st.markdown(t(f"gd.data.explain.{kind}"))
+
+
+def search_view(t, data, paths, floor, start):
+    names = {k: t(f"gd.search.{k}") for k in paths}
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
+                                            minima=data["minima"], start=start, floor=floor,
+                                            tried={"random_search": paths["random_search"].tried},
+                                            title=t("gd.search.map_title")),
+                        theme="streamlit", key="gd.search.map")
+    with right:
+        st.plotly_chart(figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
+                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                        theme="streamlit", key="gd.search.loss")
+    rows = [{t("gd.col.method"): names[k], t("gd.col.evals"): p.evaluations,
+             t("gd.col.loss"): _last_loss(p)} for k, p in paths.items()]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.markdown(t("gd.search.explain"))

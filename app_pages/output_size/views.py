@@ -1,0 +1,277 @@
+"""Sections of the output-size lesson: controls, predict-then-reveal, formula, picture, parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from cnnlab.geometry import shapes
+from ui import errors, shape_figures
+from ui.shape_figures import PLOT
+from ui.state import UrlState
+
+MODES = ["conv", "pool", "transposed"]
+AXES = ("r", "c")
+FIELDS = {"i": (1, 40, 5), "k": (1, 11, 3), "p": (0, 10, 1), "s": (0, 8, 2), "d": (1, 5, 1)}
+
+
+@dataclass
+class Axis:
+    i: int
+    k: int
+    p: int
+    s: int
+    d: int
+
+
+@dataclass
+class Settings:
+    mode: str
+    axes: tuple           # (rows Axis, cols Axis)
+    ceil: bool
+    op: int
+    square: bool
+    predict: bool
+
+    def key(self):
+        return (self.mode, self.ceil, self.op, tuple(tuple(vars(a).values()) for a in self.axes))
+
+
+def url_state():
+    defaults = {"mode": "conv", "square": True, "ceil": False, "op": 0, "predict": True}
+    bounds = {"op": (0, 7)}
+    for f, (lo, hi, default) in FIELDS.items():
+        for a in AXES:
+            defaults[f"{f}_{a}"] = default
+            bounds[f"{f}_{a}"] = (lo, hi)
+    return UrlState("size", defaults, choices={"mode": MODES}, bounds=bounds)
+
+
+def controls(t, url):
+    """The widgets; returns :class:`Settings` (plain values, possibly invalid)."""
+    c1, c2, c3 = st.columns([4, 2, 2], vertical_alignment="bottom")
+    mode = c1.segmented_control(t("size.mode"), MODES, key=url.key("mode"),
+                                format_func=lambda m: t(f"size.mode_{m}")) or "conv"
+    square = c2.toggle(t("size.square"), key=url.key("square"), help=t("size.square_help"))
+    c3.toggle(t("size.predict_first"), key=url.key("predict"), help=t("size.predict_help"))
+    axes_shown = ("r",) if square else AXES
+    for a in axes_shown:
+        cols = st.columns(len(FIELDS) + 1, vertical_alignment="bottom")
+        cols[0].markdown(f"**{t('size.axis_both' if square else f'size.axis_{a}')}**")
+        for col, (f, (lo, hi, _)) in zip(cols[1:], FIELDS.items()):
+            if f == "d" and mode == "pool":
+                st.session_state[url.key(f"d_{a}")] = 1
+                col.number_input(t("size.f_d"), 1, 1, key=url.key(f"d_{a}"), disabled=True,
+                                 help=t("size.pool_no_dilation"))
+                continue
+            col.number_input(t(f"size.f_{f}"), lo, hi, step=1, key=url.key(f"{f}_{a}"),
+                             help=t(f"size.f_{f}_help"))
+    if square:
+        for f in FIELDS:
+            st.session_state[url.key(f"{f}_c")] = st.session_state[url.key(f"{f}_r")]
+    ceil, op = False, 0
+    if mode == "pool":
+        ceil = st.toggle(t("size.ceil"), key=url.key("ceil"), help=t("size.ceil_help"))
+    if mode == "transposed":
+        op = st.number_input(t("size.op"), 0, 7, key=url.key("op"), help=t("size.op_help"))
+    axes = tuple(Axis(*(int(url.get(f"{f}_{a}")) for f in FIELDS)) for a in AXES)
+    return Settings(mode, axes, bool(ceil), int(op), bool(square), bool(url.get("predict")))
+
+
+def compute(s):
+    """Output size per axis, or the error of the first axis that fails and its fixes."""
+    outs = []
+    for n, a in enumerate(s.axes):
+        try:
+            outs.append(shapes.output_size(s.mode, a.i, a.k, a.s, a.p, a.d, s.ceil, s.op))
+        except ValueError as exc:
+            fixes = shapes.suggest_fixes(a.i, a.k, a.s, a.p, a.d, s.mode, s.op)
+            return None, (n, exc, fixes)
+    return tuple(outs), None
+
+
+def fix_text(t, fixes):
+    return " · ".join(t(f"size.fix_{name}", value=v) for name, v in fixes)
+
+
+def show_error(t, s, err):
+    n, exc, fixes = err
+    errors.show(exc, t)
+    axis = t("size.axis_both" if s.square else f"size.axis_{AXES[n]}")
+    if fixes:
+        st.info(t("size.try_fix", axis=axis, fixes=fix_text(t, fixes)), icon=":material/lightbulb:")
+
+
+def predict(t, s, outs):
+    """Predict, then reveal. Returns True when the answer may be shown."""
+    if not s.predict:
+        return True
+    revealed = st.session_state.get("size.revealed_for") == s.key()
+    st.markdown(t("size.predict_prompt"))
+    cols = st.columns([2, 2, 3], vertical_alignment="bottom")
+    guesses = []
+    for col, a in zip(cols, ("r",) if s.square else AXES):
+        guesses.append(col.number_input(t("size.guess" if s.square else f"size.guess_{a}"), 0, 999, value=None,
+                                        key=f"size.guess_{a}", placeholder=t("size.guess_placeholder")))
+
+    def reveal():
+        st.session_state["size.revealed_for"] = s.key()
+
+    cols[-1].button(t("size.reveal"), on_click=reveal, key="size.reveal_btn", type="primary",
+                    icon=":material/visibility:")
+    if not revealed:
+        st.caption(t("size.hidden"))
+        return False
+    want = outs[:1] if s.square else outs
+    if any(g is None for g in guesses):
+        st.info(t("size.no_guess"))
+    elif all(int(g) == o for g, o in zip(guesses, want)):
+        st.success(t("size.right"), icon=":material/check_circle:")
+    else:
+        st.warning(t("size.wrong"), icon=":material/info:")
+    return True
+
+
+def _frac(num, s, ceil=False):
+    br = (r"\left\lceil", r"\right\rceil") if ceil else (r"\left\lfloor", r"\right\rfloor")
+    return rf"{br[0]} \frac{{{num}}}{{{s}}} {br[1]}"
+
+
+def formula(t, s, outs):
+    """The formula with the student's numbers, step by step, per axis."""
+    st.markdown(f"**{t('size.formula_title')}**")
+    shown = 1 if s.square else 2
+    for n in range(shown):
+        a, o = s.axes[n], outs[n]
+        if shown > 1:
+            st.caption(t(f"size.axis_{AXES[n]}"))
+        if s.mode == "transposed":
+            st.latex(r"o = (i-1)s - 2p + d(k-1) + \text{op} + 1")
+            st.latex(rf"= ({a.i}-1)\cdot{a.s} - 2\cdot{a.p} + {a.d}\cdot({a.k}-1) + {s.op} + 1")
+            st.latex(rf"= \mathbf{{{o}}}")
+            continue
+        ceil = s.mode == "pool" and s.ceil
+        num = a.i + 2 * a.p - a.d * (a.k - 1) - 1
+        st.latex(r"o = " + _frac(r"i + 2p - d(k-1) - 1", "s", ceil) + " + 1")
+        filled = f"{a.i} + 2 \\cdot {a.p} - {a.d} \\cdot ({a.k}-1) - 1"
+        st.latex("= " + _frac(filled, a.s, ceil) + " + 1")
+        st.latex("= " + _frac(num, a.s, ceil) + rf" + 1 = \mathbf{{{o}}}")
+        if ceil and o != -(-num // a.s) + 1:
+            st.caption(t("size.ceil_dropped"))
+    st.metric(t("size.answer"), t("size.answer_value", rows=outs[0], cols=outs[1]))
+
+
+def explanation(t, s):
+    """What the floor throws away, the inputs that give the same size, and fixes."""
+    if s.mode == "transposed":
+        a = s.axes[0]
+        st.markdown(t("size.transposed_explain", s=a.s, limit=max(a.s, a.d)))
+        return
+    for n in range(1 if s.square else 2):
+        a = s.axes[n]
+        info = shapes.explain(a.i, a.k, a.s, a.p, a.d, s.ceil, "pool" if s.mode == "pool" else "conv")
+        axis = t("size.axis_both" if s.square else f"size.axis_{AXES[n]}")
+        lo, hi = info["same_inputs"]
+        never = ", ".join(str(v) for v in info["never_input"])
+        if s.mode == "pool" and s.ceil and info["extra"]:
+            st.info(t("size.ceil_extra", axis=axis, extra=info["extra"]), icon=":material/info:")
+        elif info["even"]:
+            st.success(t("size.even", axis=axis, num=info["numerator"], s=a.s), icon=":material/check:")
+        else:
+            st.warning(t("size.uneven", axis=axis, num=info["numerator"], s=a.s, r=info["remainder"]),
+                       icon=":material/content_cut:")
+        if never:
+            st.markdown(t("size.never", axis=axis, cells=never))
+        st.markdown(t("size.same_inputs", axis=axis, lo=lo, hi=hi, o=info["out"]))
+        fixes = shapes.suggest_fixes(a.i, a.k, a.s, a.p, a.d, "pool" if s.mode == "pool" else "conv")
+        if fixes and not info["even"]:
+            st.info(t("size.suggest", fixes=fix_text(t, fixes)), icon=":material/lightbulb:")
+
+
+def _axis_picture(s, a, o):
+    """Per axis: visits, padding mask and window taps function."""
+    if s.mode == "transposed":
+        tc = shapes.transposed_as_conv(a.i, a.k, a.s, a.p, a.d, s.op)
+        if tc["before"] < 0 or tc["after"] < 0:
+            return None
+        counts = shapes.visits(o, a.k, 1, a.d, tc["length"])
+        real = np.zeros(len(counts), dtype=bool)
+        real[tc["cells"]] = True
+        return counts, ~real, 1
+    counts = shapes.visits(o, a.k, a.s, a.d, a.i + 2 * a.p)
+    pad = np.ones(len(counts), dtype=bool)
+    pad[a.p:a.p + a.i] = False
+    return counts, pad, a.s
+
+
+def picture(t, s, outs):
+    """Every window position, step by step or playing; input and output side by side."""
+    parts = [_axis_picture(s, a, o) for a, o in zip(s.axes, outs)]
+    if any(p is None for p in parts):
+        st.info(t("size.transposed_crop"))
+        return
+    (cr, pr, sr), (cc, pc, sc) = parts
+    counts = np.outer(cr, cc)
+    pad = pr[:, None] | pc[None, :]
+    if counts.size > 60 * 60:
+        st.info(t("size.too_big_picture"))
+        return
+    if s.mode == "transposed":
+        st.markdown(t("size.transposed_picture", s=s.axes[0].s))
+    total = outs[0] * outs[1]
+    key = "size.step"
+    if st.session_state.get(key, 1) > total:
+        st.session_state[key] = 1
+    playing = st.session_state.get("size.playing", False)
+
+    def move(delta):
+        st.session_state[key] = (st.session_state.get(key, 1) - 1 + delta) % total + 1
+
+    st.toggle(t("size.play"), key="size.playing", help=t("size.play_help"))
+
+    @st.fragment(run_every=1.0 if playing else None)
+    def frame():
+        if st.session_state.get("size.playing", False):
+            st.session_state[key] = st.session_state.get(key, 0) % total + 1
+        b1, b2, b4 = st.columns([2, 2, 8], vertical_alignment="bottom")
+        b1.button(t("size.prev"), on_click=move, args=(-1,), key="size.prev_btn",
+                  icon=":material/chevron_left:")
+        b2.button(t("size.next"), on_click=move, args=(1,), key="size.next_btn",
+                  icon=":material/chevron_right:")
+        if total > 1:
+            b4.slider(t("size.step"), 1, total, key=key)
+        idx = st.session_state.get(key, 1) - 1
+        r, c = divmod(idx, outs[1])
+        taps = (shapes.window_taps(r, s.axes[0].k, sr, s.axes[0].d),
+                shapes.window_taps(c, s.axes[1].k, sc, s.axes[1].d))
+        zero_label = t("size.legend_zeros") if s.mode == "transposed" else None
+        g1, g2 = st.columns([3, 2])
+        g1.plotly_chart(shape_figures.visit_grid(t, counts, pad, taps, t("size.fig_input"), zero_label),
+                        **PLOT, key="size.fig_in")
+        g2.plotly_chart(shape_figures.step_output(t, outs, idx, t("size.fig_output", rows=outs[0], cols=outs[1])),
+                        **PLOT, key="size.fig_out")
+        st.caption(t("size.step_caption", n=idx + 1, total=total, r=r, c=c))
+
+    frame()
+
+
+def parameters(t):
+    """Why convolutions: weights of FC, locally connected and convolutional layers; a parameter count."""
+    st.markdown(t("size.params_intro"))
+    comp = shapes.connectivity_comparison()
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("size.fc_weights"), "10¹²", help=f"{comp['fc']:,}")
+    m2.metric(t("size.local_weights"), "10⁸", help=f"{comp['local']:,}")
+    m3.metric(t("size.conv_weights"), f"{comp['conv']}")
+    st.markdown(t("size.params_counts_explain"))
+    c1, c2, c3 = st.columns(3)
+    k = c1.number_input(t("size.pk"), 1, 11, 5, key="size.pk")
+    cin = c2.number_input(t("size.pcin"), 1, 512, 3, key="size.pcin")
+    cout = c3.number_input(t("size.pcout"), 1, 512, 10, key="size.pcout")
+    n = shapes.conv_params(k, cin, cout)
+    st.latex(rf"(k \cdot k \cdot C_{{in}} + 1)\cdot C_{{out}} = ({k}\cdot{k}\cdot{cin} + 1)\cdot{cout} = "
+             rf"\mathbf{{{n:,}}}".replace(",", r"{,}"))
+    o, total = shapes.feature_count()
+    st.markdown(t("size.features_example", o=o, total=f"{total:,}"))

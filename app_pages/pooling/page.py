@@ -1,0 +1,26 @@
+"""Lesson: max, average and min pooling, forward and backward, and why networks pool."""
+
+import streamlit as st
+
+from app_pages.pooling import views as pool_views
+from ui.i18n import translator
+
+t = translator()
+st.title(t("pool.title"))
+st.markdown(t("pool.intro"))
+
+url = pool_views.url_state()
+with st.container(border=True):
+    settings = pool_views.controls(t, url)
+url.publish()
+
+x, is_grid = pool_views.input_array(t, settings)
+
+st.subheader(t("pool.forward_title"))
+out = pool_views.forward(t, settings, x, is_grid)
+
+if out is not None:
+    st.subheader(t("pool.backward_title"))
+    pool_views.backward(t, settings, x, is_grid)
+    st.subheader(t("pool.why_title"))
+    pool_views.why_pool(t, settings, x, is_grid)

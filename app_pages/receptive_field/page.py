@@ -1,0 +1,27 @@
+"""Lesson: the receptive field of a unit, layer by layer (Araujo, Norris and Sim, Distill 2019)."""
+
+import streamlit as st
+
+from app_pages.receptive_field import views as rf_views
+from ui.i18n import translator
+
+t = translator()
+st.title(t("rf.title"))
+st.markdown(t("rf.intro"))
+
+url = rf_views.url_state()
+with st.container(border=True):
+    layers, size = rf_views.stack_editor(t, url)
+url.publish()
+
+rows, with_out = rf_views.compute(t, layers, size)
+if rows:
+    st.subheader(t("rf.table_title"))
+    rf_views.table(t, rows, with_out)
+    rf_views.growth(t, rows, size, with_out)
+    st.markdown(t("rf.formulas"))
+    st.subheader(t("rf.picture_title"))
+    if with_out:
+        rf_views.unit_picture(t, rows, size)
+    else:
+        st.info(t("rf.picture_needs_valid"))

@@ -1,0 +1,211 @@
+"""Sections of the receptive-field lesson: the editable layer stack, the table, growth, the picture."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from cnnlab.geometry import receptive
+from ui import errors, figures, shape_figures
+from ui.image_source import image_source
+from ui.shape_figures import PLOT
+from ui.state import UrlState
+
+PRESETS = list(receptive.PRESETS) + ["custom"]
+LIMITS = {"kernel": (1, 15), "stride": (1, 8), "padding": (0, 20), "dilation": (1, 16)}
+NEW_LAYER = {"type": "conv", "kernel": 3, "stride": 1, "padding": 0, "dilation": 1}
+
+
+def url_state():
+    return UrlState("rf", {"preset": "three_3x3", "size": 16, "stack": ""},
+                    choices={"preset": PRESETS}, bounds={"size": (1, 512)})
+
+
+def _load(url):
+    """Initial stack: the link's stack if it parses, else the preset."""
+    if "rf.layers" in st.session_state:
+        return
+    try:
+        layers = receptive.parse_stack(url.get("stack"))
+    except ValueError:
+        layers = _preset_layers(url.get("preset"))
+    st.session_state["rf.layers"] = layers
+    st.session_state.setdefault("rf.version", 0)
+
+
+def _preset_layers(name):
+    layers = receptive.PRESETS.get(name, receptive.PRESETS["three_3x3"])
+    return [{k: v for k, v in layer.items() if k in NEW_LAYER or k == "name"} for layer in layers]
+
+
+def _bump():
+    st.session_state["rf.version"] = st.session_state.get("rf.version", 0) + 1
+
+
+def _choose_preset(url):
+    name = st.session_state[url.key("preset")]
+    if name in receptive.PRESETS:
+        st.session_state["rf.layers"] = _preset_layers(name)
+        st.session_state[url.key("size")] = receptive.PRESET_INPUT[name]
+        st.session_state["rf.layer"] = len(st.session_state["rf.layers"])
+        _bump()
+
+
+def _clean_layer(row):
+    layer = {"type": row.get("type") if row.get("type") in ("conv", "pool") else "conv"}
+    for key, (lo, hi) in LIMITS.items():
+        try:
+            v = int(row.get(key))
+        except (TypeError, ValueError):
+            v = NEW_LAYER[key]
+        layer[key] = min(max(v, lo), hi)
+    if row.get("name"):
+        layer["name"] = str(row["name"])[:24]
+    return layer
+
+
+def stack_editor(t, url):
+    """Preset, input size and the editable stack. Returns ``(layers, size)``."""
+    _load(url)
+    c1, c2 = st.columns([3, 1])
+    c1.selectbox(t("rf.preset"), PRESETS, key=url.key("preset"), format_func=lambda p: t(f"rf.preset_{p}"),
+                 on_change=_choose_preset, args=(url,))
+    size = c2.number_input(t("rf.input_size"), 1, 512, key=url.key("size"), help=t("rf.input_size_help"))
+    st.caption(t("rf.editor_help"))
+    layers = st.session_state["rf.layers"]
+    table = [{"name": layer.get("name", ""), **{k: layer.get(k, NEW_LAYER[k]) for k in NEW_LAYER}}
+             for layer in layers]
+    edited = st.data_editor(
+        table, key=f"rf.editor.{st.session_state.get('rf.version', 0)}", num_rows="dynamic", width="stretch",
+        column_config={
+            "name": st.column_config.TextColumn(t("rf.col_name"), max_chars=24),
+            "type": st.column_config.SelectboxColumn(t("rf.col_type"), options=["conv", "pool"], required=True,
+                                                     default="conv"),
+            **{k: st.column_config.NumberColumn(t(f"rf.col_{k}"), min_value=lo, max_value=hi, step=1,
+                                                default=NEW_LAYER[k], required=True)
+               for k, (lo, hi) in LIMITS.items()}})
+    layers = [_clean_layer(dict(row)) for row in edited]
+    if layers:
+        _reorder(t, layers)
+    url.set("stack", receptive.format_stack(layers) if layers else "")
+    return layers, int(size)
+
+
+def _reorder(t, layers):
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    n = c1.selectbox(t("rf.move_layer"), list(range(1, len(layers) + 1)), key="rf.move_n",
+                     format_func=lambda i: f"{i}: {layers[i - 1].get('name') or layers[i - 1]['type']}")
+
+    def move(delta):
+        i = n - 1
+        j = i + delta
+        if 0 <= j < len(layers):
+            layers[i], layers[j] = layers[j], layers[i]
+            st.session_state["rf.layers"] = layers
+            st.session_state["rf.move_n"] = j + 1
+            _bump()
+
+    c2.button(t("rf.move_up"), on_click=move, args=(-1,), key="rf.up", icon=":material/arrow_upward:",
+              disabled=n == 1)
+    c3.button(t("rf.move_down"), on_click=move, args=(1,), key="rf.down", icon=":material/arrow_downward:",
+              disabled=n == len(layers))
+
+
+def compute(t, layers, size):
+    """The per-layer rows with output sizes, or without them (and an explanation) if a layer does not fit."""
+    if not layers:
+        st.warning(t("rf.empty"))
+        return None, False
+    try:
+        return receptive.receptive_field(layers, size), True
+    except ValueError as exc:
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        if getattr(exc, "code", None) == "stack_layer_invalid":
+            st.error(t("rf.layer_invalid", layer=exc.params["layer"], name=exc.params["name"],
+                       reason=errors.message(cause, t)), icon=":material/error:")
+        else:
+            errors.show(exc, t)
+        try:
+            return receptive.receptive_field(layers), False
+        except ValueError:
+            return None, False
+
+
+def table(t, rows, with_out):
+    data = []
+    for n, r in enumerate(rows, start=1):
+        item = {t("rf.col_layer"): f"{n}. {r['name']}", t("rf.col_type"): t(f"rf.type_{r['type']}"),
+                t("rf.col_setting"): f"{r['kernel']}/{r['stride']}/{r['layer_padding']}/{r['dilation']}",
+                t("rf.col_size"): r["size"], t("rf.col_jump"): r["jump"], t("rf.col_eff_padding"): r["padding"],
+                t("rf.col_start"): r["start"]}
+        if with_out:
+            item[t("rf.col_out")] = f"{r['out']} × {r['out']}"
+        data.append(item)
+    st.dataframe(data, hide_index=True, width="stretch")
+    st.caption(t("rf.table_caption"))
+
+
+def growth(t, rows, size, with_out):
+    xs = list(range(len(rows) + 1))
+    series = {t("rf.series_size"): [1] + [r["size"] for r in rows]}
+    if with_out:
+        series[t("rf.series_input")] = [size] * len(xs)
+    fig = figures.line(xs, series, t("rf.growth_title"), t("rf.growth_x"), t("rf.growth_y"), markers=True)
+    fig.update_xaxes(dtick=1 if len(xs) <= 20 else 2)
+    st.plotly_chart(fig, **PLOT, key="rf.fig_growth")
+    big = next((n for n, r in enumerate(rows, start=1) if r.get("exceeds")), None)
+    if big:
+        st.warning(t("rf.exceeds", layer=big, size=rows[big - 1]["size"], input=size), icon=":material/warning:")
+
+
+def _picked(chart_key, out):
+    """Click on a unit in the picture: copy it into the unit inputs (runs before the next rerun)."""
+    sel = st.session_state.get(chart_key) or {}
+    try:
+        points = sel["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    for p in points or []:
+        data = p.get("customdata")
+        if data is not None and len(data) == 2:
+            st.session_state["rf.ur"], st.session_state["rf.uc"] = int(data[0]), int(data[1])
+            return
+        if p.get("curve_number") == 1 and p.get("point_index") is not None:
+            st.session_state["rf.ur"], st.session_state["rf.uc"] = divmod(int(p["point_index"]), out)
+            return
+
+
+def unit_picture(t, rows, size):
+    """Choose a layer and a unit (inputs or a click); draw its receptive field on the image."""
+    c1, c2, c3 = st.columns([2, 1, 1])
+    names = [f"{n}. {r['name']}" for n, r in enumerate(rows, start=1)]
+    if st.session_state.get("rf.layer", len(rows) + 1) > len(rows):
+        st.session_state["rf.layer"] = len(rows)
+    layer = c1.selectbox(t("rf.pick_layer"), list(range(1, len(rows) + 1)), key="rf.layer",
+                         format_func=lambda i: names[i - 1])
+    prefix = rows[:layer]
+    out = prefix[-1]["out"]
+    for key in ("rf.ur", "rf.uc"):
+        if st.session_state.get(key, 0) > out - 1:
+            st.session_state[key] = out - 1
+    ur = c2.number_input(t("rf.unit_row"), 0, out - 1, key="rf.ur")
+    uc = c3.number_input(t("rf.unit_col"), 0, out - 1, key="rf.uc")
+    img, _ = image_source(t, "rf.image", gray=False, max_side=160, default_sample="cat")
+    reg_r = receptive.unit_region(prefix, ur, size)
+    reg_c = receptive.unit_region(prefix, uc, size)
+    units = None
+    if out <= 40:
+        centres = prefix[-1]["start"] + prefix[-1]["jump"] * np.arange(out)
+        units = (centres, centres)
+    fig = shape_figures.rf_picture(t, img, size, ((reg_r["u"], reg_r["v"]), (reg_c["u"], reg_c["v"])),
+                                   units, (ur, uc), t("rf.fig_title", layer=names[layer - 1], r=ur, c=uc))
+    chart_key = "rf.fig_unit"
+    st.plotly_chart(fig, **PLOT, key=chart_key, on_select=lambda: _picked(chart_key, out),
+                    selection_mode="points")
+    if units is not None:
+        st.caption(t("rf.click_hint"))
+    st.markdown(t("rf.region", r0=reg_r["u"], r1=reg_r["v"], c0=reg_c["u"], c1=reg_c["v"],
+                  size=prefix[-1]["size"], cr=f"{reg_r['centre']:g}", cc=f"{reg_c['centre']:g}"))
+    if reg_r["in_padding"] or reg_c["in_padding"]:
+        st.info(t("rf.clipped", r0=reg_r["u_clip"], r1=reg_r["v_clip"], c0=reg_c["u_clip"], c1=reg_c["v_clip"]),
+                icon=":material/crop:")

@@ -1,0 +1,100 @@
+"""The architecture editor of the training lesson: a preset, an editable layer table, shapes checked.
+
+The table has one row per layer and one column per setting; a setting that
+does not apply to a layer type is left empty. ``description_from_rows``
+turns the table into the plain description ``cnnlab.nn.model.Model`` builds
+(and checks) - the UI never decides whether a shape fits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from cnnlab.nn.layers import LAYER_TYPES
+from cnnlab.nn.model import PRESETS, Model
+from ui import errors
+
+COLUMNS = ("type", "filters", "kernel", "size", "stride", "padding", "units", "rate")
+APPLIES = {
+    "conv": ("filters", "kernel", "stride", "padding"),
+    "maxpool": ("size", "stride"), "avgpool": ("size", "stride"),
+    "dense": ("units",), "dropout": ("rate",),
+}
+
+
+def rows_from_description(description):
+    """Table rows (dicts over :data:`COLUMNS`, ``None`` where a setting does not apply)."""
+    rows = []
+    for layer in description:
+        row = dict.fromkeys(COLUMNS)
+        row["type"] = layer["type"]
+        for key in APPLIES.get(layer["type"], ()):
+            row[key] = layer.get(key)
+        rows.append(row)
+    return rows
+
+
+def _present(v):
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def description_from_rows(rows):
+    """The plain description from table rows; empty cells fall back to the layer's defaults."""
+    desc = []
+    for row in rows:
+        kind = row.get("type")
+        if not _present(kind):
+            kind = None
+        layer = {"type": kind}
+        for key in APPLIES.get(kind, ()):
+            v = row.get(key)
+            if _present(v):
+                layer[key] = float(v) if key == "rate" else (int(v) if float(v) == int(v) else float(v))
+        desc.append(layer)
+    return desc
+
+
+def editor(t, preset):
+    """The editable layer table for ``preset``; returns the edited description."""
+    df = pd.DataFrame(rows_from_description(PRESETS[preset]), columns=list(COLUMNS))
+    num = st.column_config.NumberColumn
+    config = {
+        "type": st.column_config.SelectboxColumn(t("train.col_type"), options=list(LAYER_TYPES),
+                                                 required=True, help=t("train.col_type_help")),
+        "filters": num(t("train.col_filters"), min_value=1, max_value=256, step=1, help=t("train.col_filters_help")),
+        "kernel": num(t("train.col_kernel"), min_value=1, max_value=11, step=1, help=t("train.col_kernel_help")),
+        "size": num(t("train.col_size"), min_value=1, max_value=8, step=1, help=t("train.col_size_help")),
+        "stride": num(t("train.col_stride"), min_value=1, max_value=8, step=1),
+        "padding": num(t("train.col_padding"), min_value=0, max_value=5, step=1),
+        "units": num(t("train.col_units"), min_value=1, max_value=4096, step=1, help=t("train.col_units_help")),
+        "rate": num(t("train.col_rate"), min_value=0.0, max_value=0.9, step=0.05, help=t("train.col_rate_help")),
+    }
+    edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False,
+                            width="stretch", key=f"train.arch.{preset}")
+    return description_from_rows(edited.to_dict("records"))
+
+
+def fmt_shape(shape):
+    return " × ".join(str(s) for s in shape)
+
+
+def summary_table(t, model):
+    """Output shape, parameters and multiply-adds of every layer, as a table with a total row."""
+    rows = [{t("train.col_layer"): r["index"], t("train.col_type"): t(f"train.layer.{r['type']}"),
+             t("train.col_out"): fmt_shape(r["out_shape"]), t("train.col_params"): r["params"],
+             t("train.col_macs"): r["macs"]} for r in model.summary()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("train.total", params=f"{model.n_params():,}", macs=f"{model.macs:,}",
+                 shape=fmt_shape(model.input_shape)))
+
+
+def build(t, description, init, seed):
+    """Build (and so check) the model; shows the explanation and returns None if it does not fit."""
+    try:
+        return Model(description, init=init, seed=seed)
+    except ValueError as exc:
+        errors.show(exc, t)
+        return None

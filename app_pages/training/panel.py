@@ -1,0 +1,142 @@
+"""Settings, the Train / Stop buttons and the live progress panel of the training lesson."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.training import figures as fig
+from cnnlab.calculus.optim import OPTIMIZERS, SCHEDULES
+from cnnlab.nn.data import fashion_available, load_dataset, mnist_folder
+from cnnlab.nn.layers import INITS
+from cnnlab.nn.model import PRESETS
+from cnnlab.nn.train import DEFAULTS
+from services.training import Job, trainer_pool
+from ui import errors
+from ui.state import UrlState
+
+BATCHES = [8, 16, 32, 64, 128, 256]
+POLL_SECONDS = 0.5
+
+
+def datasets():
+    return (["digits"] + (["mnist"] if mnist_folder() else []) + ["shapes"]
+            + (["fashion"] if fashion_available() else []))
+
+
+def url_state():
+    defaults = {"dataset": "digits", "preset": "lenet5", "optimizer": DEFAULTS["optimizer"],
+                "lr": DEFAULTS["lr"], "schedule": DEFAULTS["schedule"], "batch": DEFAULTS["batch_size"],
+                "epochs": DEFAULTS["epochs"], "init": "he", "augment": DEFAULTS["augment"],
+                "seed": DEFAULTS["seed"]}
+    choices = {"dataset": datasets(), "preset": list(PRESETS), "optimizer": list(OPTIMIZERS),
+               "schedule": list(SCHEDULES), "batch": BATCHES, "init": list(INITS)}
+    bounds = {"lr": (1e-5, 1.0), "epochs": (1, 30), "seed": (0, 999_999)}
+    return UrlState("train", defaults, choices=choices, bounds=bounds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def dataset(name):
+    """A dataset's read-only splits, loaded once per server."""
+    return load_dataset(name)
+
+
+def choose_data(t, url):
+    c1, c2 = st.columns(2)
+    c1.selectbox(t("train.dataset"), datasets(), key=url.key("dataset"),
+                 format_func=lambda d: t(f"train.dataset_{d}"), help=t("train.dataset_help"))
+    c2.selectbox(t("train.preset"), list(PRESETS), key=url.key("preset"),
+                 format_func=lambda p: t(f"train.preset_{p}"), help=t("train.preset_help"))
+
+
+def settings(t, url):
+    """The training settings widgets; returns the keyword arguments of ``cnnlab.nn.train.train``."""
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox(t("train.optimizer"), list(OPTIMIZERS), key=url.key("optimizer"),
+                 format_func=lambda o: t(f"train.opt_{o}"))
+    c2.number_input(t("train.lr"), min_value=1e-5, max_value=1.0, step=0.0005, format="%.4f",
+                    key=url.key("lr"), help=t("train.lr_help"))
+    c3.selectbox(t("train.schedule"), list(SCHEDULES), key=url.key("schedule"),
+                 format_func=lambda s: t(f"train.sched_{s}"), help=t("train.schedule_help"))
+    c4.select_slider(t("train.batch"), BATCHES, key=url.key("batch"), help=t("train.batch_help"))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.number_input(t("train.epochs"), min_value=1, max_value=30, step=1, key=url.key("epochs"),
+                    help=t("train.epochs_help"))
+    c2.selectbox(t("train.init"), list(INITS), key=url.key("init"),
+                 format_func=lambda i: t(f"train.init_{i}"), help=t("train.init_help"))
+    c3.number_input(t("train.seed"), min_value=0, max_value=999_999, step=1, key=url.key("seed"),
+                    help=t("train.seed_help"))
+    c4.toggle(t("train.augment"), key=url.key("augment"), help=t("train.augment_help"))
+    return {"optimizer": url.get("optimizer"), "lr": float(url.get("lr")), "schedule": url.get("schedule"),
+            "batch_size": int(url.get("batch")), "epochs": int(url.get("epochs")),
+            "augment": bool(url.get("augment")), "seed": int(url.get("seed"))}
+
+
+def buttons(t, build_model, name, train_settings, max_batches=None):
+    """Train and Stop. ``build_model()`` returns a fresh model or None (shape error already shown)."""
+    job = st.session_state.get("train.job")
+    active = job is not None and job.active
+    c1, c2, _ = st.columns([1, 1, 3])
+    if c1.button(t("train.start"), type="primary", icon=":material/play_arrow:", disabled=active,
+                 key="train.start"):
+        model = build_model()
+        if model is not None:
+            try:
+                data = dataset(name)
+            except ValueError as exc:
+                errors.show(exc, t)
+                return
+            job = Job(model, data, train_settings, max_batches=max_batches)
+            job.dataset = name
+            if trainer_pool().submit(job):
+                st.session_state["train.job"] = job
+                st.rerun()                # draw Train disabled, Stop enabled, start polling
+            else:
+                st.warning(t("train.queue_full"), icon=":material/hourglass_empty:")
+    if c2.button(t("train.stop"), icon=":material/stop:", disabled=not active, key="train.stop"):
+        job.stop()
+
+
+def _status(t, job, snap):
+    state = snap["state"]
+    if state == "waiting":
+        st.info(t("train.waiting", ahead=trainer_pool().position(job)), icon=":material/hourglass_top:")
+        return
+    steps = max(snap["steps"], 1)
+    eta = snap["eta"]
+    text = t("train.progress", epoch=snap["epoch"], epochs=snap["epochs"], step=snap["step"], steps=steps,
+             eta=f"{eta:.0f}" if eta is not None else "–", ips=f"{snap['images_per_s']:,.0f}")
+    st.progress(min(1.0, snap["step"] / steps), text=text)
+    last_val = snap["vals"][-1][2] if snap["vals"] else None
+    if state == "done":
+        st.success(t("train.done", seconds=f"{snap['elapsed']:.1f}",
+                     acc=f"{last_val:.1%}" if last_val is not None else "–"), icon=":material/check_circle:")
+    elif state == "stopped":
+        st.warning(t("train.stopped", step=snap["step"]), icon=":material/stop_circle:")
+    elif state == "error":
+        errors.show(snap["error"], t)
+
+
+def live(t):
+    """The progress bar and curves; polls this session's own job while it is active."""
+    job = st.session_state.get("train.job")
+    if job is None:
+        st.info(t("train.not_started"), icon=":material/model_training:")
+        return
+    snap = job.snapshot()
+    _status(t, job, snap)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(fig.curves(snap, t, "loss"), theme="streamlit", key="train.curve_loss",
+                    config={"displayModeBar": False})
+    c2.plotly_chart(fig.curves(snap, t, "accuracy"), theme="streamlit", key="train.curve_acc",
+                    config={"displayModeBar": False})
+    if snap["state"] not in ("waiting", "running") and st.session_state.get("train.finished") is not job:
+        st.session_state["train.finished"] = job
+        if snap["step"] > 0 and snap["state"] in ("done", "stopped"):
+            st.session_state["train.model"] = (job.model, job.dataset, snap["state"])
+        st.rerun(scope="app")
+
+
+def live_panel(t):
+    job = st.session_state.get("train.job")
+    every = POLL_SECONDS if job is not None and job.active else None
+    st.fragment(live, run_every=every)(t)

@@ -1,0 +1,1 @@
+"""Calculus: the safe expression reader, scalar autograd, numerical gradients, optimizers, loss surfaces."""

@@ -1,0 +1,1 @@
+"""Geometry: output sizes, parameter and multiply-add counts, receptive fields, classic layer tables."""

@@ -1,0 +1,279 @@
+"""Layer tables of classic CNNs: output shapes, parameters, multiply-adds and receptive fields.
+
+Every number is computed from the layer settings with :mod:`cnnlab.geometry.shapes`;
+the totals are checked in the tests against the published counts:
+
+=============  ====================================================  ===========
+network        form shown                                            parameters
+=============  ====================================================  ===========
+lenet5         LeCun et al. 1998: trainable subsampling, sparse C3       60,000
+alexnet        torchvision's one-tower AlexNet (64-192-384-256-256)  61,100,840
+alexnet_2gpu   Krizhevsky et al. 2012, two GPU towers (groups=2),    60,965,224
+               as in Caffe's reference model
+vgg16          Simonyan & Zisserman 2014, configuration D           138,357,544
+inception3a    GoogLeNet's Inception (3a) module (Szegedy 2014)      ~128 M MACs
+resnet_block   ResNet basic block, 64 channels at 56x56 (+ BN)           73,984
+resnet18       He et al. 2015, torchvision's ResNet-18               11,689,512
+fcn            VGG-16 made fully convolutional (Long et al. 2015)   138,357,544
+=============  ====================================================  ===========
+
+Multiply-adds count one per weight per output position (biases, activations,
+batch normalisation and pooling are not counted). A row's ``rf`` is the
+receptive field of its units on the network input (on the module input for
+the modules), with the recurrences of :mod:`cnnlab.geometry.receptive`.
+"""
+
+from __future__ import annotations
+
+from ..checks import LessonError, check_positive_int
+from .shapes import conv_macs, conv_output_size, conv_params, fc_macs, fc_params, pool_output_size
+
+NETWORKS = ("lenet5", "alexnet", "alexnet_2gpu", "vgg16", "inception3a", "resnet_block", "resnet18", "fcn")
+
+PUBLISHED = {
+    "lenet5": ("params", 60_000, "LeCun, Bottou, Bengio, Haffner 1998, Section II.B"),
+    "alexnet": ("params", 61_100_840, "torchvision.models.alexnet"),
+    "alexnet_2gpu": ("params", 60_965_224, "Caffe bvlc_alexnet (Krizhevsky et al. 2012: '60 million')"),
+    "vgg16": ("params", 138_357_544, "Simonyan & Zisserman 2014, Table 2 (138 M); torchvision vgg16"),
+    "inception3a": ("macs", 128_000_000, "Szegedy et al. 2014, Table 1: inception (3a), 128 M ops"),
+    "resnet_block": ("params", 73_984, "He et al. 2015 (3x3, 64 twice) with batch normalisation"),
+    "resnet18": ("params", 11_689_512, "torchvision.models.resnet18"),
+    "fcn": ("params", 138_357_544, "Long, Shelhamer & Darrell 2015: same weights as VGG-16"),
+}
+
+
+class _Builder:
+    """Track the shape ``(C, H, W)`` and the receptive field ``(r, j, P)`` along a path."""
+
+    def __init__(self, shape, rows=None, branch=""):
+        self.shape = tuple(shape)
+        self.rf = (1, 1, 0)
+        self.rows = [] if rows is None else rows
+        self.branch = branch
+
+    def fork(self, branch):
+        b = _Builder(self.shape, self.rows, branch)
+        b.rf = self.rf
+        return b
+
+    def _add(self, name, kind, out, params, macs, k=None, s=None, p=None, **extra):
+        row = {"name": name, "kind": kind, "kernel": k, "stride": s, "padding": p,
+               "out": tuple(out), "params": int(params), "macs": int(macs),
+               "rf": None if kind == "fc" else self.rf[0], "branch": self.branch}
+        row.update(extra)
+        self.rows.append(row)
+        self.shape = tuple(out)
+        return row
+
+    def _grow(self, k, s, p):
+        r, j, P = self.rf
+        self.rf = (r + (k - 1) * j, j * s, P + p * j)
+
+    def conv(self, name, c_out, k, s=1, p=0, groups=1, bias=True, bn=False, params=None, macs=None):
+        c, h, w = self.shape
+        oh, ow = conv_output_size(h, k, s, p), conv_output_size(w, k, s, p)
+        if params is None:
+            params = conv_params(k, c, c_out, bias, groups) + (2 * c_out if bn else 0)
+        if macs is None:
+            macs = conv_macs((oh, ow), k, c, c_out, groups)
+        self._grow(k, s, p)
+        return self._add(name, "conv", (c_out, oh, ow), params, macs, k, s, p, groups=groups, bn=bn)
+
+    def pool(self, name, k, s=None, p=0, mode="max", ceil_mode=False, params=0):
+        s = k if s is None else s
+        c, h, w = self.shape
+        oh = pool_output_size(h, k, s, p, ceil_mode=ceil_mode)
+        ow = pool_output_size(w, k, s, p, ceil_mode=ceil_mode)
+        self._grow(k, s, p)
+        return self._add(name, "pool", (c, oh, ow), params, 0, k, s, p, mode=mode)
+
+    def global_pool(self, name):
+        c, h, w = self.shape
+        r, j, P = self.rf
+        self.rf = (r + (h - 1) * j, j, P)
+        return self._add(name, "pool", (c, 1, 1), 0, 0, h, 1, 0, mode="avg")
+
+    def fc(self, name, n_out, params=None):
+        n_in = 1
+        for v in self.shape:
+            n_in *= v
+        return self._add(name, "fc", (n_out,), fc_params(n_in, n_out) if params is None else params,
+                         fc_macs(n_in, n_out), inputs=n_in)
+
+    def merge(self, name, kind, shape, rf):
+        self.shape, self.rf = tuple(shape), rf
+        self.branch = ""
+        return self._add(name, kind, shape, 0, 0)
+
+
+# --------------------------------------------------------------------------
+# The networks
+# --------------------------------------------------------------------------
+C3_TABLE = [3] * 6 + [4] * 9 + [6]   # input maps each C3 map reads (LeCun 1998, Table I): 60 in all
+
+
+def lenet5():
+    b = _Builder((1, 32, 32))
+    b.conv("C1", 6, 5)
+    b.pool("S2", 2, mode="avg", params=2 * 6)       # one trainable coefficient and bias per map
+    c3_links = sum(C3_TABLE)
+    b.conv("C3", 16, 5, params=c3_links * 25 + 16, macs=10 * 10 * c3_links * 25)
+    b.pool("S4", 2, mode="avg", params=2 * 16)
+    b.conv("C5", 120, 5)
+    b.fc("F6", 84)
+    b.fc("OUTPUT", 10, params=0)                    # Euclidean RBF units with fixed, hand-set weights
+    return b.rows
+
+
+def alexnet():
+    b = _Builder((3, 224, 224))
+    b.conv("conv1", 64, 11, 4, 2)
+    b.pool("pool1", 3, 2)
+    b.conv("conv2", 192, 5, 1, 2)
+    b.pool("pool2", 3, 2)
+    b.conv("conv3", 384, 3, 1, 1)
+    b.conv("conv4", 256, 3, 1, 1)
+    b.conv("conv5", 256, 3, 1, 1)
+    b.pool("pool5", 3, 2)
+    b.fc("fc6", 4096)
+    b.fc("fc7", 4096)
+    b.fc("fc8", 1000)
+    return b.rows
+
+
+def alexnet_2gpu():
+    b = _Builder((3, 227, 227))
+    b.conv("conv1", 96, 11, 4, 0)                   # 48 kernels on each GPU
+    b.pool("pool1", 3, 2)
+    b.conv("conv2", 256, 5, 1, 2, groups=2)         # each GPU sees only its own 48 maps
+    b.pool("pool2", 3, 2)
+    b.conv("conv3", 384, 3, 1, 1)                   # the GPUs exchange maps here
+    b.conv("conv4", 384, 3, 1, 1, groups=2)
+    b.conv("conv5", 256, 3, 1, 1, groups=2)
+    b.pool("pool5", 3, 2)
+    b.fc("fc6", 4096)
+    b.fc("fc7", 4096)
+    b.fc("fc8", 1000)
+    return b.rows
+
+
+def _vgg_features(b):
+    for block, (n, c) in enumerate(((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)), start=1):
+        for i in range(1, n + 1):
+            b.conv(f"conv{block}_{i}", c, 3, 1, 1)
+        b.pool(f"pool{block}", 2)
+
+
+def vgg16():
+    b = _Builder((3, 224, 224))
+    _vgg_features(b)
+    b.fc("fc6", 4096)
+    b.fc("fc7", 4096)
+    b.fc("fc8", 1000)
+    return b.rows
+
+
+def fcn(input_size=384):
+    """VGG-16 with fc6-fc8 as 7x7, 1x1, 1x1 convolutions: any input of at least 224 pixels."""
+    size = check_positive_int(input_size, "input")
+    if size < 224:
+        raise LessonError("fcn_too_small", f"the input must be at least 224 pixels, got {size}.",
+                          size=size, min=224)
+    b = _Builder((3, size, size))
+    _vgg_features(b)
+    b.conv("fc6 → conv 7×7", 4096, 7)
+    b.conv("fc7 → conv 1×1", 4096, 1)
+    b.conv("fc8 → conv 1×1", 1000, 1)
+    return b.rows
+
+
+INCEPTION_3A = {"in": 192, "1x1": 64, "3x3_reduce": 96, "3x3": 128, "5x5_reduce": 16, "5x5": 32,
+                "pool_proj": 32}
+
+
+def inception3a(reductions=True):
+    """GoogLeNet's inception (3a) on a 192x28x28 input; without the 1x1 reductions if asked."""
+    cfg = INCEPTION_3A
+    b = _Builder((cfg["in"], 28, 28))
+    ends = []
+    br = b.fork("1x1")
+    br.conv("1×1", cfg["1x1"], 1)
+    ends.append(br)
+    br = b.fork("3x3")
+    if reductions:
+        br.conv("3×3 reduce (1×1)", cfg["3x3_reduce"], 1)
+    br.conv("3×3", cfg["3x3"], 3, 1, 1)
+    ends.append(br)
+    br = b.fork("5x5")
+    if reductions:
+        br.conv("5×5 reduce (1×1)", cfg["5x5_reduce"], 1)
+    br.conv("5×5", cfg["5x5"], 5, 1, 2)
+    ends.append(br)
+    br = b.fork("pool")
+    br.pool("max pool 3×3", 3, 1, 1)
+    if reductions:
+        br.conv("pool proj (1×1)", cfg["pool_proj"], 1)
+    ends.append(br)
+    channels = sum(e.shape[0] for e in ends)
+    rf = max((e.rf for e in ends), key=lambda t: t[0])
+    b.merge("concat", "concat", (channels, 28, 28), rf)
+    return b.rows
+
+
+def _basic_block(b, name, c_out, stride):
+    c_in = b.shape[0]
+    entry = b.fork("")
+    b.branch = "main"
+    b.conv(f"{name}.conv1", c_out, 3, stride, 1, bias=False, bn=True)
+    b.conv(f"{name}.conv2", c_out, 3, 1, 1, bias=False, bn=True)
+    skip = entry.fork("skip")
+    if stride != 1 or c_in != c_out:
+        skip.conv(f"{name}.shortcut", c_out, 1, stride, 0, bias=False, bn=True)
+    b.merge(f"{name}.add", "add", b.shape, b.rf)
+
+
+def resnet_block(channels=64, size=56, stride=1):
+    """One basic block: two 3x3 convolutions with batch norm, plus the skip connection."""
+    b = _Builder((check_positive_int(channels, "in_channels"), size, size))
+    _basic_block(b, "block", channels * stride, stride)
+    return b.rows
+
+
+def resnet18():
+    b = _Builder((3, 224, 224))
+    b.conv("conv1", 64, 7, 2, 3, bias=False, bn=True)
+    b.pool("maxpool", 3, 2, 1)
+    for stage, c in enumerate((64, 128, 256, 512), start=1):
+        _basic_block(b, f"layer{stage}.0", c, 1 if stage == 1 else 2)
+        _basic_block(b, f"layer{stage}.1", c, 1)
+    b.global_pool("avgpool")
+    b.fc("fc", 1000)
+    return b.rows
+
+
+def network(name, input_size=None):
+    """The layer table of a named network with its totals.
+
+    Returns
+    -------
+    dict with ``rows`` (list of dicts: ``name, kind, kernel, stride, padding, out, params,
+    macs, rf, branch``), ``params``, ``macs``, ``published`` (``(what, number, source)``).
+    """
+    builders = {"lenet5": lenet5, "alexnet": alexnet, "alexnet_2gpu": alexnet_2gpu, "vgg16": vgg16,
+                "inception3a": inception3a, "resnet_block": resnet_block, "resnet18": resnet18}
+    if name == "fcn":
+        rows = fcn(384 if input_size is None else input_size)
+    elif name in builders:
+        rows = builders[name]()
+    else:
+        raise ValueError(f"unknown network {name!r}; choose one of {', '.join(NETWORKS)}.")
+    return {"rows": rows, "params": sum(r["params"] for r in rows), "macs": sum(r["macs"] for r in rows),
+            "published": PUBLISHED[name]}
+
+
+def inception_savings():
+    """What the 1x1 reductions of inception (3a) save: params and multiply-adds with and without."""
+    with_red, without = inception3a(True), inception3a(False)
+    return {"params": (sum(r["params"] for r in without), sum(r["params"] for r in with_red)),
+            "macs": (sum(r["macs"] for r in without), sum(r["macs"] for r in with_red)),
+            "channels": (without[-1]["out"][0], with_red[-1]["out"][0])}

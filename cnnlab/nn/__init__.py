@@ -1,0 +1,1 @@
+"""Networks: layers, models, training, datasets."""

@@ -1,0 +1,284 @@
+"""A CNN model: an ordered list of layers built from a plain description.
+
+>>> model = Model(LENET5)                        # shapes are checked here
+>>> [row["out_shape"] for row in model.summary()][:3]
+[(6, 28, 28), (6, 28, 28), (6, 14, 14)]
+>>> probs = model.predict(x)                     # x : (N, 1, 28, 28) float32 in [0, 1]
+
+The description is a list of dicts such as ``{"type": "conv", "filters": 6,
+"kernel": 5, "padding": 2}`` (layer types in :data:`cnnlab.nn.layers.LAYER_TYPES`).
+``Model`` checks every layer's output shape before any training; a shape that
+does not fit raises a :class:`~cnnlab.checks.LessonError` that says which
+layer and why.
+
+Files are ``.npz`` archives: the architecture as JSON text (``model.json``)
+plus one float32 array per parameter (``layer3.w`` ...). :func:`load_model`
+reads them with ``allow_pickle=False`` and rejects a file whose arrays do not
+match its architecture.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..checks import LessonError
+from .layers import F32, INITS, make_layer, softmax
+
+FORMAT = "cnnlab-model-1"
+MAX_PARAMS = 2_000_000
+MAX_MACS = 30_000_000  # multiply-adds per image: keeps a lesson's training run responsive
+
+# LeNet-5 (LeCun et al. 1998) for 28x28 MNIST: C1 pads by 2 so it sees 32x32 as in the
+# paper; modern choices ReLU and max pooling; C5 is a 5x5 convolution over 5x5 maps.
+LENET5 = [
+    {"type": "conv", "filters": 6, "kernel": 5, "padding": 2},   # C1
+    {"type": "relu"},
+    {"type": "maxpool", "size": 2},                               # S2
+    {"type": "conv", "filters": 16, "kernel": 5},                 # C3
+    {"type": "relu"},
+    {"type": "maxpool", "size": 2},                               # S4
+    {"type": "conv", "filters": 120, "kernel": 5},                # C5
+    {"type": "relu"},
+    {"type": "flatten"},
+    {"type": "dense", "units": 84},                               # F6
+    {"type": "relu"},
+    {"type": "dense", "units": 10},                               # output
+]
+
+# LeNet-5 as published: tanh and average pooling (the paper's subsampling had a learnt
+# coefficient and a bias per map; plain averaging is the usual simplification).
+LENET5_CLASSIC = [
+    {"type": "conv", "filters": 6, "kernel": 5, "padding": 2}, {"type": "tanh"},
+    {"type": "avgpool", "size": 2},
+    {"type": "conv", "filters": 16, "kernel": 5}, {"type": "tanh"}, {"type": "avgpool", "size": 2},
+    {"type": "conv", "filters": 120, "kernel": 5}, {"type": "tanh"}, {"type": "flatten"},
+    {"type": "dense", "units": 84}, {"type": "tanh"}, {"type": "dense", "units": 10},
+]
+SMALL_CNN = [
+    {"type": "conv", "filters": 8, "kernel": 3, "padding": 1}, {"type": "relu"},
+    {"type": "maxpool", "size": 2},
+    {"type": "conv", "filters": 16, "kernel": 3, "padding": 1}, {"type": "relu"},
+    {"type": "maxpool", "size": 2}, {"type": "flatten"}, {"type": "dropout", "rate": 0.25},
+    {"type": "dense", "units": 10},
+]
+MLP = [{"type": "flatten"}, {"type": "dense", "units": 128}, {"type": "relu"}, {"type": "dense", "units": 10}]
+PRESETS = {"lenet5": LENET5, "lenet5_classic": LENET5_CLASSIC, "small": SMALL_CNN, "mlp": MLP}
+
+
+class Model:
+    """An ordered list of layers.
+
+    Parameters
+    ----------
+    description : list of dict, one per layer
+    input_shape : (C, H, W) of one sample, default ``(1, 28, 28)``
+    num_classes : the last layer must be ``dense`` with this many units
+    init : "he" or "xavier"
+    seed : int, for the initial weights and dropout
+    """
+
+    def __init__(self, description, input_shape=(1, 28, 28), num_classes=10, init="he", seed=0):
+        if not isinstance(description, (list, tuple)) or not description:
+            raise LessonError("train_empty", "the network has no layers.")
+        if init not in INITS:
+            raise LessonError("train_bad_init", f"unknown initialisation '{init}'.", name=str(init))
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.num_classes = int(num_classes)
+        self.init, self.seed = init, int(seed)
+        rng = np.random.default_rng(seed)
+        self.layers = []
+        shape = self.input_shape
+        self.macs = 0
+        for i, cfg in enumerate(description):
+            layer = make_layer(cfg, i)
+            shape = layer.build(shape, rng, init)
+            self.macs += _macs(layer)
+            self.layers.append(layer)
+        last = self.layers[-1]
+        if last.kind != "dense" or last.out_shape != (self.num_classes,):
+            raise LessonError("train_last_layer", "the last layer must be dense with "
+                              f"{self.num_classes} units, one score per class.", classes=self.num_classes)
+        total = self.n_params()
+        if total > MAX_PARAMS:
+            raise LessonError("train_too_many_params", f"the network has {total:,} parameters; the lesson "
+                              f"allows at most {MAX_PARAMS:,}.", count=total, limit=MAX_PARAMS)
+        if self.macs > MAX_MACS:
+            raise LessonError("train_too_slow", f"the network needs {self.macs:,} multiply-adds per image; "
+                              f"the lesson allows at most {MAX_MACS:,}.", count=self.macs, limit=MAX_MACS)
+        for layer in self.layers:           # the first layer with weights needs no input gradient
+            if layer.params:
+                layer.need_dx = False
+                break
+        self.meta = {}
+
+    # ------------------------------------------------------------------ structure
+    def description(self):
+        """The plain description (with defaults filled in) this model was built from."""
+        return [layer.describe() for layer in self.layers]
+
+    def summary(self):
+        """One row per layer: ``index``, ``type``, ``out_shape``, ``params``, ``macs``."""
+        return [{"index": layer.index, "type": layer.kind, "out_shape": layer.out_shape,
+                 "params": layer.n_params(), "macs": _macs(layer)} for layer in self.layers]
+
+    def n_params(self):
+        return sum(layer.n_params() for layer in self.layers)
+
+    def parameters(self):
+        """``(params, grads)``: two lists of arrays in the same order, for an optimizer."""
+        ps, gs = [], []
+        for layer in self.layers:
+            for name in layer.params:
+                ps.append(layer.params[name])
+                gs.append(layer.grads.get(name))
+        return ps, gs
+
+    # ------------------------------------------------------------------ passes
+    def forward(self, x, train=False):
+        """Scores (logits) ``(N, K)`` for a batch ``x : (N, C, H, W)`` float32."""
+        for layer in self.layers:
+            x = layer.forward(x, train)
+        return x
+
+    def backward(self, dlogits):
+        """Back-propagate ``dL/dlogits`` through every layer; fills each layer's ``grads``."""
+        d = dlogits
+        for layer in reversed(self.layers):
+            d = layer.backward(d)
+            if d is None:
+                break
+
+    def _check_input(self, x):
+        x = np.asarray(x)
+        if x.ndim == len(self.input_shape) and x.shape == self.input_shape:
+            x = x[None]
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise LessonError("train_bad_input", f"the model expects input of shape (N, "
+                              f"{', '.join(map(str, self.input_shape))}), got {x.shape}.",
+                              shape=str(x.shape))
+        if not np.issubdtype(x.dtype, np.floating):
+            raise LessonError("train_bad_input", "the input must be floats in [0, 1] (divide uint8 "
+                              "images by 255).", shape=str(x.shape))
+        return np.ascontiguousarray(x, dtype=F32)
+
+    def predict(self, x, batch_size=500):
+        """Class probabilities ``(N, K)`` for ``x : (N, C, H, W)`` float in [0, 1]."""
+        x = self._check_input(x)
+        out = [softmax(self.forward(x[i:i + batch_size])) for i in range(0, x.shape[0], batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, self.num_classes), F32)
+
+    def activations(self, x):
+        """Every layer's output for ``x`` (N, C, H, W): a list of ``(index, type, array)``.
+
+        The last entry holds the softmax probabilities instead of the raw scores.
+        """
+        x = self._check_input(x)
+        out = []
+        for layer in self.layers:
+            x = layer.forward(x, False)
+            out.append((layer.index, layer.kind, x))
+        out[-1] = (out[-1][0], out[-1][1], softmax(x))
+        return out
+
+    def first_filters(self):
+        """The first convolution's kernels ``(F, C, K, K)``, or None if it has none."""
+        for layer in self.layers:
+            if layer.kind == "conv":
+                return layer.params["w"]
+        return None
+
+    # ------------------------------------------------------------------ files
+    def to_bytes(self):
+        """The model as ``.npz`` bytes (see :func:`load_model`)."""
+        head = {"format": FORMAT, "architecture": self.description(), "input_shape": self.input_shape,
+                "num_classes": self.num_classes, "init": self.init, "seed": self.seed, "meta": self.meta}
+        arrays = {"model.json": np.array(json.dumps(head))}
+        for layer in self.layers:
+            for name, p in layer.params.items():
+                arrays[f"layer{layer.index}.{name}"] = p
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()
+
+    def save(self, path):
+        Path(path).write_bytes(self.to_bytes())
+
+
+def _macs(layer):
+    """Multiply-adds per sample of a layer (conv: F*H'*W'*C*K*K, dense: D*M)."""
+    if layer.kind in ("conv", "dense"):
+        w = layer.params["w"]
+        spatial = int(np.prod(layer.out_shape[1:])) if layer.kind == "conv" else 1
+        return int(w.size * spatial)
+    return 0
+
+
+def _bad(reason):
+    return LessonError("train_bad_model_file", f"this is not a valid CNN Lab model file: {reason}.",
+                       detail=reason)
+
+
+def load_model(source):
+    """Load a model saved by :meth:`Model.save` from a path, bytes or a file object.
+
+    Returns a :class:`Model` whose ``predict(x)`` takes ``(N, 1, 28, 28)``
+    float32 in [0, 1] (white digit on black) and returns ``(N, 10)``
+    probabilities. Raises ``LessonError`` (a ``ValueError``) if the file is not
+    an ``.npz`` archive, has no architecture, or its arrays do not match it.
+    """
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    try:
+        with np.load(source, allow_pickle=False) as z:
+            return _read_archive(z)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _bad("not an .npz archive") from exc
+    except LessonError:
+        raise
+    except ValueError as exc:
+        raise _bad("not an .npz archive") from exc
+
+
+def _member_size(z, key):
+    """Uncompressed size in bytes of one array of an open ``.npz`` (checked before reading it)."""
+    return z.zip.getinfo(f"{key}.npy").file_size
+
+
+def _read_archive(z):
+    if not hasattr(z, "zip"):
+        raise _bad("not an .npz archive")
+    if "model.json" not in z.files or _member_size(z, "model.json") > 1_000_000:
+        raise _bad("no architecture inside")
+    try:
+        head = json.loads(str(z["model.json"][()]))
+    except (ValueError, TypeError) as exc:
+        raise _bad("no architecture inside") from exc
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        raise _bad("unknown format")
+    try:
+        model = Model(head["architecture"], head["input_shape"], head["num_classes"],
+                      head.get("init", "he"), head.get("seed", 0))
+    except (KeyError, TypeError) as exc:
+        raise _bad("incomplete architecture") from exc
+    model.meta = head.get("meta") if isinstance(head.get("meta"), dict) else {}
+    expected = {"model.json"}
+    for layer in model.layers:
+        for name, p in layer.params.items():
+            key = f"layer{layer.index}.{name}"
+            expected.add(key)
+            if key not in z.files or _member_size(z, key) > p.size * 8 + 1024:
+                raise _bad(f"{key} is missing or has the wrong shape")
+            a = z[key]
+            if a.shape != p.shape or not np.issubdtype(a.dtype, np.floating):
+                raise _bad(f"{key} is missing or has the wrong shape")
+            if not np.all(np.isfinite(a)):
+                raise _bad(f"{key} holds values that are not finite")
+            layer.params[name] = np.ascontiguousarray(a, dtype=F32)
+    if set(z.files) != expected:
+        raise _bad("unexpected arrays " + ", ".join(sorted(set(z.files) - expected)))
+    return model

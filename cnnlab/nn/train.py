@@ -1,0 +1,255 @@
+"""Training a model: mini-batch gradient descent as a generator of progress reports.
+
+>>> for report in train(model, load_digits(), epochs=2):
+...     if report["kind"] == "batch":
+...         print(report["epoch"], report["batch"], report["loss"])
+
+Each step: take a batch, optionally augment it (random shifts and small
+rotations), forward pass, softmax cross-entropy, backward pass, and one
+update by an optimizer from :mod:`cnnlab.calculus.optim` (the same code the
+gradient-descent lesson uses). The caller can stop between any two batches
+(``stop()`` returning True, or simply not asking for the next report); the
+model keeps what it has learned so far. Everything random comes from ``seed``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import math
+import os
+import time
+
+import numpy as np
+
+from ..calculus.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
+from ..checks import LessonError
+from .data import to_float
+from .layers import F32, softmax_cross_entropy
+
+DEFAULTS = {"optimizer": "adam", "lr": 0.002, "schedule": "cosine", "batch_size": 64, "epochs": 8,
+            "augment": True, "seed": 0}
+
+
+# --------------------------------------------------------------------------
+# Threads of the matrix library
+# --------------------------------------------------------------------------
+_BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                 "openblas_set_num_threads")
+
+
+def blas_threads(n):
+    """Make NumPy's bundled OpenBLAS use ``n`` threads (process-wide). Returns True if it could.
+
+    LeNet-sized matrix products are small: one thread each is as fast as two on
+    an idle machine, and far faster on a busy one (two BLAS threads that must
+    meet at every product stall when other work holds the cores: measured 10x
+    slower here). The lesson runs each trainer with one thread instead.
+    """
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _BLAS_SETTERS:
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(int(n))
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------
+# Data augmentation
+# --------------------------------------------------------------------------
+def augment_batch(x, rng, max_shift=2.0, max_degrees=10.0):
+    """Randomly shift (up to ``max_shift`` pixels) and rotate (up to ``max_degrees``) each image.
+
+    Parameters
+    ----------
+    x : (N, C, H, W) float32
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    (N, C, H, W) float32. Each output pixel samples the input at the inverse
+    of its image's rotation about the centre plus shift, with bilinear
+    interpolation; pixels that come from outside the image are 0 (black).
+    """
+    n, c, h, w = x.shape
+    ang = np.deg2rad(rng.uniform(-max_degrees, max_degrees, n)).astype(F32)
+    shift = rng.uniform(-max_shift, max_shift, (2, n)).astype(F32)
+    cos, sin = np.cos(ang)[:, None, None], np.sin(ang)[:, None, None]
+    cy, cx = F32((h - 1) / 2), F32((w - 1) / 2)
+    rr = np.arange(h, dtype=F32)[None, :, None] - cy - shift[0][:, None, None]
+    cc = np.arange(w, dtype=F32)[None, None, :] - cx - shift[1][:, None, None]
+    src_r = cos * rr + sin * cc + cy          # inverse rotation of the destination grid
+    src_c = -sin * rr + cos * cc + cx
+    r0 = np.floor(src_r)
+    c0 = np.floor(src_c)
+    fr, fc = src_r - r0, src_c - c0
+    # a zero border of one pixel: every out-of-range index is clipped onto it
+    hp, wp = h + 2, w + 2
+    xp = np.zeros((n * c, hp, wp), F32)
+    xp[:, 1:-1, 1:-1] = x.reshape(n * c, h, w)
+    ri = np.clip(r0.astype(np.int64) + 1, 0, hp - 1)
+    ci = np.clip(c0.astype(np.int64) + 1, 0, wp - 1)
+    ri1 = np.clip(r0.astype(np.int64) + 2, 0, hp - 1)
+    ci1 = np.clip(c0.astype(np.int64) + 2, 0, wp - 1)
+    base = (np.arange(n * c) * (hp * wp))[:, None, None]
+    rep = np.repeat(np.arange(n), c)
+    flat = xp.reshape(-1)
+
+    def at(r, q):
+        return flat[base + (r * wp + q)[rep]]
+
+    frr, fcc = fr[rep], fc[rep]
+    out = (at(ri, ci) * (1 - frr) * (1 - fcc) + at(ri, ci1) * (1 - frr) * fcc
+           + at(ri1, ci) * frr * (1 - fcc) + at(ri1, ci1) * frr * fcc)
+    return out.reshape(n, c, h, w).astype(F32, copy=False)
+
+
+# --------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------
+def evaluate(model, x, y, batch_size=500):
+    """Loss, accuracy and predictions on a whole set.
+
+    Parameters
+    ----------
+    x : (N, C, H, W) float32, or (N, H, W) uint8 images
+    y : (N,) int labels
+
+    Returns
+    -------
+    dict with ``loss`` (mean cross-entropy), ``accuracy`` (fraction correct),
+    ``pred`` (N,) predicted classes, ``probs`` (N, K).
+    """
+    if x.dtype == np.uint8:
+        x = to_float(x)
+    probs = model.predict(x, batch_size)
+    y = np.asarray(y)
+    loss = -float(np.mean(np.log(np.maximum(probs[np.arange(y.size), y], 1e-12)))) if y.size else 0.0
+    pred = probs.argmax(axis=1)
+    return {"loss": loss, "accuracy": float(np.mean(pred == y)) if y.size else 0.0, "pred": pred,
+            "probs": probs}
+
+
+def confusion_matrix(y_true, y_pred, k=10):
+    """``m[i, j]`` = how many examples of class ``i`` were predicted as ``j``: (k, k) int."""
+    m = np.zeros((k, k), dtype=np.int64)
+    np.add.at(m, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return m
+
+
+# --------------------------------------------------------------------------
+# The training loop
+# --------------------------------------------------------------------------
+def check_settings(optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8, **_):
+    """Validate training settings with sentences a student understands."""
+    if optimizer not in OPTIMIZERS:
+        raise LessonError("train_bad_optimizer", f"unknown optimizer '{optimizer}'.", name=str(optimizer))
+    if schedule not in SCHEDULES:
+        raise LessonError("train_bad_schedule", f"unknown schedule '{schedule}'.", name=str(schedule))
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 1):
+        raise LessonError("train_bad_lr", f"the learning rate must be above 0 and at most 1, got {lr}.",
+                          value=str(lr))
+    if not (isinstance(batch_size, int) and 1 <= batch_size <= 1024):
+        raise LessonError("train_bad_batch", f"the batch size must be from 1 to 1024, got {batch_size}.",
+                          value=str(batch_size))
+    if not (isinstance(epochs, int) and 1 <= epochs <= 100):
+        raise LessonError("train_bad_epochs", f"epochs must be from 1 to 100, got {epochs}.",
+                          value=str(epochs))
+
+
+def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
+          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None):
+    """Train ``model`` in place, yielding a progress report after every batch.
+
+    Parameters
+    ----------
+    model : :class:`cnnlab.nn.model.Model`
+    data : ``(train, val, test)`` pairs of (uint8 (N, 28, 28) images, labels); test is not used
+    optimizer, lr, schedule : see :mod:`cnnlab.calculus.optim` (the schedule spans the whole run)
+    batch_size, epochs : ints
+    augment : bool, random shifts (+-2 px) and rotations (+-10 degrees)
+    seed : int; the same seed and settings give the same run
+    val_per_epoch : how many times per epoch to measure the validation set
+    max_batches : stop after this many batches in all (for quick demos and tests)
+    stop : callable returning True to stop before the next batch
+
+    Yields
+    ------
+    dict reports, by ``kind``:
+      ``"start"``: ``steps`` (total batches), ``steps_per_epoch``, ``train_size``;
+      ``"batch"``: ``epoch`` (from 1), ``batch`` (from 1 in the epoch), ``step`` (from 1),
+      ``steps``, ``loss``, ``accuracy`` (of this batch), ``images_per_s``, ``lr``, ``elapsed``;
+      ``"val"``: ``step``, ``epoch``, ``val_loss``, ``val_accuracy``, ``elapsed``;
+      ``"end"``: ``step``, ``stopped`` (bool), ``elapsed`` (seconds of training).
+    """
+    check_settings(optimizer, lr, schedule, batch_size, epochs)
+    (xtr, ytr), (xva, yva) = data[0], data[1]
+    x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
+    x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)
+    n = x_train.shape[0]
+    if n == 0:
+        raise LessonError("train_no_data", "the training set is empty.")
+    rng = np.random.default_rng(seed)
+    per_epoch = math.ceil(n / batch_size)
+    steps = per_epoch * epochs
+    if max_batches is not None:
+        steps = min(steps, int(max_batches))
+    opt = make_optimizer(optimizer, lr=lr, schedule=make_schedule(schedule, total_steps=steps))
+    params, _ = model.parameters()
+    val_points = {min(per_epoch, round(per_epoch * (i + 1) / val_per_epoch)) for i in range(val_per_epoch)}
+    yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
+    t_start = time.perf_counter()
+    busy = 0.0
+    recent = []
+    step = 0
+    stopped = False
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        for b in range(per_epoch):
+            if step >= steps or (stop is not None and stop()):
+                stopped = step < steps
+                break
+            t0 = time.perf_counter()
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            xb, yb = x_train[idx], y_train[idx]
+            if augment:
+                xb = augment_batch(xb, rng)
+            rate = opt.current_lr()
+            logits = model.forward(xb, train=True)
+            loss, dlogits, probs = softmax_cross_entropy(logits, yb)
+            if not np.isfinite(loss) or not np.all(np.isfinite(logits)):
+                raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is no "
+                                  "longer a finite number; lower the learning rate.", step=step + 1)
+            model.backward(dlogits)
+            opt.step(params, model.parameters()[1])
+            step += 1
+            dt = time.perf_counter() - t0
+            busy += dt
+            recent = (recent + [(idx.size, dt)])[-20:]
+            yield {"kind": "batch", "epoch": epoch, "batch": b + 1, "step": step, "steps": steps,
+                   "loss": loss, "accuracy": float(np.mean(probs.argmax(1) == yb)),
+                   "images_per_s": sum(k for k, _ in recent) / max(sum(t for _, t in recent), 1e-9),
+                   "lr": rate, "elapsed": busy}
+            if (b + 1) in val_points or step == steps:
+                t0 = time.perf_counter()
+                ev = evaluate(model, x_val, y_val)
+                busy += time.perf_counter() - t0
+                yield {"kind": "val", "epoch": epoch, "step": step, "val_loss": ev["loss"],
+                       "val_accuracy": ev["accuracy"], "elapsed": busy}
+        else:
+            continue
+        break
+    yield {"kind": "end", "step": step, "stopped": stopped, "elapsed": busy,
+           "wall": time.perf_counter() - t_start}
+
+
+def fit(model, data, **settings):
+    """Run :func:`train` to the end; returns the list of ``"val"`` reports and the final one."""
+    history = [r for r in train(model, data, **settings) if r["kind"] in ("val", "end")]
+    return history

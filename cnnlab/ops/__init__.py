@@ -1,0 +1,1 @@
+"""Operations: correlation and convolution (1-D, 2-D, batched), pooling, their backward passes."""

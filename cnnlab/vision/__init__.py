@@ -1,0 +1,1 @@
+"""Vision: safe image intake, kernels and filter banks, the frequency view."""
