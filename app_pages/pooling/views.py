@@ -10,6 +10,7 @@ import streamlit as st
 from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
+from ui.grid_guard import bound_edits
 from ui.image_source import image_source
 from ui.shape_figures import PLOT
 from ui.state import UrlState
@@ -71,6 +72,7 @@ def input_array(t, s):
     """The input: an editable grid or an image (sample / upload). Returns ``(x, is_grid)``."""
     if s.source == "grid":
         st.caption(t("pool.grid_help"))
+        bound_edits("pool.grid", DEFAULT_GRID.shape[0], range(DEFAULT_GRID.shape[1]))
         table = st.data_editor(DEFAULT_GRID, key="pool.grid", width="content")
         return _clean(table), True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
@@ -120,6 +122,7 @@ def backward(t, s, x, is_grid):
     if is_grid:
         default = np.arange(1, out.size + 1).reshape(out.shape)
         st.caption(t("pool.dout_help"))
+        bound_edits(f"pool.dout.{out.shape}", default.shape[0], range(default.shape[1]))
         dout = _clean(st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"))
     else:
         dout = np.ones_like(out)

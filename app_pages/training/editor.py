@@ -16,7 +16,10 @@ import streamlit as st
 from cnnlab.nn.layers import LAYER_TYPES
 from cnnlab.nn.model import PRESETS, Model
 from ui import errors
+from ui.grid_guard import bound_edits
 
+#: The most layers the table may have (LeNet-5 has 12); rows a client adds beyond it are ignored.
+MAX_ROWS = 30
 COLUMNS = ("type", "filters", "kernel", "size", "stride", "padding", "units", "rate")
 APPLIES = {
     "conv": ("filters", "kernel", "stride", "padding"),
@@ -72,6 +75,7 @@ def editor(t, preset):
         "units": num(t("train.col_units"), min_value=1, max_value=4096, step=1, help=t("train.col_units_help")),
         "rate": num(t("train.col_rate"), min_value=0.0, max_value=0.9, step=0.05, help=t("train.col_rate_help")),
     }
+    bound_edits(f"train.arch.{preset}", len(df), COLUMNS, max_rows=MAX_ROWS)  # what a client may add
     edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False,
                             width="stretch", key=f"train.arch.{preset}")
     return description_from_rows(edited.to_dict("records"))
