@@ -34,7 +34,7 @@ from cnnlab.calculus.optim import make_optimizer  # noqa: E402
 from cnnlab.nn.data import load_digits, to_float  # noqa: E402
 from cnnlab.nn.layers import softmax_cross_entropy  # noqa: E402
 from cnnlab.nn.model import LENET5, Model  # noqa: E402
-from cnnlab.nn.train import DEFAULTS, blas_threads, evaluate, train  # noqa: E402
+from cnnlab.nn.train import DEFAULTS, blas_report, blas_threads, evaluate, train  # noqa: E402
 from cnnlab.ops.conv import conv2d_backward, conv2d_forward  # noqa: E402
 
 CONV_SHAPES = [  # (N, C, H, W), (F, K), padding
@@ -75,14 +75,15 @@ def paired(np_fn, torch_fn, repeats, steps):
 def numpy_lenet_step(batch):
     model = Model(LENET5, seed=0)
     opt = make_optimizer("adam", lr=0.001)
-    params, _ = model.parameters()
+    params = model.parameters()
     x, y = batch
+    rng = np.random.default_rng(0)
 
     def step():
-        logits = model.forward(x, train=True)
+        logits, caches = model.forward(x, train=True, rng=rng)
         _, d, _ = softmax_cross_entropy(logits, y)
-        model.backward(d)
-        opt.step(params, model.parameters()[1])
+        _, grads = model.backward(d, caches, input_grad=False)
+        opt.step(params, grads)
     return step
 
 
@@ -175,7 +176,8 @@ def main(argv=None):
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="torch threads (default: same as --threads)")
     args = parser.parse_args(argv)
-    blas_ok = blas_threads(args.threads)
+    blas_threads(args.threads)
+    blas_ok = bool(blas_report()) and all(lib["num_threads"] == args.threads for lib in blas_report())
     torch = None
     if not args.no_torch:
         try:

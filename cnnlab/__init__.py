@@ -29,7 +29,7 @@ _EXPORTS = {
     "correlate2d": "ops.conv", "convolve2d": "ops.conv", "correlate1d": "ops.conv", "convolve1d": "ops.conv",
     "conv2d": "ops.conv", "conv2d_loop": "ops.conv", "conv2d_forward": "ops.conv", "conv2d_backward": "ops.conv",
     "rotate180": "ops.conv", "output_shape": "ops.conv", "window_terms": "ops.conv",
-    "channel_contributions": "ops.conv", "conv_param_count": "ops.conv",
+    "channel_contributions": "ops.conv", "conv_param_count": "geometry.shapes",
     "read_image": "vision.images", "ImageError": "vision.images",
     "make_optimizer": "calculus.optim", "make_schedule": "calculus.optim",
     # shape arithmetic, pooling, receptive fields
