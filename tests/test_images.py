@@ -346,6 +346,7 @@ def _png16(h, w, value):
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
 def test_40_megapixel_16_bit_png_is_refused_within_the_budget():
     import tracemalloc
+
     from cnnlab.vision.images import MAX_DECODE_BYTES
     data = _png16(6300, 6300, 1000)                          # 39.7 MP x 2 bytes = 79 MB decoded
     assert len(data) < MAX_BYTES and 6300 * 6300 <= 40_000_000
@@ -364,6 +365,7 @@ def test_40_megapixel_16_bit_png_is_refused_within_the_budget():
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
 def test_large_16_bit_png_under_the_budget_is_reduced_before_conversion():
     import tracemalloc
+
     from cnnlab.vision.images import MAX_DECODE_BYTES
     data = _png16(4000, 5000, 30000)                         # 20 MP x 2 bytes = 40 MB decoded
     rss0, peak = _rss(), _peak_rss_since_reset()

@@ -21,8 +21,9 @@ Memory model of one training step (float32 = 4 bytes, batch ``B``)
           padded input gradient.
 ``state`` parameters, gradients and the two Adam moments (``4 P``), plus the
           Adam update's temporaries of the largest parameter array.
+``batch``  the input batch and the augmentation's work arrays (:data:`AUGMENT_COPIES`).
 
-The estimate is ``state + input batch + max(forward peak, backward peak)``
+The estimate is ``state + batch + max(forward peak, backward peak)``
 where the forward peak at layer ``i`` is everything kept before it plus its
 own kept and temporary arrays, and the backward peak is everything kept plus
 the largest backward temporary. ``tests/test_cost.py`` compares it with the
@@ -52,6 +53,7 @@ LIMITS = {
 }
 KINDS = ("conv", "maxpool", "avgpool", "relu", "sigmoid", "tanh", "flatten", "dropout", "dense")
 MAX_DROPOUT = 0.9
+AUGMENT_COPIES = 12    # arrays of the batch's size alive in cnnlab.nn.train.augment_batch (int64 counted twice)
 
 
 @dataclass(frozen=True)
@@ -225,9 +227,10 @@ def network_cost(description, input_shape=(1, 28, 28), batch_size=64):
     plans = plan_layers(description, input_shape, batch)
     params = sum(p.params for p in plans)
     biggest = max((p.params for p in plans), default=0)
-    # params, grads, Adam m and v; Adam's update makes about three temporaries of one array
-    state = (4 * params + 3 * biggest) * BYTES
-    batch_in = _size(input_shape) * batch * BYTES * 3    # the batch, its augmented copy, one temporary
+    # params, grads, Adam m and v; Adam's update makes about four temporaries of one array
+    state = (4 * params + 4 * biggest) * BYTES
+    # the batch and the augmentation's work arrays (sample grids, indices, bilinear weights)
+    batch_in = _size(input_shape) * batch * BYTES * AUGMENT_COPIES
     kept_before, forward_peak = 0, 0
     for p in plans:
         forward_peak = max(forward_peak, kept_before + p.kept + p.temp_forward)
