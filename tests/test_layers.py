@@ -21,10 +21,6 @@ def _to64(layer):
         layer.params[k] = layer.params[k].astype(np.float64)
 
 
-def numeric_grad(f, a, eps=1e-6):
-    return numerical_gradient(f, a, eps)
-
-
 def check_layer(cfg, in_shape, n=2, seed=0, positive=False):
     rng = np.random.default_rng(seed)
     layer = make_layer(cfg, 1)          # index 1: not the first layer, so it returns dx
@@ -43,9 +39,9 @@ def check_layer(cfg, in_shape, n=2, seed=0, positive=False):
     def loss():   # the same seed each time: dropout draws the same mask
         return float(np.sum(layer.forward(x, train=True, rng=np.random.default_rng(7))[0] * dout))
 
-    np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dx, numerical_gradient(loss, x), rtol=1e-5, atol=1e-6)
     for name, p in layer.params.items():
-        np.testing.assert_allclose(grads[name], numeric_grad(loss, p), rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(grads[name], numerical_gradient(loss, p), rtol=1e-5, atol=1e-6, err_msg=name)
     return layer
 
 
@@ -84,7 +80,7 @@ def test_softmax_cross_entropy_gradient_and_value():
     np.testing.assert_allclose(p.sum(1), 1)
     expected = -np.mean(np.log(np.exp(z[np.arange(4), y]) / np.exp(z).sum(1)))
     assert loss == pytest.approx(expected)
-    num = numeric_grad(lambda: softmax_cross_entropy(z, y)[0], z)
+    num = numerical_gradient(lambda: softmax_cross_entropy(z, y)[0], z)
     np.testing.assert_allclose(d, num, rtol=1e-5, atol=1e-7)
 
 

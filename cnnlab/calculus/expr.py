@@ -19,7 +19,7 @@ Exponents must be constant numbers with ``|p| <= 64`` (``x**2``, ``x**-1``,
 ``x**0.5``); ``2**x`` can be written ``exp(x*log(2))``.
 
 The parsed expression is a small tree of tuples, shared by the evaluator here and
-by the autograd engine (:func:`Expression.to_graph`):
+by the autograd engine (:func:`cnnlab.calculus.autograd.expression_graph`):
 
 * ``("num", value)`` - a number or a named constant
 * ``("var", name)`` - a variable
@@ -325,23 +325,6 @@ class Expression:
             return out
         shape = np.broadcast_shapes(*shapes)
         return np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
-
-    def to_graph(self, values):
-        """Build the autograd graph at ``values``.
-
-        Returns
-        -------
-        root : cnnlab.calculus.autograd.Value, the output node
-        leaves : dict name -> Value, one leaf per variable (a variable used twice
-            is one node with two outgoing edges, so its gradients add)
-        """
-        from .autograd import build_graph
-        vals = check_values(values, self.variables)
-        for name, v in vals.items():
-            if np.ndim(v):
-                raise LessonError("expr_bad_value", f"The value of {name} must be a single "
-                                  "number here.", name=name)
-        return build_graph(self.tree, vals)
 
 
 def parse(text, variables=None):
