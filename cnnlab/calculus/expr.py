@@ -74,26 +74,26 @@ def _bracket_depth(text):
     return deepest
 
 
-def _tree_depth(node):
-    """Depth of a tuple tree, walked with an explicit stack."""
+def _depth(node, children, limit=None):
+    """Depth of a tree walked with an explicit stack; stops early once deeper than ``limit``."""
     deepest, stack = 0, [(node, 1)]
     while stack:
         item, d = stack.pop()
         deepest = max(deepest, d)
-        if item[0] not in ("num", "var"):
-            stack.extend((c, d + 1) for c in item[1:])
+        if limit is not None and d > limit:
+            return d
+        stack.extend((c, d + 1) for c in children(item))
     return deepest
+
+
+def _tree_depth(node):
+    """Depth of a tuple tree."""
+    return _depth(node, lambda item: () if item[0] in ("num", "var") else item[1:])
 
 
 def _ast_depth(node):
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        item, d = stack.pop()
-        deepest = max(deepest, d)
-        if d > MAX_TREE_DEPTH * 3:
-            return d
-        stack.extend((c, d + 1) for c in ast.iter_child_nodes(item))
-    return deepest
+    """Depth of a Python syntax tree (before anything is built from it)."""
+    return _depth(node, ast.iter_child_nodes, MAX_TREE_DEPTH * 3)
 
 
 def _finite_number(value, text):

@@ -297,20 +297,6 @@ def fc_macs(n_in, n_out):
     return int(n_in) * int(n_out)
 
 
-def pool_comparisons(out_hw, k, channels):
-    """Pooling learns nothing (0 parameters); it reads ``KH*KW`` cells per output: the work done."""
-    kh, kw = _kpair(k)
-    oh, ow = (out_hw, out_hw) if np.isscalar(out_hw) else out_hw
-    return int(oh) * int(ow) * kh * kw * int(channels)
-
-
-def locally_connected_params(out_hw, k, c_in, c_out, bias=False):
-    """A layer with the connections of a convolution but no weight sharing: own weights per position."""
-    kh, kw = _kpair(k)
-    oh, ow = (out_hw, out_hw) if np.isscalar(out_hw) else out_hw
-    return int(oh) * int(ow) * c_out * (kh * kw * c_in + (1 if bias else 0))
-
-
 def connectivity_comparison(image=1000, hidden=10 ** 6, window=10):
     """Weights (no biases) to connect an ``image x image`` picture to ``hidden`` units.
 
