@@ -7,12 +7,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cnnlab.calculus.optim import make_optimizer
 from cnnlab.checks import LessonError
 from cnnlab.geometry.cost import MAX_STEP_BYTES, check_budget, network_cost, plan_layers
-from cnnlab.nn.layers import softmax_cross_entropy
 from cnnlab.nn.model import LENET5, LENET5_CLASSIC, MLP, PRESETS, SMALL_CNN, Model
-from cnnlab.nn.train import augment_batch, train
+from cnnlab.nn.train import train
 
 # issue 17: an edited LeNet within the editor's column limits that took 1.1-3.2 GB at batch 256
 HEAVY = [{"type": "conv", "filters": 32, "kernel": 5, "padding": 2}, {"type": "relu"},
@@ -106,25 +104,20 @@ def test_a_training_step_over_the_memory_budget_is_refused_before_it_runs():
 @pytest.mark.parametrize("desc,batch", [(LENET5, 64), (SMALL_CNN, 64), (MLP, 64), (LENET5_CLASSIC, 128),
                                         (HEAVY, 8)])
 def test_memory_estimate_against_a_measured_training_step(desc, batch):
-    """The estimate is 1.0-1.5x the tracemalloc peak of a real step (measured: 1.0-1.41x); asserted 0.9-1.6x."""
+    """The estimate against the tracemalloc peak of the trainer's own steps 2 and 3 (so step 2's
+    caches, held into step 3, are counted): measured ratio 0.96-1.41; asserted 0.9-1.7."""
     model = Model(desc)
-    opt = make_optimizer("adam", lr=1e-3)
     rng = np.random.default_rng(0)
-    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
-    y = rng.integers(0, 10, batch)
-
-    def step():
-        xb = augment_batch(x, rng)
-        logits, caches = model.forward(xb, train=True, rng=rng)
-        _, d, _ = softmax_cross_entropy(logits, y)
-        _, grads = model.backward(d, caches, input_grad=False)
-        opt.step(model.parameters(), grads)
-
-    step()                                            # Adam's moments exist from here on
+    images = rng.integers(0, 256, (batch * 4, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, batch * 4)
+    data = [(images, labels), (images[:5], labels[:5])]
+    run = train(model, data, batch_size=batch, epochs=1, max_batches=3, val_per_epoch=1)
+    next(run), next(run)                              # start, step 1: Adam's moments exist from here on
     tracemalloc.start()
-    step()
+    next(run), next(run)                              # steps 2 and 3 (validation comes after)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    held = 3 * model.n_params() * 4 + x.nbytes        # weights and the two moments, allocated before
+    run.close()
+    held = 3 * model.n_params() * 4                   # weights and the two moments, allocated before
     estimate = network_cost(desc, (1, 28, 28), batch).peak_bytes
-    assert 0.9 <= estimate / (peak + held) <= 1.6
+    assert 0.9 <= estimate / (peak + held) <= 1.7, estimate / (peak + held)

@@ -148,8 +148,8 @@ class Model:
 
         Returns ``(dx, grads)``: ``dx`` the gradient for the input batch (``None`` with
         ``input_grad=False``, which skips the work below the first layer with weights,
-        as training does) and ``grads`` a list aligned with :meth:`parameters`. The
-        entries of ``caches`` are released (set to ``None``) as they are used.
+        as training does) and ``grads`` a list aligned with :meth:`parameters`.
+        ``caches`` is read, never changed.
         """
         d = dlogits
         grads = [None] * len(self.layers)
@@ -157,7 +157,6 @@ class Model:
         for i in range(len(self.layers) - 1, stop - 1, -1):
             layer = self.layers[i]
             d, grads[i] = layer.backward(d, caches[i], need_dx=i > stop or input_grad)
-            caches[i] = None                    # frees what this layer kept as soon as it is used
         flat = [grads[i][name] for i, layer in enumerate(self.layers) for name in layer.params]
         return (d if input_grad else None), flat
 
