@@ -25,11 +25,9 @@ Memory model of one training step (float32 = 4 bytes, batch ``B``)
 
 The estimate is ``state + batch + max(forward peak, backward peak)``
 where the forward peak at layer ``i`` is everything kept before it plus its
-own kept and temporary arrays, plus the previous step's caches (the trainer
-lets them go only after the forward pass, see :func:`cnnlab.nn.train.train`),
-and the backward peak is everything kept plus the largest backward temporary.
+own kept and temporary arrays, and the backward peak is everything kept plus the largest backward temporary.
 ``tests/test_cost.py`` compares it with the peak ``tracemalloc`` measures for the
-trainer's own steps: the estimate is 0.96-1.41 times the measured peak.
+trainer's own steps: the estimate is 1.00-1.37 times the measured peak.
 """
 
 from __future__ import annotations
@@ -237,8 +235,6 @@ def network_cost(description, input_shape=(1, 28, 28), batch_size=64):
     for p in plans:
         forward_peak = max(forward_peak, kept_before + p.kept + p.temp_forward)
         kept_before += p.kept
-    # the trainer holds the previous step's caches until this step's forward pass is done
-    forward_peak += kept_before
     backward_peak = kept_before + max(p.temp_backward for p in plans)
     peak = state + batch_in + max(forward_peak, backward_peak)
     return NetworkCost(tuple(plans), tuple(int(d) for d in input_shape), batch, params,

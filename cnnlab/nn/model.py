@@ -149,7 +149,10 @@ class Model:
         Returns ``(dx, grads)``: ``dx`` the gradient for the input batch (``None`` with
         ``input_grad=False``, which skips the work below the first layer with weights,
         as training does) and ``grads`` a list aligned with :meth:`parameters`.
-        ``caches`` is read, never changed.
+        ``caches`` is read, never changed: the caller drops it after the step. (Releasing
+        each cache as soon as backward has used it lets glibc hand the freed heap back to the
+        OS in the middle of every step, and the next step page-faults it all again: LeNet,
+        batch 64, went from 6 to 16 ms a step.)
         """
         d = dlogits
         grads = [None] * len(self.layers)

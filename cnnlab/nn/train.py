@@ -210,7 +210,6 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     logger.info("training job started: %d steps, batch %d, %s, lr %g, %d parameters, est. step peak %.0f MB",
                 steps, batch_size, optimizer, lr, model.n_params(), cost.peak_bytes / 2 ** 20)
     step, finished = 0, False
-    held = [None]                                # the last step's caches (see below)
     try:
         yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
         t_start = time.perf_counter()
@@ -230,16 +229,12 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
                     xb = augment_batch(xb, rng)
                 rate = opt.current_lr()
                 logits, caches = model.forward(xb, train=True, rng=rng)
-                # the last step's caches are let go only now: freed at the end of every step,
-                # glibc hands the heap back to the OS and the next step page-faults all of it
-                # again (LeNet, batch 64: 16 ms a step instead of 7). The cost model counts them.
-                held[0] = None
                 loss, dlogits, probs = softmax_cross_entropy(logits, yb)
                 if not np.isfinite(loss) or not np.all(np.isfinite(logits)):
                     raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is no "
                                       "longer a finite number; lower the learning rate.", step=step + 1)
                 _, grads = model.backward(dlogits, caches, input_grad=False)
-                held[0], caches = caches, None
+                del caches
                 opt.step(params, grads)
                 del grads
                 step += 1
