@@ -16,8 +16,7 @@ from cnnlab.calculus import autograd
 from cnnlab.calculus.expr import parse
 from ui import errors
 from ui.state import UrlState
-
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
+from ui.style import PLOT
 
 PRESETS = {
     "simple": ("(x + y) * z", {"x": -2.0, "y": 5.0, "z": -4.0}),

@@ -9,12 +9,8 @@ import streamlit as st
 import cnnlab
 from cnnlab.vision import kernels
 from ui import errors, figures
-
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
-
-
-def _num(v):
-    return f"{v:g}" if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
+from ui.fmt import num as _num
+from ui.style import PLOT
 
 
 def padded_input(x, padding):

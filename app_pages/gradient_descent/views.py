@@ -14,12 +14,9 @@ from app_pages.gradient_descent import figures as figs
 from app_pages.gradient_descent.controls import on_map_click
 from cnnlab.calculus import descent
 from cnnlab.calculus.optim import SCHEDULES, make_schedule, schedule_values
+from ui.fmt import sig as _fmt
 
 FRAMES = 40  # an animation shows about this many frames, whatever the number of steps
-
-
-def _fmt(v):
-    return f"{v:.4g}" if math.isfinite(v) else str(v)
 
 
 # The shown iteration is asked for through "gd._goto" (plain state) rather than by writing the

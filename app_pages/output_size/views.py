@@ -9,8 +9,8 @@ import streamlit as st
 
 from cnnlab.geometry import shapes
 from ui import errors, shape_figures
-from ui.shape_figures import PLOT
 from ui.state import UrlState
+from ui.style import PLOT
 
 MODES = ["conv", "pool", "transposed"]
 AXES = ("r", "c")

@@ -10,9 +10,10 @@ import streamlit as st
 from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
+from ui.fmt import num as _fmt
 from ui.image_source import image_source
-from ui.shape_figures import PLOT
 from ui.state import UrlState
+from ui.style import PLOT
 
 MODES = ["max", "avg", "min"]
 SOURCES = ["grid", "image"]
@@ -46,10 +47,6 @@ def controls(t, url):
     source = st.radio(t("pool.source"), SOURCES, key=url.key("source"), horizontal=True,
                       format_func=lambda o: t(f"pool.source_{o}"))
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
-
-
-def _fmt(v):
-    return f"{v:g}" if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
 
 
 def _clean(table):

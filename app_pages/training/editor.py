@@ -15,7 +15,7 @@ import streamlit as st
 
 from cnnlab.nn.layers import LAYER_TYPES
 from cnnlab.nn.model import PRESETS, Model
-from ui import errors
+from ui import errors, fmt
 
 COLUMNS = ("type", "filters", "kernel", "size", "stride", "padding", "units", "rate")
 APPLIES = {
@@ -77,8 +77,7 @@ def editor(t, preset):
     return description_from_rows(edited.to_dict("records"))
 
 
-def fmt_shape(shape):
-    return " × ".join(str(s) for s in shape)
+fmt_shape = fmt.shape
 
 
 def summary_table(t, model):
