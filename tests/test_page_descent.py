@@ -149,9 +149,9 @@ def test_optimizer_choice_and_3d_view():
 def test_step_buttons_move_the_shown_iteration():
     at = run_page(PAGE, "en")
     assert at.slider(key="gd.frame").value == 100
-    at.button(key="gd._first_btn").click().run()
+    at.button(key="gd.first_btn").click().run()
     assert at.slider(key="gd.frame").value == 0
-    at.button(key="gd._step_btn").click().run()
+    at.button(key="gd.next_btn").click().run()
     assert at.slider(key="gd.frame").value == 3                # 100 steps in about 40 frames
     path = [t for t in chart_with_title(at, "Contour map")["data"] if t.get("name") == "Gradient descent"][0]
     assert len(values(path["x"])) == 4

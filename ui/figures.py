@@ -17,8 +17,6 @@ HIGHLIGHT = "#f59e0b"   # amber: the window / selected cells
 OUTPUT = "#ef4444"      # red: the output cell
 
 
-
-
 def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell=None,
          mask=None, mask_label="", height=None, zrange=None, colorbar=False, hover=None):
     """A heatmap of a 2-D array drawn as a grid of cells, row 0 at the top.

@@ -57,6 +57,16 @@ def test_home_language_switch_and_convolution_lesson(page, app_url, tmp_path):
     assert code.inner_text() != before
     shot(page, "conv_step_zh")
 
+    # Play really plays (issue 16): the window moves by itself, more than once, without a click.
+    slider_value = 'document.querySelectorAll(\'[data-testid="stSlider"] [role="slider"]\')'
+    start = int(page.get_by_role("slider").last.get_attribute("aria-valuenow"))
+    page.get_by_role("button", name="播放").click()
+    page.wait_for_function(
+        f"(s) => [...{slider_value}].some(e => parseInt(e.getAttribute('aria-valuenow')) >= s + 2)",
+        arg=start, timeout=20_000)
+    page.get_by_role("button", name="暂停").click()
+    wait_idle(page)
+
     # Upload an image: the lesson switches to it and keeps working.
     page.get_by_role("tab", name="互相关与卷积对比").click()
     page.get_by_text("图像", exact=True).first.click()
