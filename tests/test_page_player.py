@@ -18,6 +18,9 @@ PLAYERS = [
 ]
 
 
+QUERY = {"app_pages/convolution/page.py": {"tab": "step"}}
+
+
 def _reveal(at, path):
     if "output_size" in path:                 # the picture appears after the prediction is revealed
         at.button(key="size.reveal_btn").click().run()
@@ -25,7 +28,7 @@ def _reveal(at, path):
 
 @pytest.mark.parametrize("path,key,prefix,first,last", PLAYERS)
 def test_play_advances_every_tick_and_stops_at_the_end(path, key, prefix, first, last):
-    at = run_page(path, "en")
+    at = run_page(path, "en", query=QUERY.get(path))
     _reveal(at, path)
     slider = at.slider(key=key)
     assert slider.value == first
@@ -58,7 +61,7 @@ def test_play_advances_every_tick_and_stops_at_the_end(path, key, prefix, first,
 
 @pytest.mark.parametrize("path,key,prefix,first,last", PLAYERS)
 def test_step_buttons(path, key, prefix, first, last, lang):
-    at = run_page(path, lang)
+    at = run_page(path, lang, query=QUERY.get(path))
     _reveal(at, path)
     last = last or at.slider(key=key).max
     at.button(key=f"{prefix}.next_btn").click().run()
