@@ -308,7 +308,7 @@ def _poll_until(at, done, seconds=30):
 
 @pytest.mark.parametrize("lesson", lesson_params(lambda lesson: lesson.key == "training"))
 def test_training_stopped_halfway_and_reloaded(lesson):
-    query = {"epochs": "1"}
+    query = {"epochs": "1", "tab": "train"}
     at = run_page(lesson.path, "en", query=query)
     jobs = []
     try:

@@ -27,8 +27,12 @@ def pretrained_available():
 
 @st.cache_resource(show_spinner=False)
 def pretrained_model():
-    """The pretrained LeNet-5: one read-only copy per process (do not train or modify it)."""
-    return load_model(PRETRAINED.read_bytes())
+    """The pretrained LeNet-5: one read-only copy per process (its weights cannot be written)."""
+    model = load_model(PRETRAINED.read_bytes())
+    for layer in model.layers:
+        for array in layer.params.values():
+            array.flags.writeable = False        # a page that tried to train it would fail loudly
+    return model
 
 
 def class_labels(t, dataset, n=None, names=None):
