@@ -347,3 +347,27 @@ def test_training_stopped_halfway_and_reloaded(lesson):
         deadline = time.time() + 20
         while any(j is not None and j.active for j in jobs) and time.time() < deadline:
             time.sleep(0.2)
+
+
+# --- the server log: what a student sees only as the generic message is logged, once -------------
+def test_generic_errors_are_logged_once_with_a_traceback_and_lesson_errors_are_not(caplog):
+    from cnnlab.checks import LessonError
+    from ui import errors
+    from ui.i18n import Translator
+
+    t = Translator("en")
+    caplog.set_level("INFO", logger="ui.errors")
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        bug = exc
+    for _ in range(3):                                   # a page shows it again on every rerun
+        assert errors.message(bug, t) == t("error.generic", detail=str(bug))
+    logged = [r for r in caplog.records if r.name == "ui.errors"]
+    assert len(logged) == 1 and logged[0].levelname == "ERROR"
+    assert logged[0].exc_info[1] is bug and "KeyError" in logged[0].getMessage()
+    caplog.clear()
+    mine = LessonError("bad_learning_rate", "The learning rate must be a positive number", value=-1)
+    shown = errors.message(mine, t)
+    assert shown != t("error.generic", detail=str(mine))   # translated: the student's to fix
+    assert not [r for r in caplog.records if r.name == "ui.errors"]
