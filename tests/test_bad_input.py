@@ -423,3 +423,59 @@ def test_generic_errors_are_logged_once_with_a_traceback_and_lesson_errors_are_n
     shown = errors.message(mine, t)
     assert shown != t("error.generic", detail=str(mine))   # translated: the student's to fix
     assert not [r for r in caplog.records if r.name == "ui.errors"]
+
+
+# --- out-of-range numbers where they really arrive ---------------------------------------------
+# Streamlit's number inputs clamp what a student types before the app sees it; a link and a cell of
+# an editable table do not. Every such number beyond its range is ignored (the link) or explained
+# (the table), never used.
+OUT_OF_RANGE_LINKS = {
+    # lesson url: (query, {widget kind: {key: value shown instead (the default)}})
+    "convolution": ({"stride": "99", "pad": "-1", "n": "100000"},
+                    {"number_input": {"conv.stride": 1, "conv.pad": 0}, "slider": {"conv.n": 7}}),
+    "output-size": ({"k_r": "999", "p_r": "-5", "s_r": "1e9"}, {"number_input": {"size.k_r": 3, "size.p_r": 1,
+                                                                                "size.s_r": 2}}),
+    "pooling": ({"k": "99", "s": "-1", "p": "1000"}, {"number_input": {"pool.k": 2, "pool.s": 2, "pool.p": 0}}),
+    "receptive-field": ({"size": "100000"}, {"number_input": {"rf.size": 16}}),
+    "architectures": ({"net": "fcn", "fcn_size": "100000"}, {"number_input": {"arch.fcn_size": 384}}),
+    "gradient-descent": ({"steps": "100000", "kappa": "1e9", "mom": "5"},
+                         {"slider": {"gd.steps": 100}}),
+    "training": ({"epochs": "1000", "lr": "5", "seed": "-1", "tab": "train"},
+                 {"number_input": {"train.epochs": None, "train.lr": None, "train.seed": None}}),
+    "feature-maps": ({"bias": "50", "size": "100000"}, {"select_slider": {"fm.size": 128}}),
+}
+
+
+@pytest.mark.parametrize("lesson", lesson_params(lambda lesson: lesson.url in OUT_OF_RANGE_LINKS))
+def test_out_of_range_numbers_in_a_link_are_ignored(lesson):
+    query, expected = OUT_OF_RANGE_LINKS[lesson.url]
+    at = run_page(lesson.path, "en", query=query)
+    assert_ok(at)
+    for kind, values in expected.items():
+        for key, default in values.items():
+            w = getattr(at, kind)(key=key)
+            if default is not None:
+                assert w.value == default, (key, w.value)
+            lo, hi = (w.min, w.max) if kind in ("number_input", "slider") else (None, None)
+            if lo is not None and hi is not None:
+                assert lo <= w.value <= hi, (key, w.value)
+            assert str(w.value) != query.get(key.split(".", 1)[1]), key
+
+
+@pytest.mark.parametrize("preset,row,cell,value", [
+    ("lenet5", 0, "filters", 100_000), ("lenet5", 0, "filters", -3), ("lenet5", 3, "kernel", 99),
+    ("lenet5", 9, "units", 10**9), ("lenet5", 0, "padding", 1000), ("lenet5", 2, "size", 1000),
+    ("small", 7, "rate", 5.0), ("small", 7, "rate", -1.0),
+])
+def test_out_of_range_cells_of_the_layer_table_are_explained(preset, row, cell, value, lang="en"):
+    def edit(at):
+        at.session_state[f"train.arch.{preset}"] = {"edited_rows": {row: {cell: value}}, "added_rows": [],
+                                                    "deleted_rows": []}
+
+    at = run_page("app_pages/training/page.py", lang, query={"preset": preset}, setup=edit)
+    assert_ok(at)
+    errs = errors_of(at)
+    assert len(errs) == 1 and f"Layer {row}" in errs[0] and f"(got {value})" in errs[0], errs
+    check_message(errs[0], lang)
+    # nothing was built: no parameter count, and Train would build nothing from this table
+    assert not [c.value for c in at.caption if "parameters" in c.value]
