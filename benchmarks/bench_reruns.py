@@ -6,12 +6,18 @@ Prints a table of the median and the fastest rerun per page in milliseconds. No 
 README's Performance section quotes the table before and after a change.
 
 Run: .venv/bin/python benchmarks/bench_reruns.py [--runs 9] [--page conv ...]
+
+Before / after a change on a shared, busy machine: ``--against DIR`` runs the same script in the other
+checkout DIR (which needs this file in its benchmarks/) and here, page by page, alternating the two
+``--rounds`` times in fresh processes, so both see the same load; it prints both medians side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -30,7 +36,7 @@ CHANGES = {
     "architectures": ("app_pages/architectures/page.py", "selectbox", "arch.net", ("alexnet", "vgg16", "lenet5")),
     "backprop": ("app_pages/backprop/page.py", "number_input", "bp.val.x", (2.0, 3.0, 1.0)),
     "descent": ("app_pages/gradient_descent/page.py", "slider", "gd.steps", (150, 200, 100)),
-    "training": ("app_pages/training/page.py", "number_input", "train.seed", (1, 2, 0)),
+    "training": ("app_pages/training/page.py", "selectbox", "train.preset", ("small", "mlp", "lenet5")),
     "features": ("app_pages/feature_maps/page.py", "selectbox", "fm.pool", (3, 4, 2)),
 }
 
@@ -40,6 +46,12 @@ def _widget(at, kind, key):
 
 
 def bench(name, runs):
+    times = bench_times(name, runs)
+    return statistics.median(times), min(times)
+
+
+def bench_times(name, runs):
+    """Seconds per rerun of page ``name`` after its typical widget change, ``runs`` times."""
     from streamlit.testing.v1 import AppTest
 
     path, kind, key, values = CHANGES[name]
@@ -61,15 +73,45 @@ def bench(name, runs):
         times.append(time.perf_counter() - start)
         if at.exception:
             raise RuntimeError(f"{name}: {[e.value for e in at.exception]}")
-    return statistics.median(times), min(times)
+    return times
+
+
+def _times_in(tree, page, runs):
+    """The rerun times of ``page`` measured by a fresh process in checkout ``tree``."""
+    out = subprocess.run([sys.executable, str(Path(tree) / "benchmarks" / "bench_reruns.py"), "--raw",
+                          "--page", page, "--runs", str(runs)], cwd=tree, capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare(other, pages, runs, rounds):
+    print(f"{'page':<14} {'widget':<14} {'before ms':>10} {'after ms':>9} {'before min':>11} {'after min':>10}")
+    for name in pages:
+        before, after = [], []
+        for _ in range(rounds):
+            before += _times_in(other, name, runs)
+            after += _times_in(ROOT, name, runs)
+        key = CHANGES[name][2] or "(rerun)"
+        print(f"{name:<14} {key:<14} {statistics.median(before) * 1000:>10.0f} "
+              f"{statistics.median(after) * 1000:>9.0f} {min(before) * 1000:>11.0f} {min(after) * 1000:>10.0f}",
+              flush=True)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--page", action="append", choices=list(CHANGES), help="only these pages")
+    parser.add_argument("--against", help="another checkout to compare with (before / after)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations with --against")
+    parser.add_argument("--raw", action="store_true", help="print one page's times as JSON (for --against)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
+    if args.against:
+        compare(args.against, args.page or list(CHANGES), args.runs, args.rounds)
+        return
+    if args.raw:
+        print(json.dumps(bench_times(args.page[0], args.runs)))
+        return
     print(f"{'page':<14} {'widget':<14} {'median ms':>10} {'min ms':>8}")
     for name in args.page or list(CHANGES):
         med, best = bench(name, args.runs)
