@@ -18,9 +18,10 @@ rerun, which registers the fragment again with (or without) its timer. Each tick
 positions (the first one interval after Play); at ``hi`` the player stops by itself;
 pressing Play at the end starts again from ``lo``.
 
-The position is kept in plain session state as well (``<key>._pos``) and copied into the slider
-before it is drawn, so a rerun that carries the browser's older slider value cannot undo a step,
-and leaving a tab (its widgets not drawn) does not lose the position.
+The position is the slider's own value. Buttons and the end of a play ask for a position
+through ``<key>._goto`` (plain state, read before the slider is drawn), because a rerun can carry
+the browser's older slider value, which would undo a direct write; a copy (``<key>._pos``) brings
+the position back when the slider was not drawn for a while (its tab was closed).
 """
 
 from __future__ import annotations
@@ -32,19 +33,24 @@ def _pos_key(key):
     return f"{key}._pos"
 
 
+def _goto_key(key):
+    return f"{key}._goto"
+
+
 def _play_key(key):
     return f"{key}._playing"
 
 
 def position(key, default=0):
     """The current position of the player ``key`` (before clamping to its range)."""
-    return st.session_state.get(_pos_key(key), default)
+    state = st.session_state
+    return state.get(_goto_key(key), state.get(key, state.get(_pos_key(key), default)))
 
 
 def goto(key, pos):
     """Show position ``pos`` (clamped to the player's range when it is next drawn); stops playing."""
     st.session_state[_play_key(key)] = False
-    st.session_state[_pos_key(key)] = pos
+    st.session_state[_goto_key(key)] = pos
 
 
 def playing(key):
@@ -56,18 +62,13 @@ def _toggle(key, lo, hi):
         st.session_state[_play_key(key)] = False
         return
     if position(key, lo) >= hi:
-        st.session_state[_pos_key(key)] = lo          # Play at the end starts again
+        st.session_state[_goto_key(key)] = lo         # Play at the end starts again
     st.session_state[_play_key(key)] = True
     st.session_state[f"{key}._fresh"] = True          # the first tick comes after one interval
 
 
-def _slid(key):
-    st.session_state[_play_key(key)] = False
-    st.session_state[_pos_key(key)] = st.session_state[key]
-
-
 def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
-           buttons=None):
+           buttons=None, whole_page=None):
     """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
 
     Parameters
@@ -81,11 +82,11 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
     start : the position shown first (default ``lo``)
     buttons : prefix of the button keys (default: ``key`` without its last part), e.g. ``conv`` gives
         ``conv.first_btn``, ``conv.prev_btn``, ``conv.next_btn``, ``conv.last_btn``, ``conv.play_btn``
+    whole_page : callable() -> bool, asked first on every step: True runs the whole page again (e.g.
+        a click inside ``draw`` changed what the page computes)
     """
     prefix = buttons or key.rsplit(".", 1)[0]
-    pos_key = _pos_key(key)
-    if pos_key not in st.session_state:
-        st.session_state[pos_key] = lo if start is None else start
+    first = lo if start is None else start
     was_playing = playing(key)
 
     def move(to):
@@ -93,14 +94,20 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
 
     @st.fragment(run_every=interval if was_playing else None)
     def body():
-        if playing(key) != was_playing:
+        if playing(key) != was_playing or (whole_page is not None and whole_page()):
             st.rerun(scope="app")                   # start or stop the timer: the whole page once
-        pos = max(lo, min(hi, int(st.session_state.get(pos_key, lo))))
+        asked = st.session_state.pop(_goto_key(key), None)
+        if asked is not None:
+            pos = asked
+        else:
+            pos = st.session_state.get(key, st.session_state.get(_pos_key(key), first))
+        pos = max(lo, min(hi, int(pos)))
         if was_playing and not st.session_state.pop(f"{key}._fresh", False):
             pos = min(hi, pos + stride)
-            if pos >= hi:                           # the end: the next tick sees the change and stops
+            if pos >= hi:                           # the end: the next tick sees the change and stops,
                 st.session_state[_play_key(key)] = False
-        st.session_state[pos_key] = pos
+                st.session_state[_goto_key(key)] = hi   # and shows the end whatever the browser sends
+        st.session_state[_pos_key(key)] = pos
         now = playing(key)
         b = st.columns([1, 1, 1, 1, 1.3, 4], vertical_alignment="bottom")
         b[0].button(t("player.first"), key=f"{prefix}.first_btn", icon=":material/first_page:",
@@ -116,7 +123,7 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
                     on_click=_toggle, args=(key, lo, hi), help=t("player.play_help", s=f"{interval:g}"))
         if hi > lo:
             st.session_state[key] = pos
-            b[5].slider(label, lo, hi, key=key, help=help, on_change=_slid, args=(key,))
+            b[5].slider(label, lo, hi, key=key, help=help)
         draw(pos)
 
     body()

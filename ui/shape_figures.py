@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui import figures
-from ui.style import PLOT  # noqa: F401,E402 - kept importable from here for older callers
+from ui.style import PLOT  # noqa: F401 - kept importable from here for older callers
 
 SHADE = "rgba(148,163,184,0.55)"   # slate: cells never read
 RF_FILL = "rgba(245,158,11,0.28)"

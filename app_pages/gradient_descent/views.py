@@ -56,8 +56,6 @@ def player(t, url, data, paths, names, floor, show3d, start):
     stride = max(1, math.ceil(total / FRAMES))
 
     def draw(frame):
-        if st.session_state.pop("gd._clicked", False):
-            st.rerun(scope="app")  # a new start: the whole page must run again
         left, right = st.columns([3, 2])
         with left:
             fig = figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
@@ -78,7 +76,8 @@ def player(t, url, data, paths, names, floor, show3d, start):
                             theme="streamlit", key="gd.surface3d")
 
     ui_player.player(t, "gd.frame", 0, max(total, 1), draw, label=t("gd.frame"), stride=stride, interval=0.4,
-                     start=max(total, 1), buttons="gd")
+                     start=max(total, 1), buttons="gd",
+                     whole_page=lambda: st.session_state.pop("gd._clicked", False))  # a new start: new paths
 
 
 def regimes(t, data, lrs, paths, floor, start):

@@ -57,13 +57,13 @@ def test_home_language_switch_and_convolution_lesson(page, app_url, tmp_path):
     assert code.inner_text() != before
     shot(page, "conv_step_zh")
 
-    # Play really plays (issue 16): the window moves by itself, more than once, without a click.
-    slider_value = 'document.querySelectorAll(\'[data-testid="stSlider"] [role="slider"]\')'
-    start = int(page.get_by_role("slider").last.get_attribute("aria-valuenow"))
+    # Play really plays (issue 16): the window moves by itself, twice in a row, without a click.
+    changed = "(b) => document.querySelector('[data-testid=\"stCode\"]').innerText !== b"
+    now = code.inner_text()
     page.get_by_role("button", name="播放").click()
-    page.wait_for_function(
-        f"(s) => [...{slider_value}].some(e => parseInt(e.getAttribute('aria-valuenow')) >= s + 2)",
-        arg=start, timeout=20_000)
+    page.wait_for_function(changed, arg=now, timeout=20_000)
+    now = code.inner_text()
+    page.wait_for_function(changed, arg=now, timeout=20_000)
     page.get_by_role("button", name="暂停").click()
     wait_idle(page)
 
