@@ -126,7 +126,7 @@ def compute(t, layers, size):
     except ValueError as exc:
         cause = exc.__cause__ if exc.__cause__ is not None else exc
         if getattr(exc, "code", None) == "stack_layer_invalid":
-            st.error(t("rf.layer_invalid", layer=exc.params["layer"], name=exc.params["name"],
+            st.error(t("rf.layer_invalid", layer=exc.params["layer"], name=errors.plain(exc.params["name"]),
                        reason=errors.message(cause, t)), icon=":material/error:")
         else:
             errors.show(exc, t)
