@@ -75,3 +75,25 @@ def parse_number(text, name="value"):
     if not math.isfinite(value):
         raise LessonError("bad_number", f"{name} is too large, got {raw[:20]!r}.", name=name, value=raw[:20])
     return value
+
+
+BYTE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
+
+
+def byte_units(nbytes):
+    """``(value, unit)`` with ``1 <= value < 1024`` (binary units, 1 KB = 1024 B) for a size in bytes.
+
+    >>> byte_units(39_062_500 * 2 ** 30)
+    (37.25290298461914, 'PB')
+
+    Sizes below 1 KB stay in bytes; beyond the largest unit the value grows.
+    """
+    value = float(nbytes)
+    if not math.isfinite(value) or value < 0:
+        raise LessonError("bad_number", f"a size in bytes must be a finite number >= 0, got {nbytes}.",
+                          name="size", value=str(nbytes))
+    unit = 0
+    while value >= 1024 and unit < len(BYTE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    return value, BYTE_UNITS[unit]

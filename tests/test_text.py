@@ -82,3 +82,26 @@ def test_every_term_the_core_names_is_in_both_catalogs():
         assert not missing, (lang, missing)
     zh = json.loads((ROOT / "assets" / "i18n" / "zh.json").read_text("utf-8"))
     assert zh["term.None"] != "None"           # an empty cell is not shown as Python's None
+
+
+def test_byte_units():
+    from cnnlab.text import byte_units
+
+    assert byte_units(0) == (0.0, "B") and byte_units(1023) == (1023.0, "B") and byte_units(1024) == (1.0, "KB")
+    assert byte_units(4 * 4096 ** 2) == (64.0, "MB")                       # the 4096 x 4096 float32 Jacobian
+    value, unit = byte_units(4 * (100_000 * 1024) ** 2)                    # the largest the lesson allows
+    assert unit == "PB" and value == pytest.approx(4 * (100_000 * 1024) ** 2 / 2 ** 50) and 1 <= value < 1024
+    with pytest.raises(LessonError):
+        byte_units(float("nan"))
+
+
+def test_an_empty_setting_is_not_shown_as_python_none():
+    from ui.errors import message
+    from ui.i18n import Translator
+
+    exc = LessonError("train_bad_setting", "layer 2 (conv): filters must be a whole number from 1 to 256, "
+                      "got None.", layer=2, setting="filters", lo=1, hi=256, value="None")
+    for lang in ("en", "zh"):
+        text = message(exc, Translator(lang))
+        assert "None" not in text and ("empty" in text or "空" in text), text
+    assert "卷积核个数必须" in message(exc, Translator("zh"))              # no stray space before 必须
