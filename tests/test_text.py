@@ -70,6 +70,9 @@ def _core_terms():
         names |= set(re.findall(r'check_(?:positive_int|nonnegative_int|finite|pair)\([^\n]*?,\s*"([^"]+)"\)', src))
         names |= set(re.findall(r'_int_setting\([^,\n]+,\s*"([^"]+)"', src))
         names |= set(re.findall(r'\b(?:name|setting|what)="([^"]+)"', src))
+    from cnnlab.geometry.cost import LIMITS  # the layer settings a network description may get wrong
+
+    names |= {name for settings in LIMITS.values() for name in settings}
     return {n for n in names if not re.fullmatch(r"[A-Z]\d+|conv\d+|pool\d+", n)}   # layer names stay as they are
 
 
