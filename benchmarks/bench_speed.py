@@ -152,10 +152,10 @@ def bench_inference(torch, model, x, repeats, calls):
         def torch_fn():
             with torch.no_grad():
                 return torch.softmax(net(tx), dim=1)
-        agree = float(np.max(np.abs(torch_fn().numpy() - fast.predict(model, x, 500))))
+        agree = float(np.max(np.abs(torch_fn().numpy() - fast.predict(model, x))))
     else:
         torch_fn, agree = None, float("nan")
-    ta, tb, r = paired(lambda: fast.predict(model, x, 500), torch_fn, repeats, calls)
+    ta, tb, r = paired(lambda: fast.predict(model, x), torch_fn, repeats, calls)
     line = f"   fast {statistics.median(ta) * 1e3:7.2f}"
     if torch:
         line += (f"   torch {statistics.median(tb) * 1e3:7.2f}   fast/torch {spread(r)}"

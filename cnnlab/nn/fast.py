@@ -56,7 +56,7 @@ from .layers import F32
 
 logger = logging.getLogger(__name__)
 
-PREDICT_CHUNK = 256      # images per inference chunk: ~45 MB of buffers for LeNet-5
+PREDICT_CHUNK = 32       # images per inference chunk: its buffers (~5 MB for LeNet-5) stay in cache (measured fastest)
 TRAIN_CHUNK = 128         # images per forward/backward chunk of a training step (buffers stay in cache)
 _MAX_PLANS = 4           # batch sizes whose buffers are kept
 
@@ -131,6 +131,7 @@ class _Conv(_Op):
         cols[self.ckk] = 1
         b["cols"] = cols
         if train:
+            b["gt"] = np.empty(self.wshape[::-1], self.dtype)
             b["dcols"] = np.empty((self.ckk, m), self.dtype)
             b["dx"] = np.zeros(self.d_in * n, self.dtype)
         return b
@@ -153,7 +154,8 @@ class _Conv(_Op):
 
     def backward(self, dy, b, n, need_dx, wb, gwb):
         d2 = dy[:self.d_out * n].reshape(self.f, -1)
-        np.matmul(d2, b["cols"].T, out=gwb)
+        np.matmul(b["cols"], d2.T, out=b["gt"])          # [dW | db]^T: this order is ~2x faster in BLAS
+        np.copyto(gwb, b["gt"].T)
         if not need_dx:
             return None
         dcols = b["dcols"]
@@ -208,6 +210,7 @@ class _Matmul(_Op):
         b = super().alloc(n, train)
         if train:
             b["dx"] = np.empty(self.d_in * n, self.dtype)
+            b["gt"] = np.empty(self.wshape[::-1], self.dtype)
         return b
 
     def forward(self, x, b, n, train, rng, wb):
@@ -219,7 +222,8 @@ class _Matmul(_Op):
     def backward(self, dy, b, n, need_dx, wb, gwb):
         x = b["x"]
         d2 = dy[:self.m * n].reshape(self.m, n)
-        np.matmul(d2, x.reshape(self.d_in + 1, n).T, out=gwb)
+        np.matmul(x.reshape(self.d_in + 1, n), d2.T, out=b["gt"])
+        np.copyto(gwb, b["gt"].T)
         if not need_dx:
             return None
         dx = b["dx"]
@@ -306,16 +310,22 @@ class _Pool(_Op):
         x4 = x[:self.d_in * n].reshape(c, h, w, n)
         last = self.k * self.k - 1
         for i, (xv, dv) in enumerate(zip(self._views(x4), self._views(dx4))):
-            # the first maximum of each window takes the gradient; later ties get none
+            # the first maximum of each window takes what is left of the gradient; once taken, the
+            # rest is 0, so later ties get none; the last cell takes the rest (it is the maximum then)
+            if i == last:
+                if self.overlap:
+                    dv += g
+                else:
+                    np.copyto(dv, g)
+                break
             np.equal(xv, y4, out=eq)
             if self.overlap:
                 np.multiply(g, eq, out=t)
                 dv += t
             else:
-                np.multiply(g, eq, out=dv)
-            if i < last:
-                np.logical_not(eq, out=eq)
-                g *= eq
+                t = dv
+                np.multiply(g, eq, out=t)
+            g -= t
         return b["dx"]
 
 
