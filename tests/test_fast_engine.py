@@ -285,6 +285,18 @@ def test_predict_equals_the_readable_model_on_the_pretrained_lenet5():
     assert_close(fast.predict(model, x, batch_size=128), model.predict(x), "probabilities")
 
 
+def test_predict_refuses_input_of_the_wrong_shape_or_type():
+    model = load_model(ROOT_MODEL)
+    with pytest.raises(LessonError) as err:
+        fast.predict(model, np.zeros((2, 28, 28), np.float32))
+    assert err.value.code == "train_bad_input"
+    with pytest.raises(LessonError):
+        fast.predict(model, np.zeros((2, 1, 28, 28), np.uint8))
+    one = fast.predict(model, np.zeros((1, 28, 28), np.float32))      # a single image
+    assert one.shape == (1, 10) and abs(float(one.sum()) - 1) < 1e-5
+    assert fast.predict(model, np.zeros((0, 1, 28, 28), np.float32)).shape == (0, 10)
+
+
 def test_predicting_ten_thousand_digits_stays_under_150_mb():
     model = load_model(ROOT_MODEL)
     (a, _), (b, _), (c, _) = load_digits()

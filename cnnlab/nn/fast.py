@@ -62,6 +62,7 @@ import math
 
 import numpy as np
 
+from ..checks import LessonError
 from .fast_ops import Dropout, act_buffer, compile_ops
 from .layers import F32
 
@@ -296,10 +297,16 @@ def predict(model, x, batch_size=PREDICT_CHUNK):
     ``(N, K)`` result, whatever ``N``.
     """
     x = np.asarray(x)
-    if x.ndim == 3:
+    shape = tuple(model.input_shape)
+    if x.shape == shape:
         x = x[None]
-    net = FastNet(model)
-    return net.predict(x, batch_size)
+    if x.ndim != 4 or x.shape[1:] != shape:
+        raise LessonError("train_bad_input", f"the model expects input of shape (N, {', '.join(map(str, shape))}), "
+                          f"got {x.shape}.", shape=str(x.shape))
+    if not np.issubdtype(x.dtype, np.floating):
+        raise LessonError("train_bad_input", "the input must be floats in [0, 1] (divide uint8 images by 255).",
+                          shape=str(x.shape))
+    return FastNet(model).predict(x, batch_size)
 
 
 def evaluate(net, x, y, batch_size=PREDICT_CHUNK):
