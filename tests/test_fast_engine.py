@@ -157,8 +157,10 @@ def test_forward_and_every_gradient_equal_the_readable_layers(k):
 
 
 @pytest.mark.parametrize("k", range(0, len(NETS), 3))
-def test_convolutions_by_blocks_of_one_output_row_give_the_same_result(k, monkeypatch):
+def test_convolutions_by_blocks_of_one_row_and_products_in_pieces_give_the_same_result(k, monkeypatch):
     monkeypatch.setattr(fast_ops, "CONV_BLOCK_BYTES", 1)         # every output row its own im2col block
+    monkeypatch.setattr(fast_ops, "PRODUCT_PIECE_VALUES", 1)     # and its products in pieces of 7 columns
+    monkeypatch.setattr(fast_ops, "PRODUCT_PIECE_MIN", 7)
     desc, in_shape = NETS[k]
     model, x, y = model_and_batch(desc, in_shape, seed=k)
     logits, _, grads = reference(model, x, y)
