@@ -42,11 +42,14 @@ What makes it fast
   once per chunk size (a few kept: the chunk, the last smaller one).
 * The gradient of the weights is computed as ``cols @ dout^T`` (then
   transposed, it is tiny): OpenBLAS runs this order about 2x faster than
-  ``dout @ cols^T`` for these shapes (measured).
+  ``dout @ cols^T`` for these shapes (measured). The im2col products run in
+  pieces of ~2,048 columns: one long product with 6 rows (LeNet's C1) is about
+  2x slower in OpenBLAS (measured: the whole training step 15 % faster).
 
 Measured and left out: im2col by cache-sized blocks of output rows (kept as an
 option, :data:`cnnlab.nn.fast_ops.CONV_BLOCK_BYTES`, but no faster for LeNet-5),
-chunks of 32 or 128 images in training (no faster than 64).
+chunks of 32 or 128 images in training (no faster than 64), the input-gradient
+product in pieces (no clear change).
 
 Max pooling routes each gradient to the first maximum of its window in
 row-major order, as the readable layer does (ties are common: a convolution
