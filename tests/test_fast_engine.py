@@ -325,16 +325,17 @@ def test_fast_augmentation_is_the_trainers_augmentation():
     assert np.max(np.abs(a - x)) > 0.1                     # it did move the digits
 
 
-def test_fast_trainer_follows_the_readable_trainer_step_for_step():
+@pytest.mark.parametrize("desc", [LENET5, SMALL_CNN], ids=["lenet5", "small_cnn_with_dropout"])
+def test_fast_trainer_follows_the_readable_trainer_step_for_step(desc):
     # the loop (batches, augmentation, schedule, validation) with momentum: Adam's first step moves a
     # weight whose gradient is ~1e-9 (near its eps) by up to lr, so float rounding decides it (measured:
     # one weight of 48,000 off by 7e-5); Adam itself is checked over 5 steps above
     data = make_shapes(30, seed=0)
     settings = {"optimizer": "momentum", "lr": 0.002, "batch_size": 32, "epochs": 1, "augment": True, "seed": 5,
                 "max_batches": 4}
-    slow, quick = Model(LENET5, seed=2), Model(LENET5, seed=2)
+    slow, quick = Model(desc, seed=2), Model(desc, seed=2)
     ref = [r for r in train(slow, data, **settings)]
-    got = [r for r in fast_train.train(quick, data, **settings)]
+    got = [r for r in train(quick, data, engine="fast", **settings)]
     assert [r["kind"] for r in got] == [r["kind"] for r in ref]
     for a, b in zip(ref, got):
         if a["kind"] == "batch":
@@ -366,3 +367,8 @@ def test_fast_trainer_learns_and_writes_back_when_stopped():
 def test_fast_trainer_refuses_bad_settings_like_the_readable_one():
     with pytest.raises(LessonError):
         next(fast_train.train(Model(MLP), make_shapes(5), lr=5.0))
+    with pytest.raises(LessonError) as err:
+        next(train(Model(LENET5), make_shapes(5), engine="fast", max_step_bytes=1000))
+    assert err.value.code == "train_too_much_memory"
+    with pytest.raises(ValueError):
+        next(train(Model(MLP), make_shapes(5), engine="turbo"))

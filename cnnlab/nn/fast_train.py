@@ -21,6 +21,7 @@ import numpy as np
 
 from ..calculus.optim import make_optimizer, make_schedule
 from ..checks import LessonError
+from ..geometry.cost import MAX_STEP_BYTES, check_budget, network_cost
 from .data import to_float
 from .fast import FastNet, evaluate
 from .layers import F32
@@ -84,15 +85,19 @@ def augment_batch(x, rng, max_shift=2.0, max_degrees=10.0):
 
 
 def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
-          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, val_size=None):
+          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES,
+          val_size=None):
     """Train ``model`` in place on the fast engine, yielding the reports of :func:`cnnlab.nn.train.train`.
 
-    Same parameters and reports as the readable trainer, plus ``val_size``: measure
+    Same parameters, budget check and reports as the readable trainer, plus ``val_size``: measure
     the validation curve on the first ``val_size`` validation images only (default:
     all of them). The same seed gives the same batches, augmentations and dropout
     masks as the readable trainer (the weights then agree to float rounding).
     """
     check_settings(optimizer, lr, schedule, batch_size, epochs)
+    # the readable trainer's budget (this engine needs less: its buffers are for chunks of TRAIN_CHUNK)
+    cost = network_cost(model.description(), model.input_shape, batch_size)
+    check_budget(cost, max_params=float("inf"), max_macs=float("inf"), max_bytes=max_step_bytes)
     (xtr, ytr), (xva, yva) = data[0], data[1]
     x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
     x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)
@@ -112,7 +117,7 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     logger.info("fast training started: %d steps, batch %d, %s", steps, batch_size, optimizer)
     yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
     t_start = time.perf_counter()
-    busy, recent, step, stopped = 0.0, [], 0, False
+    busy, recent, step, stopped, finished = 0.0, [], 0, False, False
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n)
@@ -149,10 +154,22 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
                 continue
             break
         net.write_to(model)
-        logger.info("fast training %s after %d steps, %.1f s", "stopped" if stopped else "finished", step, busy)
+        finished = True
+        logger.info("fast training %s at step %d of %d after %.1f s", "stopped" if stopped else "finished",
+                    step, steps, busy)
         yield {"kind": "end", "step": step, "stopped": stopped, "elapsed": busy,
                "wall": time.perf_counter() - t_start}
-    finally:                                  # the caller stopped asking: the model keeps what was learned
+    except GeneratorExit:
+        if not finished:
+            logger.info("fast training abandoned by its caller at step %d of %d", step, steps)
+        raise
+    except LessonError as exc:
+        logger.warning("fast training failed at step %d of %d: %s", step, steps, exc.code)
+        raise
+    except Exception:
+        logger.exception("fast training failed at step %d of %d", step, steps)
+        raise
+    finally:                                  # however it ends, the model keeps what was learned
         net.write_to(model)
         net.release()
 

@@ -163,7 +163,8 @@ def check_settings(optimizer="adam", lr=0.002, schedule="cosine", batch_size=64,
 
 
 def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
-          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES):
+          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES,
+          engine="readable"):
     """Train ``model`` in place, yielding a progress report after every batch.
 
     Parameters
@@ -180,6 +181,8 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     max_step_bytes : the budget of one step's estimated peak memory
         (:func:`cnnlab.geometry.cost.network_cost`); a larger network and batch is
         refused with ``LessonError("train_too_much_memory")`` before training starts
+    engine : ``"readable"`` (the loop below, these layers) or ``"fast"`` (the same loop on the
+        batch-innermost engine of :mod:`cnnlab.nn.fast_train`: same settings, reports and model)
 
     Yields
     ------
@@ -190,6 +193,13 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
       ``"val"``: ``step``, ``epoch``, ``val_loss``, ``val_accuracy``, ``elapsed``;
       ``"end"``: ``step``, ``stopped`` (bool), ``elapsed`` (seconds of training).
     """
+    if engine == "fast":
+        from .fast_train import train as train_fast  # it imports this module: imported when used
+        yield from train_fast(model, data, optimizer, lr, schedule, batch_size, epochs, augment, seed,
+                              val_per_epoch, max_batches, stop, max_step_bytes=max_step_bytes)
+        return
+    if engine != "readable":
+        raise ValueError(f"unknown training engine {engine!r}; use 'readable' or 'fast'.")
     check_settings(optimizer, lr, schedule, batch_size, epochs)
     cost = network_cost(model.description(), model.input_shape, batch_size)
     check_budget(cost, max_params=float("inf"), max_macs=float("inf"), max_bytes=max_step_bytes)
