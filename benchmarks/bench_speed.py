@@ -47,10 +47,10 @@ sys.path.insert(0, str(ROOT))
 
 from cnnlab import load_digits, load_model  # noqa: E402
 from cnnlab.calculus.optim import make_optimizer  # noqa: E402
-from cnnlab.nn import fast, fast_train  # noqa: E402
+from cnnlab.nn import fast  # noqa: E402
 from cnnlab.nn.data import to_float  # noqa: E402
 from cnnlab.nn.model import LENET5, Model  # noqa: E402
-from cnnlab.nn.train import DEFAULTS  # noqa: E402
+from cnnlab.nn.train import DEFAULTS, train  # noqa: E402
 
 BATCHES = (16, 64, 128, 256)
 MODEL_FILE = ROOT / "assets" / "lenet5_mnist.npz"
@@ -183,7 +183,7 @@ def bench_t97(data):
           + ", ".join(f"{k} {v}" for k, v in settings.items()))
     x_test, y_test = to_float(data[2][0]), data[2][1]
     model = Model(LENET5, seed=DEFAULTS["seed"])
-    gen = fast_train.train(model, data, **settings)
+    gen = train(model, data, engine="fast", **settings)
     reached = final = None
     cpu = 0.0
     while True:

@@ -19,7 +19,7 @@ from cnnlab.nn.data import load_digits, make_shapes, to_float
 from cnnlab.nn.fast import FastNet
 from cnnlab.nn.layers import softmax_cross_entropy
 from cnnlab.nn.model import LENET5, LENET5_CLASSIC, MLP, SMALL_CNN, Model, load_model
-from cnnlab.nn.train import augment_batch, train
+from cnnlab.nn.train import augment_batch, fit, train
 
 TOL = 1e-5
 ROOT_MODEL = "assets/lenet5_mnist.npz"
@@ -350,13 +350,13 @@ def test_fast_trainer_learns_and_writes_back_when_stopped():
     data = make_shapes(40, seed=1)
     model = Model(SMALL_CNN, seed=0)
     before = params_of(model)
-    reports = fast_train.fit(model, data, epochs=3, batch_size=32, augment=False, seed=0)
+    reports = fit(model, data, epochs=3, batch_size=32, augment=False, seed=0, engine="fast")
     assert reports[-1]["kind"] == "end" and not reports[-1]["stopped"]
     assert reports[-2]["val_accuracy"] > 0.5                # 10 classes: chance is 0.1
     assert any(np.max(np.abs(p - q)) > 0 for (_, _, p), (_, _, q) in zip(before, params_of(model)))
     # a caller that stops asking: the model holds the weights of the last step taken
     model2 = Model(SMALL_CNN, seed=0)
-    gen = fast_train.train(model2, data, batch_size=32, seed=0)
+    gen = train(model2, data, batch_size=32, seed=0, engine="fast")
     for r in gen:
         if r["kind"] == "batch" and r["step"] == 3:
             break
@@ -366,7 +366,7 @@ def test_fast_trainer_learns_and_writes_back_when_stopped():
 
 def test_fast_trainer_refuses_bad_settings_like_the_readable_one():
     with pytest.raises(LessonError):
-        next(fast_train.train(Model(MLP), make_shapes(5), lr=5.0))
+        next(train(Model(MLP), make_shapes(5), lr=5.0, engine="fast"))
     with pytest.raises(LessonError) as err:
         next(train(Model(LENET5), make_shapes(5), engine="fast", max_step_bytes=1000))
     assert err.value.code == "train_too_much_memory"

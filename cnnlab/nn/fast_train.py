@@ -1,7 +1,7 @@
 """Training on the fast engine (:mod:`cnnlab.nn.fast`): the loop of :func:`cnnlab.nn.train.train`, faster.
 
-:func:`train` takes the same settings and yields the same reports as the
-readable trainer; the forward and backward passes, the update and the
+:func:`run` (``cnnlab.nn.train.train(..., engine="fast")``) takes the same
+settings and yields the same reports as the readable trainer; the forward and backward passes, the update and the
 validation run on a :class:`~cnnlab.nn.fast.FastNet`, and the trained weights
 are written back into the model (at every validation point, at the end and
 when the caller stops asking), so the model stays the readable one.
@@ -21,11 +21,9 @@ import numpy as np
 
 from ..calculus.optim import make_optimizer, make_schedule
 from ..checks import LessonError
-from ..geometry.cost import MAX_STEP_BYTES, check_budget, network_cost
 from .data import to_float
 from .fast import FastNet, evaluate
 from .layers import F32
-from .train import check_settings
 
 logger = logging.getLogger(__name__)
 
@@ -84,20 +82,16 @@ def augment_batch(x, rng, max_shift=2.0, max_degrees=10.0):
     return out
 
 
-def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
-          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES,
-          val_size=None):
+def run(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
+        augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, val_size=None):
     """Train ``model`` in place on the fast engine, yielding the reports of :func:`cnnlab.nn.train.train`.
 
-    Same parameters, budget check and reports as the readable trainer, plus ``val_size``: measure
+    Called as ``train(model, data, engine="fast", ...)``, which checks the settings and
+    the memory budget first. Same parameters and reports as the readable loop, plus ``val_size``: measure
     the validation curve on the first ``val_size`` validation images only (default:
     all of them). The same seed gives the same batches, augmentations and dropout
     masks as the readable trainer (the weights then agree to float rounding).
     """
-    check_settings(optimizer, lr, schedule, batch_size, epochs)
-    # the readable trainer's budget (this engine needs less: its buffers are for chunks of TRAIN_CHUNK)
-    cost = network_cost(model.description(), model.input_shape, batch_size)
-    check_budget(cost, max_params=float("inf"), max_macs=float("inf"), max_bytes=max_step_bytes)
     (xtr, ytr), (xva, yva) = data[0], data[1]
     x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
     x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)
@@ -172,8 +166,3 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     finally:                                  # however it ends, the model keeps what was learned
         net.write_to(model)
         net.release()
-
-
-def fit(model, data, **settings):
-    """Run :func:`train` to the end; returns the list of ``"val"`` reports and the final one."""
-    return [r for r in train(model, data, **settings) if r["kind"] in ("val", "end")]
