@@ -29,6 +29,7 @@ import collections
 import contextlib
 import itertools
 import logging
+import os
 import threading
 import time
 
@@ -39,6 +40,13 @@ from services import liveness
 from services.job_budget import HARD_LIMIT, MAX_JOB_SECONDS, learn
 
 logger = logging.getLogger(__name__)
+
+# The trainers run the batch-innermost engine (cnnlab.nn.fast_train, tested equal to the readable layers);
+# CNNLAB_ENGINE=readable switches back to the layers a student reads, e.g. to compare.
+ENGINE = os.environ.get("CNNLAB_ENGINE", "fast")
+if ENGINE not in ("fast", "readable"):
+    logger.warning("CNNLAB_ENGINE=%r is not 'fast' or 'readable'; using 'fast'", ENGINE)
+    ENGINE = "fast"
 
 WORKERS = 2
 MAX_QUEUE = 40
@@ -167,7 +175,7 @@ class Job:
                     time.monotonic() - self.created, self.describe())
         try:
             for r in train(self.model, self.data, stop=self._should_stop, max_batches=self.max_batches,
-                           **self.settings):
+                           engine=ENGINE, **self.settings):
                 with self._lock:
                     self._record(r)
         except Exception as exc:  # noqa: BLE001 - logged with its traceback; the student sees a message
