@@ -125,3 +125,17 @@ def test_bad_arguments(model, image):
     with pytest.raises(LessonError) as e:
         grad_cam(mlp, image, 0)
     assert e.value.code == "saliency_no_conv"
+
+
+def test_border_mask_and_share():
+    from cnnlab.vision.saliency import border_mask, share_inside
+    img = np.zeros((3, 6, 6))
+    img[0] = 0.8                      # a red background
+    img[:, 2:4, 1:5] = 1.0            # a white bar
+    mask = border_mask(img)
+    assert mask.sum() == 8 and mask[2:4, 1:5].all()
+    m = np.zeros((6, 6))
+    m[2, 2] = 3.0
+    m[0, 0] = 1.0
+    assert share_inside(m, mask) == pytest.approx(0.75)
+    assert share_inside(np.zeros((6, 6)), mask) == 0.0

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import LessonError
+from .images import resize, to_gray
 
 F32 = np.float32
 
@@ -153,3 +154,42 @@ def batch_augmenter(settings):
         return augment(x, rng, settings)
     fn.settings = settings
     return fn
+
+
+# ----------------------------------------------------------------------------
+# Preprocessing: any photo or drawing -> the network's working size
+# ----------------------------------------------------------------------------
+def centre_square(img):
+    """The largest centred square of an ``(H, W[, 3])`` image (the longer side is cropped evenly)."""
+    h, w = img.shape[:2]
+    s = min(h, w)
+    r, c = (h - s) // 2, (w - s) // 2
+    return img[r:r + s, c:c + s]
+
+
+def to_working(img, size, gray):
+    """One image -> network input ``(C, size, size)`` float32 in [0, 1] (C = 1 if ``gray`` else 3).
+
+    Steps: uint8 -> [0, 1]; centre square crop; bilinear resize to ``size`` x ``size``;
+    grey = ITU-R BT.601 luminance.
+    """
+    a = np.asarray(img)
+    a = a / 255.0 if a.dtype == np.uint8 else a.astype(np.float64)
+    if a.ndim == 2:
+        a = np.repeat(a[:, :, None], 3, axis=2)
+    a = centre_square(a)
+    if a.shape[:2] != (size, size):
+        a = resize(a, (size, size))
+    a = np.clip(a, 0, 1)
+    if gray:
+        return to_gray(a)[None].astype(F32)
+    return np.transpose(a, (2, 0, 1)).astype(F32)
+
+
+def working_batch(images, size, gray):
+    """Many images -> ``(N, C, size, size)`` uint8, the form the trainer keeps in memory."""
+    c = 1 if gray else 3
+    out = np.zeros((len(images), c, size, size), np.uint8)
+    for i, img in enumerate(images):
+        out[i] = np.round(to_working(img, size, gray) * 255)
+    return out

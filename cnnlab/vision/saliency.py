@@ -229,3 +229,22 @@ def overlay(image, m, alpha=0.5):
     v = normalise(m)[:, :, None]
     heat = np.concatenate([np.ones_like(v), v, np.zeros_like(v)], axis=2)   # red -> yellow
     return (1 - alpha * v) * img + alpha * v * heat
+
+
+def border_mask(image, threshold=0.25):
+    """Pixels of an object on a plain background: those whose colour differs from the median colour
+    of the image's border by more than ``threshold`` (sum of absolute channel differences).
+
+    image : (C, H, W) in [0, 1]; returns (H, W) bool.
+    """
+    x = np.asarray(image, dtype=np.float64)
+    border = np.concatenate([x[:, 0, :], x[:, -1, :], x[:, :, 0], x[:, :, -1]], axis=1)   # (C, 2H + 2W)
+    bg = np.median(border, axis=1)
+    return np.abs(x - bg[:, None, None]).sum(axis=0) > threshold
+
+
+def share_inside(m, mask):
+    """The fraction of a non-negative map's total that falls on ``mask`` (0 if the map is all zero)."""
+    m = np.maximum(np.asarray(m, dtype=np.float64), 0)
+    total = m.sum()
+    return float(m[np.asarray(mask, bool)].sum() / total) if total > 0 else 0.0

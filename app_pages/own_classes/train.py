@@ -1,0 +1,164 @@
+"""Train: a small CNN for the working size, Train / Stop / Resume through the shared trainer pool."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.own_classes import figures as fig
+from cnnlab.nn.model import Model
+from cnnlab.vision.augment import batch_augmenter
+from services.own_data import LIMITS
+from services.training import Job, resume, trainer_pool
+from ui import errors
+
+logger = logging.getLogger(__name__)
+POLL_SECONDS = 0.5
+
+
+def preset(width):
+    """The lesson's network for 32x32 inputs: three 3x3 conv blocks, then a global max pool.
+
+    The global max pool (an 8x8 window over the 8x8 maps) asks "is this pattern anywhere?",
+    which suits objects that can be anywhere in a photo; Grad-CAM looks at the 8x8 maps before it.
+    """
+    f = {"small": (8, 16, 32), "wide": (16, 32, 32)}[width]
+    return [{"type": "conv", "filters": f[0], "kernel": 3, "padding": 1}, {"type": "relu"},
+            {"type": "maxpool", "size": 2},
+            {"type": "conv", "filters": f[1], "kernel": 3, "padding": 1}, {"type": "relu"},
+            {"type": "maxpool", "size": 2},
+            {"type": "conv", "filters": f[2], "kernel": 3, "padding": 1}, {"type": "relu"},
+            {"type": "maxpool", "size": LIMITS.working_size // 4}, {"type": "flatten"},
+            {"type": "dense", "units": 2}]
+
+
+PRESETS = ("small", "wide")
+DEFAULTS = {"preset": "small", "epochs": 40, "lr": 0.005, "batch": 16, "seed": 0}
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A finished model and what it was trained on (so later tabs label and prepare images alike)."""
+
+    model: object
+    classes: tuple
+    gray: bool
+    version: int          # the OwnData version it was trained on
+    val: tuple            # (x (N, C, S, S) uint8, y)
+    how: str              # done | stopped | loaded
+
+
+def build(t, width, num_classes, gray, seed=0):
+    desc = preset(width)
+    desc[-1] = {"type": "dense", "units": int(num_classes)}
+    try:
+        return Model(desc, input_shape=(1 if gray else 3, LIMITS.working_size, LIMITS.working_size),
+                     num_classes=num_classes, seed=seed)
+    except ValueError as exc:
+        errors.show(exc, t)
+        return None
+
+
+def summary(t, model):
+    rows = [{t("own.col_layer"): r["index"], t("own.col_type"): t(f"own.layer.{r['type']}"),
+             t("own.col_out"): " × ".join(str(s) for s in r["out_shape"]), t("own.col_params"): r["params"],
+             t("own.col_macs"): r["macs"]} for r in model.summary()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("own.net_total", params=f"{model.n_params():,}", macs=f"{model.macs:,}"))
+
+
+def settings_ui(t):
+    for k, v in DEFAULTS.items():
+        st.session_state.setdefault(f"own.{k}", v)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.selectbox(t("own.preset"), PRESETS, key="own.preset", format_func=lambda p: t(f"own.preset_{p}"),
+                 help=t("own.preset_help"))
+    c2.number_input(t("own.epochs"), 1, 100, step=1, key="own.epochs", help=t("own.epochs_help"))
+    c3.number_input(t("own.lr"), 0.0001, 0.1, step=0.001, format="%.4f", key="own.lr", help=t("own.lr_help"))
+    c4.select_slider(t("own.batch"), [8, 16, 32, 64], key="own.batch", help=t("own.batch_help"))
+    return {"optimizer": "adam", "lr": float(st.session_state["own.lr"]), "schedule": "cosine",
+            "batch_size": int(st.session_state["own.batch"]), "epochs": int(st.session_state["own.epochs"]),
+            "seed": int(st.session_state["own.seed"])}
+
+
+def _submit(t, job, what):
+    if trainer_pool().submit(job):
+        st.session_state["own.job"] = job
+        logger.info("own classes: %s queued (%d training images)", what, len(job.data[0][1]))
+        st.rerun()
+    else:
+        st.warning(t("own.queue_full"), icon=":material/hourglass_empty:")
+
+
+def section(t, data, prep):
+    """Network, settings, Train / Stop / Resume and the live curves."""
+    st.markdown(t("own.train_intro"))
+    settings = settings_ui(t)
+    k = max(len(data.classes), 2)
+    model = build(t, st.session_state["own.preset"], k, prep.gray)
+    if model is not None:
+        with st.expander(t("own.net_title")):
+            summary(t, model)
+    job = st.session_state.get("own.job")
+    active = job is not None and job.active
+    can_resume = (job is not None and not active and job.step > 0
+                  and getattr(job, "meta", {}).get("version") == data.version
+                  and getattr(job, "meta", {}).get("gray") == prep.gray)
+    c1, c2, c3, _ = st.columns([1, 1, 1, 2])
+    if c1.button(t("own.train"), type="primary", icon=":material/play_arrow:", disabled=active or not data.ready(),
+                 key="own.train_btn"):
+        model = build(t, st.session_state["own.preset"], len(data.classes), prep.gray)
+        if model is not None:
+            ds = data.dataset(prep.gray, seed=int(st.session_state["own.seed"]))
+            aug = batch_augmenter(prep.augment) if prep.augment.active else False
+            new = Job(model, ds, {**settings, "augment": aug})
+            new.meta = {"version": data.version, "gray": prep.gray, "classes": tuple(data.names())}
+            _submit(t, new, "training")
+    if c2.button(t("own.stop"), icon=":material/stop:", disabled=not active, key="own.stop_btn"):
+        job.stop()
+        logger.info("own classes: training stopped by the student")
+    if c3.button(t("own.resume"), icon=":material/resume:", disabled=not can_resume, key="own.resume_btn",
+                 help=t("own.resume_help")):
+        _submit(t, resume(job, {**job.settings, **settings, "augment": job.settings.get("augment")}), "resume")
+    if not data.ready():
+        st.caption(t("own.need_data", n=LIMITS.min_classes))
+    every = POLL_SECONDS if active else None
+    st.fragment(live, run_every=every)(t)
+
+
+def live(t):
+    job = st.session_state.get("own.job")
+    if job is None:
+        st.info(t("own.not_trained"), icon=":material/model_training:")
+        return
+    snap = job.snapshot()
+    state = snap["state"]
+    if state == "waiting":
+        st.info(t("own.waiting", ahead=trainer_pool().position(job)), icon=":material/hourglass_top:")
+    else:
+        steps = max(snap["steps"], 1)
+        st.progress(min(1.0, snap["step"] / steps),
+                    text=t("own.progress", epoch=snap["epoch"], epochs=snap["epochs"], step=snap["step"],
+                           steps=steps, seconds=f"{snap['elapsed']:.1f}"))
+    last = snap["vals"][-1][2] if snap["vals"] else None
+    if state == "done":
+        st.success(t("own.done", seconds=f"{snap['elapsed']:.1f}", acc=f"{last:.0%}" if last is not None else "–"),
+                   icon=":material/check_circle:")
+    elif state == "stopped":
+        st.warning(t("own.stopped", step=snap["step"]), icon=":material/stop_circle:")
+    elif state == "error":
+        errors.show(snap["error"], t)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
+    c2.plotly_chart(fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
+    if state not in ("waiting", "running") and st.session_state.get("own.finished") is not job:
+        st.session_state["own.finished"] = job
+        logger.info("own classes: training %s after %d steps", state, snap["step"])
+        if snap["step"] > 0 and state in ("done", "stopped"):
+            meta = job.meta
+            st.session_state["own.model"] = Trained(job.model, meta["classes"], meta["gray"], meta["version"],
+                                                    job.data[1], state)
+        st.rerun(scope="app")
