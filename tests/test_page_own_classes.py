@@ -53,15 +53,17 @@ def test_renders_with_privacy_note(lang):
 
 def test_classes_are_added_counted_and_refused_twice(lang):
     at = run_page(PAGE, lang)
+    at.number_input(key="own.epochs").set_value(7).run()
     for name in ("圆形", "square"):
         at.text_input(key="own.new_class").set_value(name)
-        at.button[0].click().run()       # the form's submit button comes first
+        button(at, "own.add_class_btn").click().run()
     data = at.session_state["own.data"]
     assert data.names() == ["圆形", "square"]
     at.text_input(key="own.new_class").set_value("square")
-    at.button[0].click().run()
+    button(at, "own.add_class_btn").click().run()
     assert_ok(at)
     assert at.error and data.names() == ["圆形", "square"]
+    assert at.number_input(key="own.epochs").value == 7          # settings in other tabs survive
     data.add_bytes(0, png("red"), "upload")
     data.add_bytes(0, png("red"), "upload")
     at.run()
@@ -169,9 +171,9 @@ def test_no_image_is_written_to_disk_during_a_session():
     before = snapshot(roots)
     at = run_page(PAGE, "en")
     at.text_input(key="own.new_class").set_value("red")
-    at.button[0].click().run()
+    button(at, "own.add_class_btn").click().run()
     at.text_input(key="own.new_class").set_value("blue")
-    at.button[0].click().run()
+    button(at, "own.add_class_btn").click().run()
     data = at.session_state["own.data"]
     for _ in range(4):
         data.add_bytes(0, png("red"), "camera")

@@ -49,13 +49,13 @@ def results(t, trained):
     ev = evaluation(trained)
     classes = list(trained.classes)
     st.metric(t("own.val_acc"), f"{ev['accuracy']:.0%}", help=t("own.val_acc_help", n=len(y)))
-    c1, c2 = st.columns([3, 2])
+    c1, c2 = st.columns([1, 1])
     c1.plotly_chart(fig.confusion(ev["confusion"], classes, t), key="own.confusion",
                     config={"displayModeBar": False})
     m = ev["confusion"]
     per = [{t("own.col_class"): n, t("own.col_correct"): int(m[i, i]), t("own.col_total"): int(m[i].sum()),
             t("own.col_acc"): f"{m[i, i] / m[i].sum():.0%}" if m[i].sum() else "–"} for i, n in enumerate(classes)]
-    c2.dataframe(pd.DataFrame(per), hide_index=True)
+    c2.dataframe(pd.DataFrame(per), hide_index=True, width="stretch")
     wrong = np.flatnonzero(ev["pred"] != y)[:MAX_MISTAKES]
     st.subheader(t("own.mistakes_title", n=int(np.sum(ev["pred"] != y))))
     if wrong.size:
@@ -130,7 +130,6 @@ def model_files(t, data, trained):
         ds = data.dataset(gray)
         st.session_state["own.model"] = Trained(model, tuple(data.names()), gray, data.version, ds[1], "loaded")
         st.session_state["own.model_up_done"] = up.file_id
-        st.session_state["own.gray"] = gray
         st.rerun()
     except LessonError as exc:
         show_error(t, exc)

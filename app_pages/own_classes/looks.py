@@ -26,11 +26,11 @@ def show(t, model, x, target, classes, key, *, patch=None, compact=False):
         errors.show(exc, t)
         return None
     img = chw_to_image(x)
-    scale = 4 if not compact else 3
+    scale, width = (4, 128) if not compact else (3, 96)
     cols = st.columns(3)
-    cols[0].image(enlarge(img, scale), caption=t("own.look_image"), clamp=True, width="content")
-    cols[1].image(enlarge(overlay(img, cam.map), scale), clamp=True, width="content",
+    cols[0].image(enlarge(img, scale), caption=t("own.look_image"), clamp=True, width=width)
+    cols[1].image(enlarge(overlay(img, cam.map), scale), clamp=True, width=width,
                   caption=t("own.look_gradcam", name=classes[int(target)]))
-    cols[2].image(enlarge(overlay(img, occ.map), scale), clamp=True, width="content",
+    cols[2].image(enlarge(overlay(img, occ.map), scale), clamp=True, width=width,
                   caption=t("own.look_occlusion", name=classes[int(target)], patch=int(patch)))
     return cam, occ

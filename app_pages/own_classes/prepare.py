@@ -16,7 +16,7 @@ from services.own_data import LIMITS
 
 VAL_FRACTION = 0.2
 DEFAULTS = {"gray": True, "flip": True, "shift": 0.1, "degrees": 30, "scale": 0.1, "brightness": 0.1,
-            "contrast": 0.2, "aug_seed": 0}
+            "contrast": 0.2}
 
 
 @dataclass(frozen=True)
@@ -26,22 +26,22 @@ class Prep:
 
 
 def settings_ui(t):
-    for k, v in DEFAULTS.items():
-        st.session_state.setdefault(f"own.{k}", v)
-    st.toggle(t("own.gray"), key="own.gray", help=t("own.gray_help"))
+    """Colour or grey, and the augmentation settings; returns a :class:`Prep`."""
+    d = DEFAULTS
+    gray = st.toggle(t("own.gray"), d["gray"], key="own.gray", help=t("own.gray_help"))
     c1, c2, c3 = st.columns(3)
-    c1.toggle(t("own.aug_flip"), key="own.flip", help=t("own.aug_flip_help"))
-    c2.slider(t("own.aug_shift"), 0.0, 0.3, step=0.05, key="own.shift", help=t("own.aug_shift_help"))
-    c3.slider(t("own.aug_degrees"), 0, 180, step=5, key="own.degrees", help=t("own.aug_degrees_help"))
+    flip = c1.toggle(t("own.aug_flip"), d["flip"], key="own.flip", help=t("own.aug_flip_help"))
+    shift = c2.slider(t("own.aug_shift"), 0.0, 0.3, d["shift"], step=0.05, key="own.shift",
+                      help=t("own.aug_shift_help"))
+    degrees = c3.slider(t("own.aug_degrees"), 0, 180, d["degrees"], step=5, key="own.degrees",
+                        help=t("own.aug_degrees_help"))
     c1, c2, c3 = st.columns(3)
-    c1.slider(t("own.aug_scale"), 0.0, 0.3, step=0.05, key="own.scale", help=t("own.aug_scale_help"))
-    c2.slider(t("own.aug_brightness"), 0.0, 0.4, step=0.05, key="own.brightness")
-    c3.slider(t("own.aug_contrast"), 0.0, 0.6, step=0.05, key="own.contrast")
-    s = st.session_state
-    return Prep(bool(s["own.gray"]), Augment(flip=bool(s["own.flip"]), shift=float(s["own.shift"]),
-                                             degrees=float(s["own.degrees"]), scale=float(s["own.scale"]),
-                                             brightness=float(s["own.brightness"]),
-                                             contrast=float(s["own.contrast"])))
+    scale = c1.slider(t("own.aug_scale"), 0.0, 0.3, d["scale"], step=0.05, key="own.scale",
+                      help=t("own.aug_scale_help"))
+    brightness = c2.slider(t("own.aug_brightness"), 0.0, 0.4, d["brightness"], step=0.05, key="own.brightness")
+    contrast = c3.slider(t("own.aug_contrast"), 0.0, 0.6, d["contrast"], step=0.05, key="own.contrast")
+    return Prep(bool(gray), Augment(flip=bool(flip), shift=float(shift), degrees=float(degrees), scale=float(scale),
+                                    brightness=float(brightness), contrast=float(contrast)))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -89,8 +89,8 @@ def section(t, data):
     c1, c2 = st.columns([3, 1])
     c1.markdown(t("own.aug_intro"))
     if c2.button(t("own.aug_redraw"), icon=":material/casino:", key="own.aug_redraw"):
-        st.session_state["own.aug_seed"] += 1
-    copies = augmented_copies(img, prep.gray, prep.augment, int(st.session_state["own.aug_seed"]))
+        st.session_state["own.aug_seed"] = st.session_state.get("own.aug_seed", 0) + 1
+    copies = augmented_copies(img, prep.gray, prep.augment, int(st.session_state.get("own.aug_seed", 0)))
     st.image([enlarge(a, 3) for a in copies], width=96, clamp=True)
     st.subheader(t("own.split_title"))
     split_table(t, data)

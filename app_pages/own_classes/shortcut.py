@@ -13,7 +13,7 @@ from app_pages.own_classes.train import POLL_SECONDS, build
 from cnnlab.nn.data import to_float
 from cnnlab.nn.train import evaluate
 from cnnlab.vision.augment import Augment, batch_augmenter, working_batch
-from cnnlab.vision.saliency import border_mask, grad_cam, share_inside
+from cnnlab.vision.saliency import border_mask, grad_cam, occlusion, share_inside
 from services.own_data import LIMITS, split_dataset
 from services.training import Job, trainer_pool
 
@@ -62,9 +62,8 @@ def start(t, run):
     if trainer_pool().submit(job):
         st.session_state[f"own.exp.{run}"] = job
         logger.info("own classes: shortcut experiment '%s' queued", run)
-        st.rerun()
     else:
-        st.warning(t("own.queue_full"), icon=":material/hourglass_empty:")
+        st.session_state["own.train_note"] = "own.queue_full"
 
 
 def _scores(job):
@@ -83,11 +82,13 @@ def compute_scores(m, data):
     out = {"train": evaluate(m, to_float(xtr), ytr)["accuracy"], "val": evaluate(m, to_float(xva), yva)["accuracy"]}
     ev = evaluate(m, to_float(xte), yte)
     out["test"] = ev["accuracy"]
-    shares = []
+    cam, occ, area = [], [], []
     for x, p in zip(to_float(xte), ev["pred"]):
-        shares.append(share_inside(grad_cam(m, x, int(p)).map, border_mask(x)))
-    mask_area = float(np.mean([border_mask(x).mean() for x in to_float(xte)]))
-    out["share"], out["area"], out["pred"] = float(np.median(shares)), mask_area, ev["pred"]
+        mask = border_mask(x)
+        cam.append(share_inside(grad_cam(m, x, int(p)).map, mask))
+        occ.append(share_inside(occlusion(m, x, int(p), patch=8, stride=4).map, mask))
+        area.append(mask.mean())
+    out.update(share=float(np.median(cam)), occ=float(np.median(occ)), area=float(np.mean(area)), pred=ev["pred"])
     return out
 
 
@@ -104,11 +105,12 @@ def report(t, run):
         st.warning(t("own.exp_failed"), icon=":material/warning:")
         return
     s = _scores(job)
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("own.exp_train"), f"{s['train']:.0%}")
     c2.metric(t("own.exp_val"), f"{s['val']:.0%}")
     c3.metric(t("own.exp_test"), f"{s['test']:.0%}")
     c4.metric(t("own.exp_share"), f"{s['share']:.0%}", help=t("own.exp_share_help", area=f"{s['area']:.0%}"))
+    c5.metric(t("own.exp_occ"), f"{s['occ']:.0%}", help=t("own.exp_share_help", area=f"{s['area']:.0%}"))
     names = [t(f"own.shape_{c}") for c in CLASSES]
     xte, yte = job.data[2]
     for i in np.linspace(0, len(yte) - 1, SHOW // 2).astype(int):
@@ -136,11 +138,10 @@ def section(t):
         col.caption(t(cap))
     busy = _busy()
     c1, c2 = st.columns(2)
-    if c1.button(t("own.exp_start_shortcut"), icon=":material/play_arrow:", disabled=busy, key="own.exp_btn1",
-                 type="primary"):
-        start(t, "shortcut")
-    if c2.button(t("own.exp_start_fix"), icon=":material/healing:", disabled=busy, key="own.exp_btn2"):
-        start(t, "fix")
+    c1.button(t("own.exp_start_shortcut"), icon=":material/play_arrow:", disabled=busy, key="own.exp_btn1",
+              type="primary", on_click=start, args=(t, "shortcut"))
+    c2.button(t("own.exp_start_fix"), icon=":material/healing:", disabled=busy, key="own.exp_btn2",
+              on_click=start, args=(t, "fix"))
     if busy:
         st.session_state["own.exp.polling"] = True
     st.fragment(poll, run_every=POLL_SECONDS if busy else None)(t)

@@ -71,62 +71,76 @@ def summary(t, model):
 
 
 def settings_ui(t):
-    for k, v in DEFAULTS.items():
-        st.session_state.setdefault(f"own.{k}", v)
+    """The network and training widgets (values as the student left them); returns (preset, settings)."""
+    d = DEFAULTS
     c1, c2, c3, c4 = st.columns(4)
-    c1.selectbox(t("own.preset"), PRESETS, key="own.preset", format_func=lambda p: t(f"own.preset_{p}"),
-                 help=t("own.preset_help"))
-    c2.number_input(t("own.epochs"), 1, 100, step=1, key="own.epochs", help=t("own.epochs_help"))
-    c3.number_input(t("own.lr"), 0.0001, 0.1, step=0.001, format="%.4f", key="own.lr", help=t("own.lr_help"))
-    c4.select_slider(t("own.batch"), [8, 16, 32, 64], key="own.batch", help=t("own.batch_help"))
-    return {"optimizer": "adam", "lr": float(st.session_state["own.lr"]), "schedule": "cosine",
-            "batch_size": int(st.session_state["own.batch"]), "epochs": int(st.session_state["own.epochs"]),
-            "seed": int(st.session_state["own.seed"])}
+    width = c1.selectbox(t("own.preset"), PRESETS, index=PRESETS.index(d["preset"]), key="own.preset",
+                         format_func=lambda p: t(f"own.preset_{p}"), help=t("own.preset_help"))
+    epochs = c2.number_input(t("own.epochs"), 1, 100, d["epochs"], step=1, key="own.epochs",
+                             help=t("own.epochs_help"))
+    lr = c3.number_input(t("own.lr"), 0.0001, 0.1, d["lr"], step=0.001, format="%.4f", key="own.lr",
+                         help=t("own.lr_help"))
+    batch = c4.select_slider(t("own.batch"), [8, 16, 32, 64], value=d["batch"], key="own.batch",
+                             help=t("own.batch_help"))
+    return width, {"optimizer": "adam", "lr": float(lr), "schedule": "cosine", "batch_size": int(batch),
+                   "epochs": int(epochs), "seed": d["seed"]}
 
 
 def _submit(t, job, what):
+    """Queue a job (called from a button's callback, before the page is drawn)."""
     if trainer_pool().submit(job):
         st.session_state["own.job"] = job
         logger.info("own classes: %s queued (%d training images)", what, len(job.data[0][1]))
-        st.rerun()
     else:
-        st.warning(t("own.queue_full"), icon=":material/hourglass_empty:")
+        st.session_state["own.train_note"] = "own.queue_full"
+
+
+def _on_train(t, data, prep, width, settings):
+    model = build(t, width, len(data.classes), prep.gray)
+    if model is None:
+        return
+    ds = data.dataset(prep.gray, seed=settings["seed"])
+    aug = batch_augmenter(prep.augment) if prep.augment.active else False
+    job = Job(model, ds, {**settings, "augment": aug})
+    job.meta = {"version": data.version, "gray": prep.gray, "classes": tuple(data.names())}
+    _submit(t, job, "training")
+
+
+def _on_resume(t, job, settings):
+    _submit(t, resume(job, {**job.settings, **settings, "augment": job.settings.get("augment")}), "resume")
+
+
+def _on_stop(job):
+    job.stop()
+    logger.info("own classes: training stopped by the student")
 
 
 def section(t, data, prep):
     """Network, settings, Train / Stop / Resume and the live curves."""
     st.markdown(t("own.train_intro"))
-    settings = settings_ui(t)
-    k = max(len(data.classes), 2)
-    model = build(t, st.session_state["own.preset"], k, prep.gray)
+    width, settings = settings_ui(t)
+    model = build(t, width, max(len(data.classes), 2), prep.gray)
     if model is not None:
         with st.expander(t("own.net_title")):
             summary(t, model)
     job = st.session_state.get("own.job")
     active = job is not None and job.active
-    can_resume = (job is not None and not active and job.step > 0
-                  and getattr(job, "meta", {}).get("version") == data.version
-                  and getattr(job, "meta", {}).get("gray") == prep.gray)
+    meta = getattr(job, "meta", {}) if job is not None else {}
+    can_resume = (job is not None and not active and job.step > 0 and meta.get("version") == data.version
+                  and meta.get("gray") == prep.gray)
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
-    if c1.button(t("own.train"), type="primary", icon=":material/play_arrow:", disabled=active or not data.ready(),
-                 key="own.train_btn"):
-        model = build(t, st.session_state["own.preset"], len(data.classes), prep.gray)
-        if model is not None:
-            ds = data.dataset(prep.gray, seed=int(st.session_state["own.seed"]))
-            aug = batch_augmenter(prep.augment) if prep.augment.active else False
-            new = Job(model, ds, {**settings, "augment": aug})
-            new.meta = {"version": data.version, "gray": prep.gray, "classes": tuple(data.names())}
-            _submit(t, new, "training")
-    if c2.button(t("own.stop"), icon=":material/stop:", disabled=not active, key="own.stop_btn"):
-        job.stop()
-        logger.info("own classes: training stopped by the student")
-    if c3.button(t("own.resume"), icon=":material/resume:", disabled=not can_resume, key="own.resume_btn",
-                 help=t("own.resume_help")):
-        _submit(t, resume(job, {**job.settings, **settings, "augment": job.settings.get("augment")}), "resume")
+    c1.button(t("own.train"), type="primary", icon=":material/play_arrow:", disabled=active or not data.ready(),
+              key="own.train_btn", on_click=_on_train, args=(t, data, prep, width, settings))
+    c2.button(t("own.stop"), icon=":material/stop:", disabled=not active, key="own.stop_btn",
+              on_click=_on_stop, args=(job,))
+    c3.button(t("own.resume"), icon=":material/resume:", disabled=not can_resume, key="own.resume_btn",
+              help=t("own.resume_help"), on_click=_on_resume, args=(t, job, settings))
+    note = st.session_state.pop("own.train_note", None)
+    if note:
+        st.warning(t(note), icon=":material/hourglass_empty:")
     if not data.ready():
         st.caption(t("own.need_data", n=LIMITS.min_classes))
-    every = POLL_SECONDS if active else None
-    st.fragment(live, run_every=every)(t)
+    st.fragment(live, run_every=POLL_SECONDS if active else None)(t)
 
 
 def live(t):

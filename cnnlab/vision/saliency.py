@@ -215,10 +215,13 @@ def occlusion(model, image, target, patch=8, stride=4, fill=0.5, batch_size=128)
 
 
 def normalise(m):
-    """A map scaled to [0, 1] for an overlay (all-equal maps become 0)."""
-    m = np.asarray(m, dtype=np.float64)
-    lo, hi = m.min(), m.max()
-    return (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
+    """The positive part of a map divided by its maximum, for an overlay (0 where nothing matters).
+
+    Negative occlusion values (covering a square made the class *more* likely) show as 0.
+    """
+    m = np.maximum(np.asarray(m, dtype=np.float64), 0)
+    hi = m.max()
+    return m / hi if hi > 0 else np.zeros_like(m)
 
 
 def overlay(image, m, alpha=0.5):
@@ -231,16 +234,17 @@ def overlay(image, m, alpha=0.5):
     return (1 - alpha * v) * img + alpha * v * heat
 
 
-def border_mask(image, threshold=0.25):
+def border_mask(image, threshold=0.1):
     """Pixels of an object on a plain background: those whose colour differs from the median colour
-    of the image's border by more than ``threshold`` (sum of absolute channel differences).
+    of the image's border by more than ``threshold`` (mean absolute difference over the channels,
+    so grey and colour images are measured alike).
 
     image : (C, H, W) in [0, 1]; returns (H, W) bool.
     """
     x = np.asarray(image, dtype=np.float64)
     border = np.concatenate([x[:, 0, :], x[:, -1, :], x[:, :, 0], x[:, :, -1]], axis=1)   # (C, 2H + 2W)
     bg = np.median(border, axis=1)
-    return np.abs(x - bg[:, None, None]).sum(axis=0) > threshold
+    return np.abs(x - bg[:, None, None]).mean(axis=0) > threshold
 
 
 def share_inside(m, mask):
