@@ -105,7 +105,8 @@ def report(t, run):
         st.warning(t("own.exp_failed"), icon=":material/warning:")
         return
     s = _scores(job)
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3 = st.columns(3)
+    c4, c5, _ = st.columns(3)
     c1.metric(t("own.exp_train"), f"{s['train']:.0%}")
     c2.metric(t("own.exp_val"), f"{s['val']:.0%}")
     c3.metric(t("own.exp_test"), f"{s['test']:.0%}")

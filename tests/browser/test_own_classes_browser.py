@@ -172,3 +172,37 @@ def test_collect_three_ways_train_and_look(camera_browser, app_url, lang):
         shot(page, f"own_collect_phone_{lang}")
     finally:
         ctx.close()
+
+
+def test_starter_set_prepare_and_shortcut_experiment(camera_browser, app_url):
+    ctx = camera_browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-US")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{app_url}/own-classes?lang=en")
+        wait_idle(page)
+        page.get_by_role("button", name="Load starter set").click()
+        wait_idle(page)
+        assert "60 / 60" in class_count(page, "circle")
+        open_tab(page, "Prepare")
+        wait_idle(page)
+        assert panel(page).locator('[data-testid="stImage"] img').count() >= 12 + 3   # steps + augmented copies
+        shot(page, "own_prepare_en")
+        open_tab(page, "Shortcut")
+        results = """(n) => {
+            const p = document.querySelector('[role="tabpanel"]:not([hidden])');
+            return p && p.innerText.split('Shuffled-colour test').length - 1 >= n; }"""
+        for n, button in enumerate(("1. Train on the coloured set", "2. Train with the fix"), start=1):
+            wait_idle(page)
+            page.get_by_role("button", name=button).click()
+            page.wait_for_function(results, arg=n, timeout=120_000)
+            wait_idle(page)
+        values = panel(page).locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert values[0] == "100%" and int(values[2].rstrip("%")) <= 20        # the shortcut: perfect, then fails
+        assert int(values[7].rstrip("%")) >= 50                                 # the fix passes the shuffled test
+        shot(page, "own_shortcut_en")
+    except Exception:
+        shot(page, "own_shortcut_failed")
+        raise
+    finally:
+        ctx.close()
