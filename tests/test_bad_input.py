@@ -243,6 +243,8 @@ HOSTILE = {
     "control_bytes": "x\x00+\x1b[2J1",
 }
 AMBIGUOUS = ["", "nan", "1/0", "1e999", "😀"]
+# free-text fields that hold a name, never evaluated (hostile names: tests/test_page_own_classes.py)
+NAME_FIELDS = {"own.new_class"}
 ZH_HOSTILE = ("import", "power_tower", "brackets")  # Chinese: the messages, not every case again
 
 
@@ -258,7 +260,7 @@ def _field(at, key):
 @pytest.mark.parametrize("lesson", lesson_params())
 def test_hostile_expressions_are_refused_with_a_message(lesson, lang):
     at = run_page(lesson.path, lang, query=REVEAL.get(lesson.url))
-    fields = [(w.key, w.value) for w in _text_fields(at) if w.key]
+    fields = [(w.key, w.value) for w in _text_fields(at) if w.key and w.key not in NAME_FIELDS]
     if not fields:
         pytest.skip("this lesson has no text field")
     short = lang == "zh" or lesson.url in HEAVY

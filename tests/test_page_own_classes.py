@@ -72,6 +72,22 @@ def test_classes_are_added_counted_and_refused_twice(lang):
     assert ("fewer than 8" in warned and "at least 2 classes" in warned) if lang == "en" else "少于 8" in warned
 
 
+def test_hostile_class_names_are_kept_as_text_or_refused():
+    at = run_page(PAGE, "en")
+    for name in ("__import__('os').system('echo owned')", "**bold** [link](http://x) <b>x</b>"):
+        at.text_input(key="own.new_class").set_value(name)
+        button(at, "own.add_class_btn").click().run()
+        assert_ok(at)
+    data = at.session_state["own.data"]
+    assert data.names() == ["__import__('os').system('echo owned')", "**bold** [link](http://x) <b>x</b>"]
+    shown = [m.value for m in at.markdown if "0 / 60" in m.value]
+    assert shown[1].startswith("**\\*\\*bold\\*\\* \\[link\\]")      # escaped: shown as typed
+    at.text_input(key="own.new_class").set_value("x\x00\x1b[2J")
+    button(at, "own.add_class_btn").click().run()
+    assert_ok(at)
+    assert at.error and len(data.names()) == 2
+
+
 def test_starter_set_train_results_resume(lang):
     at = run_page(PAGE, lang)
     button(at, "own.load_starter").click().run()

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from cnnlab.checks import LessonError
-from cnnlab.vision.dataset_zip import read_set
+from cnnlab.vision.dataset_zip import ImageSet, read_set
 from services.own_data import LIMITS
 from ui import canvas, errors
 from ui.image_source import IMAGE_TYPES
@@ -35,9 +35,18 @@ def show_error(t, exc):
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def _starter_parts(name):
+    """A bundled set as an immutable tuple (classes, labels, read-only images), read once per server
+    through the same safe zip reader as an upload."""
+    s = read_set((STARTER / f"{name}.zip").read_bytes(), LIMITS.zip_limits())
+    for a in s.images:
+        a.setflags(write=False)
+    return s.classes, s.labels, s.images
+
+
 def starter_set(name):
-    """A bundled set, read (through the same safe zip reader as an upload) once per server."""
-    return read_set((STARTER / f"{name}.zip").read_bytes(), LIMITS.zip_limits())
+    """A bundled starter set (an :class:`~cnnlab.vision.dataset_zip.ImageSet`, shared read-only)."""
+    return ImageSet(*_starter_parts(name))
 
 
 def _note(kind, text):

@@ -86,7 +86,7 @@ def section(t, data):
         col.image(a, caption=cap, width=128, clamp=True)
     st.caption(t("own.scaling_note"))
     st.subheader(t("own.aug_title"))
-    c1, c2 = st.columns([3, 1])
+    c1, c2 = st.columns([2, 1])
     c1.markdown(t("own.aug_intro"))
     if c2.button(t("own.aug_redraw"), icon=":material/casino:", key="own.aug_redraw"):
         st.session_state["own.aug_seed"] = st.session_state.get("own.aug_seed", 0) + 1
