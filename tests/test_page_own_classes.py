@@ -213,3 +213,35 @@ def test_no_image_is_written_to_disk_during_a_session():
         assert looks_like_image(str(probe)) and str(probe) in snapshot([Path("/tmp")])
     finally:
         probe.unlink()
+
+
+def test_model_file_round_trip_refusals_and_keep_training():
+    from app_pages.own_classes.collect import starter_set
+    from app_pages.own_classes.inside import trained_from_upload
+
+    at = run_page(PAGE, "en")
+    button(at, "own.load_starter").click().run()
+    at.number_input(key="own.epochs").set_value(2).run()
+    button(at, "own.train_btn").click().run()
+    wait(at, "own.job")
+    data = at.session_state["own.data"]
+    blob = at.session_state["own.model"].model.to_bytes()
+    loaded = trained_from_upload(data, blob)
+    assert loaded.how == "loaded" and loaded.gray and loaded.classes == ("circle", "triangle", "star")
+    for bad, code in ((b"not a model", "train_bad_model_file"), (blob[: len(blob) // 2], "train_bad_model_file")):
+        with pytest.raises(ValueError) as e:
+            trained_from_upload(data, bad)
+        assert e.value.code == code
+    data.remove_class(2)                                   # two classes now: a 3-class model does not fit
+    with pytest.raises(ValueError) as e:
+        trained_from_upload(data, blob)
+    assert e.value.code == "own_model_mismatch"
+    data.load_set(starter_set("shapes"))
+    uploaded = trained_from_upload(data, blob)
+    at.session_state["own.model"] = uploaded
+    at.run()
+    button(at, "own.resume_btn").click().run()             # keep training the uploaded model
+    job = wait(at, "own.job")
+    assert job.model is uploaded.model
+    assert job.state == "done" and at.session_state["own.model"].how == "done"
+    assert_ok(at)

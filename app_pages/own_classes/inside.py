@@ -8,13 +8,14 @@ import streamlit as st
 
 from app_pages.own_classes import figures as fig
 from app_pages.own_classes import looks
-from app_pages.own_classes.collect import show_error
+from app_pages.own_classes.collect import plain
 from app_pages.own_classes.train import Trained
 from cnnlab.checks import LessonError
 from cnnlab.nn.data import to_float
 from cnnlab.nn.model import load_model
 from cnnlab.nn.train import confusion_matrix, evaluate
 from services.own_data import LIMITS
+from ui import errors
 
 MAX_MISTAKES = 16
 
@@ -111,28 +112,45 @@ def where_it_looks(t, trained):
     st.markdown(t("own.looks_explain"))
 
 
+def trained_from_upload(data, blob):
+    """A :class:`Trained` from an uploaded model file, checked against the classes collected here.
+
+    ``load_model`` refuses anything that is not a CNN Lab model (``allow_pickle=False``, shapes and
+    sizes checked); this adds: the input must be the working size, one output per class.
+    """
+    model = load_model(blob)
+    gray = model.input_shape[0] == 1
+    want = (1 if gray else 3, LIMITS.working_size, LIMITS.working_size)
+    if tuple(model.input_shape) != want or model.num_classes != len(data.classes):
+        raise LessonError("own_model_mismatch", "this model does not fit the classes collected here.",
+                          classes=len(data.classes), size=LIMITS.working_size)
+    ds = data.dataset(gray)
+    return Trained(model, tuple(data.names()), gray, data.version, ds[1], "loaded")
+
+
+def _on_model_upload(t, data):
+    up = st.session_state.get("own.model_up")
+    if up is None:
+        return
+    try:
+        st.session_state["own.model"] = trained_from_upload(data, up.getvalue())
+    except LessonError as exc:
+        exc.params = {k: plain(v) if isinstance(v, str) else v for k, v in getattr(exc, "params", {}).items()}
+        st.session_state["own.model_error"] = errors.message(exc, t)
+
+
 def model_files(t, data, trained):
-    """Download this model; upload a model .npz to evaluate it or keep training it."""
+    """Download this model; upload a model .npz to evaluate it or keep training it (Resume, tab 3)."""
     if trained is not None:
+        trained.model.meta = {**trained.model.meta, "classes": list(trained.classes)}
         st.download_button(t("own.download_model"), trained.model.to_bytes(), file_name="cnnlab_own_model.npz",
                            mime="application/octet-stream", icon=":material/download:", key="own.dl_model",
                            on_click="ignore")
-    up = st.file_uploader(t("own.upload_model"), type=["npz"], key="own.model_up", help=t("own.upload_model_help"))
-    if up is None or st.session_state.get("own.model_up_done") == up.file_id:
-        return
-    try:
-        model = load_model(up.getvalue())
-        gray = model.input_shape[0] == 1
-        want = (1 if gray else 3, LIMITS.working_size, LIMITS.working_size)
-        if tuple(model.input_shape) != want or model.num_classes != len(data.classes):
-            raise LessonError("own_model_mismatch", "this model does not fit the classes collected here.",
-                              classes=len(data.classes), size=LIMITS.working_size)
-        ds = data.dataset(gray)
-        st.session_state["own.model"] = Trained(model, tuple(data.names()), gray, data.version, ds[1], "loaded")
-        st.session_state["own.model_up_done"] = up.file_id
-        st.rerun()
-    except LessonError as exc:
-        show_error(t, exc)
+    st.file_uploader(t("own.upload_model"), type=["npz"], key="own.model_up", help=t("own.upload_model_help"),
+                     on_change=_on_model_upload, args=(t, data))
+    err = st.session_state.pop("own.model_error", None)
+    if err:
+        st.error(err, icon=":material/error:")
 
 
 def section(t, data):

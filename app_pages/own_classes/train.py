@@ -106,8 +106,16 @@ def _on_train(t, data, prep, width, settings):
     _submit(t, job, "training")
 
 
-def _on_resume(t, job, settings):
-    _submit(t, resume(job, {**job.settings, **settings, "augment": job.settings.get("augment")}), "resume")
+def _on_resume(t, job, settings, data=None, prep=None):
+    """Continue the last run's model, or (``job`` None) an uploaded model on the collected pictures."""
+    if job is not None:
+        _submit(t, resume(job, {**job.settings, **settings, "augment": job.settings.get("augment")}), "resume")
+        return
+    trained = st.session_state["own.model"]
+    aug = batch_augmenter(prep.augment) if prep.augment.active else False
+    new = Job(trained.model, data.dataset(trained.gray, seed=settings["seed"]), {**settings, "augment": aug})
+    new.meta = {"version": data.version, "gray": trained.gray, "classes": tuple(data.names())}
+    _submit(t, new, "resume of an uploaded model")
 
 
 def _on_stop(job):
@@ -128,13 +136,20 @@ def section(t, data, prep):
     meta = getattr(job, "meta", {}) if job is not None else {}
     can_resume = (job is not None and not active and job.step > 0 and meta.get("version") == data.version
                   and meta.get("gray") == prep.gray)
+    trained = st.session_state.get("own.model")
+    uploaded = (trained is not None and trained.how == "loaded" and not active and trained.version == data.version
+                and (job is None or job.model is not trained.model))
+    if uploaded:                                  # Resume goes on with the uploaded model
+        can_resume, job_to_resume = True, None
+    else:
+        job_to_resume = job
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
     c1.button(t("own.train"), type="primary", icon=":material/play_arrow:", disabled=active or not data.ready(),
               key="own.train_btn", on_click=_on_train, args=(t, data, prep, width, settings))
     c2.button(t("own.stop"), icon=":material/stop:", disabled=not active, key="own.stop_btn",
               on_click=_on_stop, args=(job,))
     c3.button(t("own.resume"), icon=":material/resume:", disabled=not can_resume, key="own.resume_btn",
-              help=t("own.resume_help"), on_click=_on_resume, args=(t, job, settings))
+              help=t("own.resume_help"), on_click=_on_resume, args=(t, job_to_resume, settings, data, prep))
     note = st.session_state.pop("own.train_note", None)
     if note:
         st.warning(t(note), icon=":material/hourglass_empty:")
