@@ -245,3 +245,16 @@ def test_model_file_round_trip_refusals_and_keep_training():
     assert job.model is uploaded.model
     assert job.state == "done" and at.session_state["own.model"].how == "done"
     assert_ok(at)
+
+
+def test_canvas_data_urls_are_checked_before_decoding():
+    import base64
+
+    from ui.canvas import MAX_DATA_URL, PREFIX, png_bytes
+
+    good = png("white")
+    assert png_bytes(PREFIX + base64.b64encode(good).decode()) == good
+    assert png_bytes(None) is None
+    assert png_bytes("data:text/html;base64,PGI+") is None                    # not a PNG data URL
+    assert png_bytes(PREFIX + "not base64 !!") is None
+    assert png_bytes(PREFIX + "A" * MAX_DATA_URL) is None                     # too long: not decoded

@@ -25,11 +25,10 @@ MAX_DATA_URL = 2_000_000
 DIGIT_LINE = 20
 
 
-@st.cache_resource(show_spinner=False)
-def _component():
-    return st.components.v2.component(
-        "cnnlab_canvas", html="", css=(HERE / "canvas.css").read_text(encoding="utf-8"),
-        js=(HERE / "canvas.js").read_text(encoding="utf-8"))
+# registered once, when this module is first imported (the component's code is ours, never user text)
+_COMPONENT = st.components.v2.component(
+    "cnnlab_canvas", html="", css=(HERE / "canvas.css").read_text(encoding="utf-8"),
+    js=(HERE / "canvas.js").read_text(encoding="utf-8"))
 
 
 def png_bytes(data_url):
@@ -48,7 +47,7 @@ def drawing(t, key, *, line=DIGIT_LINE, ink="#ffffff", paper="#000000", size=280
     ``st.session_state[key + ".token"]`` changes to empty the canvas (see :func:`clear`).
     """
     token = st.session_state.get(f"{key}.token", 0)
-    result = _component()(
+    result = _COMPONENT(
         key=key,
         data={"size": size, "line": line, "ink": ink, "paper": paper, "token": token,
               "undo_label": t("canvas.undo"), "clear_label": t("canvas.clear"), "aria_label": t("canvas.aria")},
