@@ -96,3 +96,15 @@ def test_bad_settings_and_input():
     assert e.value.code == "augment_bad_setting"
     with pytest.raises(LessonError):
         augment(np.zeros((2, 8, 8)), np.random.default_rng(0), NONE)
+
+
+def test_area_resize_against_block_means_and_constants():
+    from cnnlab.vision.augment import resize_area, to_working
+    a = np.random.default_rng(2).random((96, 60, 3))
+    small = resize_area(a, (32, 20))                       # factor 3: the mean of each 3x3 block
+    np.testing.assert_allclose(small, a.reshape(32, 3, 20, 3, 3).mean(axis=(1, 3)), atol=1e-12)
+    np.testing.assert_allclose(resize_area(np.full((50, 37), 0.3), (32, 32)), 0.3, atol=1e-12)
+    odd = resize_area(a[:, :, 0], (7, 11))
+    assert odd.shape == (7, 11) and odd.mean() == pytest.approx(a[:, :, 0].mean(), rel=1e-9)
+    w = to_working((a * 255).astype(np.uint8), 32, gray=True)
+    assert w.shape == (1, 32, 32) and w.dtype == np.float32 and 0 <= w.min() and w.max() <= 1

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import LessonError
-from .images import resize, to_gray
+from .images import to_gray
 
 F32 = np.float32
 
@@ -167,10 +167,32 @@ def centre_square(img):
     return img[r:r + s, c:c + s]
 
 
+def _area_weights(n_in, n_out):
+    """``(n_out, n_in)`` matrix: output cell ``i`` averages the input interval
+    ``[i n_in / n_out, (i + 1) n_in / n_out)``, each input cell weighted by its overlap."""
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    cells = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(hi, cells + 1) - np.maximum(lo, cells), 0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
+
+
+def resize_area(img, shape):
+    """Resize ``(H, W)`` or ``(H, W, C)`` to ``shape = (rows, cols)`` by area averaging.
+
+    Each output pixel is the mean of the input area it covers (partial pixels weighted by
+    their overlap): no aliasing when shrinking a photo; an integer factor gives block means.
+    """
+    a = np.asarray(img, dtype=np.float64)
+    wr = _area_weights(a.shape[0], shape[0])
+    wc = _area_weights(a.shape[1], shape[1])
+    return np.einsum("ih,hw...,jw->ij...", wr, a, wc)
+
+
 def to_working(img, size, gray):
     """One image -> network input ``(C, size, size)`` float32 in [0, 1] (C = 1 if ``gray`` else 3).
 
-    Steps: uint8 -> [0, 1]; centre square crop; bilinear resize to ``size`` x ``size``;
+    Steps: uint8 -> [0, 1]; centre square crop; area resize to ``size`` x ``size``;
     grey = ITU-R BT.601 luminance.
     """
     a = np.asarray(img)
@@ -179,7 +201,7 @@ def to_working(img, size, gray):
         a = np.repeat(a[:, :, None], 3, axis=2)
     a = centre_square(a)
     if a.shape[:2] != (size, size):
-        a = resize(a, (size, size))
+        a = resize_area(a, (size, size))
     a = np.clip(a, 0, 1)
     if gray:
         return to_gray(a)[None].astype(F32)

@@ -30,19 +30,11 @@ F32 = np.float32
 # ----------------------------------------------------------------------------
 # One layer forward / backward, stateless (out, cache) / (dx, grads)
 # ----------------------------------------------------------------------------
-_OLD_API = object()   # TEMPORARY until the stateless layer API lands: the layer kept its own cache
-
-
 def _forward(layer, x):
-    r = layer.forward(x, train=False)
-    if isinstance(r, tuple):
-        return r
-    return r, _OLD_API
+    return layer.forward(x, train=False)
 
 
 def _backward(layer, dout, cache):
-    if cache is _OLD_API:
-        return layer.backward(dout)
     dx, _ = layer.backward(dout, cache)
     return dx
 
