@@ -258,3 +258,25 @@ def test_canvas_data_urls_are_checked_before_decoding():
     assert png_bytes("data:text/html;base64,PGI+") is None                    # not a PNG data URL
     assert png_bytes(PREFIX + "not base64 !!") is None
     assert png_bytes(PREFIX + "A" * MAX_DATA_URL) is None                     # too long: not decoded
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_bad_upload_is_refused_and_the_good_ones_kept(lang):
+    from app_pages.own_classes.collect import plain
+    from tests.test_bad_input import BAD_FILES, expected_message, good_png
+
+    at = run_page(PAGE, lang)
+    at.text_input(key="own.new_class").set_value("A")
+    button(at, "own.add_class_btn").click().run()
+    files = [("good1.png", good_png(0), "image/png")]
+    files += [(name, data, "image/png") for name, data in BAD_FILES.values()]
+    files += [("good2.png", good_png(3), "image/png")]
+    at.get("file_uploader")[0].set_value(files).run()
+    button(at, "own.add_uploads_btn").click().run()
+    assert_ok(at)
+    data = at.session_state["own.data"]
+    assert data.counts() == [2]                             # both good files, in spite of the bad ones
+    shown = " ".join(e.value for e in at.error)
+    for name, bad in BAD_FILES.values():
+        assert f"{plain(name)}: {expected_message(bad, lang)}" in shown, name
+    assert at.success                                        # "added 2 images"
