@@ -41,6 +41,7 @@ LESSONS = [
     Lesson("training", "app_pages/training/page.py", ":material/model_training:", "learning", "training"),
     Lesson("features", "app_pages/feature_maps/page.py", ":material/photo_camera:", "your_image",
            "feature-maps"),
+    Lesson("own", "app_pages/own_classes/page.py", ":material/category:", "your_image", "own-classes"),
 ]
 
 SECTIONS = ["basics", "learning", "your_image"]
