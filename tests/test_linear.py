@@ -96,3 +96,15 @@ def test_points_in_a_link_are_parsed_strictly():
     with pytest.raises(LessonError) as e:
         linear.fit_least_squares(np.zeros((3, 2)), np.zeros(3, int), 2)
     assert e.value.code == "lin_need_two_classes"
+
+
+def test_far_points_added_by_the_button_are_on_their_own_side_and_swing_least_squares():
+    x, y, k = linear.preset("two_blobs")
+    fx, fy = linear.far_points(x, y, 1, seed=0)
+    ce = linear.train_softmax(x, y, k, steps=500)
+    assert np.all(np.argmax(linear.scores(fx, ce.w, ce.b), axis=1) == 1)      # already classified right
+    xx, yy = np.vstack([x, fx]), np.concatenate([y, fy])
+    ls0, ls1 = linear.fit_least_squares(x, y, k), linear.fit_least_squares(xx, yy, k)
+    ce1 = linear.train_softmax(xx, yy, k, steps=500)
+    assert abs(linear.boundary_angle(ls1.w) - linear.boundary_angle(ls0.w)) > 20
+    assert abs(linear.boundary_angle(ce1.w) - linear.boundary_angle(ce.w)) < 5

@@ -230,3 +230,21 @@ def extent_of(x, margin=1.0):
     """A square-ish view around the points."""
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def far_points(x, y, cls, n=12, distance=6.0, seed=0):
+    """``n`` points of class ``cls`` far out on its own side: its mean pushed ``distance`` times further
+    from the centre of all points (they are classified right by any sensible boundary)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y)
+    if not np.any(y == cls):
+        raise LessonError("lin_no_class_points", "that class has no points yet.", cls=int(cls) + 1)
+    centre, mean = x.mean(axis=0), x[y == cls].mean(axis=0)
+    target = np.clip(centre + (1.0 + distance) * (mean - centre), -COORD_LIMIT + 1, COORD_LIMIT - 1)
+    pts = np.random.default_rng(seed).normal(target, 0.5, size=(n, 2))
+    return np.clip(pts.round(2), -COORD_LIMIT, COORD_LIMIT), np.full(n, int(cls))
+
+
+def boundary_angle(w):
+    """Direction (degrees) of the normal of the two-class boundary ``x . (w_0 - w_1) = const``."""
+    d = np.asarray(w)[:, 0] - np.asarray(w)[:, 1]
+    return float(np.degrees(np.arctan2(d[1], d[0])))

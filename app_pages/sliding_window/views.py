@@ -1,0 +1,63 @@
+"""Controls and cached compute of the sliding-window lesson."""
+
+from __future__ import annotations
+
+import streamlit as st
+from threadpoolctl import threadpool_limits
+
+import cnnlab
+from cnnlab.nn import fcn
+from cnnlab.nn.data import ROOT
+from ui.state import UrlState
+
+SECTIONS = ["same", "segment", "detect"]
+MODEL_FILE = ROOT / "assets" / "lenet5_mnist.npz"
+
+
+def url_state():
+    return UrlState("fcn", {"view": "same", "rows": 1, "cols": 6, "gap": 4, "seed": 0, "digit": 7, "pos": 0,
+                            "thr": 0.99, "nms": 0.1},
+                    choices={"view": SECTIONS},
+                    bounds={"rows": (1, fcn.MAX_ROWS), "cols": (1, fcn.MAX_COLS), "gap": (0, fcn.MAX_GAP),
+                            "seed": (0, 9999), "digit": (0, 9), "pos": (0, 10_000), "thr": (0.5, 0.9999),
+                            "nms": (0.0, 0.9)})
+
+
+@st.cache_resource(show_spinner=False)
+def lenet_bytes():
+    """The pretrained LeNet-5 file's bytes (immutable; each computation loads its own model from them)."""
+    return MODEL_FILE.read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compute(rows, cols, gap, seed):
+    page = fcn.compose_page(rows, cols, gap, seed)
+    with threadpool_limits(1):   # both ways timed on one BLAS thread: fair, and steady on a loaded server
+        return page, fcn.class_maps(cnnlab.load_model(lenet_bytes()), page.image)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def detect(rows, cols, gap, seed, thr, nms):
+    page, maps = compute(rows, cols, gap, seed)
+    return fcn.detect(maps.fcn, maps.stride, thr, nms, page.boxes, page.labels)
+
+
+def _new_digits(url):
+    url.set("seed", (int(url.get("seed")) + 1) % 10_000)
+
+
+def page_controls(t, url):
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 2], vertical_alignment="bottom")
+    rows = c1.number_input(t("fcn.rows"), 1, fcn.MAX_ROWS, key=url.key("rows"))
+    cols = c2.number_input(t("fcn.cols"), 1, fcn.MAX_COLS, key=url.key("cols"))
+    gap = c3.number_input(t("fcn.gap"), 0, fcn.MAX_GAP, key=url.key("gap"), help=t("fcn.gap_help"))
+    c4.button(t("fcn.new_digits"), on_click=_new_digits, args=(url,), icon=":material/casino:", width="stretch")
+    return int(rows), int(cols), int(gap), int(url.get("seed"))
+
+
+def fmt_count(n):
+    return f"{n:,}"
+
+
+def fmt_seconds(s):
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
