@@ -41,10 +41,9 @@ def _apply(url, name):
 
 def scenarios(t, url):
     st.caption(t("deep.try"))
-    cols = st.columns(len(SCENARIOS))
-    for col, name in zip(cols, SCENARIOS):
-        col.button(t(f"deep.scn.{name}"), key=f"deep.scn.{name}", on_click=_apply, args=(url, name),
-                   width="stretch")
+    with st.container(horizontal=True):
+        for name in SCENARIOS:
+            st.button(t(f"deep.scn.{name}"), key=f"deep.scn.{name}", on_click=_apply, args=(url, name))
 
 
 def controls(t, url):

@@ -79,8 +79,9 @@ def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, c
         fig.add_trace(go.Scatter(x=gx, y=gy, mode="markers", showlegend=False, name="grid",
                                  marker=dict(size=10, color="rgba(120,120,120,0.12)"),
                                  hovertemplate=t("lin.grid_hover") + "<extra></extra>"))
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.12),
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", y=0.98, yanchor="top"), height=height,
+                      margin=dict(l=10, r=10, t=80, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.5, xanchor="center"),
                       xaxis=dict(range=extent[:2], title="x₁", zeroline=False),
                       yaxis=dict(range=extent[2:], title="x₂", zeroline=False, scaleanchor="x", scaleratio=1),
                       clickmode="event+select", dragmode=False)

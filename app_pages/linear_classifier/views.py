@@ -101,13 +101,11 @@ def data_controls(t, url):
                          format_func=lambda c: t("lin.class_n", n=c))
     take_click(url, k)
     x, y, k, n_added = points(preset, url.get("added"))
-    b1, b2, b3 = st.columns(3)
-    b1.button(t("lin.far"), on_click=_far, args=(url, k, x, y), icon=":material/open_with:", width="stretch",
-              help=t("lin.far_help"))
-    b2.button(t("lin.undo"), on_click=_undo, args=(url, k), disabled=n_added == 0, width="stretch",
-              icon=":material/undo:")
-    b3.button(t("lin.clear"), on_click=_clear, args=(url,), disabled=n_added == 0, width="stretch",
-              icon=":material/delete:")
+    with st.container(horizontal=True):
+        st.button(t("lin.far"), on_click=_far, args=(url, k, x, y), icon=":material/open_with:",
+                  help=t("lin.far_help"))
+        st.button(t("lin.undo"), on_click=_undo, args=(url, k), disabled=n_added == 0, icon=":material/undo:")
+        st.button(t("lin.clear"), on_click=_clear, args=(url,), disabled=n_added == 0, icon=":material/delete:")
     with st.expander(t("lin.by_numbers"), icon=":material/edit:"):
         e1, e2, e3 = st.columns(3, vertical_alignment="bottom")
         px = e1.number_input("x₁", -linear.COORD_LIMIT, linear.COORD_LIMIT, 0.0, 0.5, key="lin.new_x")
@@ -120,10 +118,9 @@ def data_controls(t, url):
 
 
 def train_section(t, url, x, y, k):
-    left, right = st.columns([3, 2], gap="medium")
-    with right:
-        steps = st.slider(t("lin.steps"), 1, 1000, key=url.key("steps"), help=t("lin.steps_help"))
-        lr = st.select_slider(t("lin.lr"), LRS, key=url.key("lr"))
+    c1, c2 = st.columns(2)
+    steps = c1.slider(t("lin.steps"), 1, 1000, key=url.key("steps"), help=t("lin.steps_help"))
+    lr = c2.select_slider(t("lin.lr"), LRS, key=url.key("lr"))
     try:
         fit = ce_fit(url.get("preset"), url.get("added"), float(lr), int(steps))
     except ValueError as exc:
@@ -131,15 +128,14 @@ def train_section(t, url, x, y, k):
         return
     extent = fg.view_extent(x)
     fig = fg.scene(t, x, y, k, t("lin.train_title", step=steps), extent, regions=(fit.w, fit.b), clickable=True)
-    with left:
-        st.session_state["lin.grid_curve"] = len(fig.data) - 1
-        st.plotly_chart(fig, key=CLICK_KEY, on_select="rerun", selection_mode="points", **fg.PLOT,
-                        alt=t("lin.scene_alt"))
-        st.caption(t("lin.click_help"))
-    with right:
-        st.plotly_chart(fg.loss_curve(t, fit.losses, steps), **fg.PLOT, alt=t("lin.loss_alt"))
-        st.metric(t("lin.accuracy"), f"{fit.accuracy:.0%}")
-        st.markdown(t("lin.loss_now", loss=f"{fit.losses[-1]:.4f}"))
+    st.session_state["lin.grid_curve"] = len(fig.data) - 1
+    st.plotly_chart(fig, key=CLICK_KEY, on_select="rerun", selection_mode="points", **fg.PLOT,
+                    alt=t("lin.scene_alt"))
+    st.caption(t("lin.click_help"))
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    left.plotly_chart(fg.loss_curve(t, fit.losses, steps), **fg.PLOT, alt=t("lin.loss_alt"))
+    right.metric(t("lin.accuracy"), f"{fit.accuracy:.0%}")
+    right.markdown(t("lin.loss_now", loss=f"{fit.losses[-1]:.4f}"))
     st.markdown(t("lin.train_explain"))
 
 

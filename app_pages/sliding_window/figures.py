@@ -37,8 +37,8 @@ def class_map(t, probs, digit, title, stride):
     fig = go.Figure(go.Heatmap(z=probs[digit], x=np.arange(c) * stride, y=np.arange(r) * stride, zmin=0, zmax=1,
                                colorscale=figures.SEQUENTIAL, colorbar=dict(thickness=12, len=0.9),
                                hovertemplate=t("fcn.map_hover") + "<extra></extra>"))
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=int(min(360, 120 + r * 22)),
-                      margin=dict(l=10, r=10, t=50, b=10), xaxis_title=t("fcn.axis_col"), yaxis_title=t("fcn.axis_row"))
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=int(min(360, 130 + r * 16)),
+                      margin=dict(l=10, r=10, t=40, b=10), xaxis_title=t("fcn.axis_col"), yaxis_title=t("fcn.axis_row"))
     fig.update_yaxes(autorange="reversed")
     return fig
 

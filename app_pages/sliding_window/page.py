@@ -34,17 +34,18 @@ if view == "same":
     pos = st.slider(t("fcn.pos"), 0, maps.positions - 1, key=url.key("pos"), help=t("fcn.pos_help"))
     i, j = divmod(pos, n_cols)
     box = (maps.stride * i - maps.pad, maps.stride * j - maps.pad, maps.window)
-    c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(fg.page_with_window(t, page.image, box, t("fcn.window_title", i=i, j=j, side=maps.window)),
+    st.plotly_chart(fg.page_with_window(t, page.image, box, t("fcn.window_title", i=i, j=j, side=maps.window)),
                     **fg.PLOT, alt=t("fcn.page_alt"))
-    c2.plotly_chart(fg.window_probs(t, maps.sliding[:, i, j], t("fcn.window_probs")), **fg.PLOT,
+    c1, c2 = st.columns([3, 2], vertical_alignment="center")
+    c1.plotly_chart(fg.window_probs(t, maps.sliding[:, i, j], t("fcn.window_probs")), **fg.PLOT,
                     alt=t("fcn.probs_alt"))
+    best = int(maps.sliding[:, i, j].argmax())
+    c2.markdown(t("fcn.window_says", d=best, p=f"{maps.sliding[best, i, j]:.2f}", n=maps.positions))
     st.markdown(t("fcn.rewrite"))
     digit = st.select_slider(t("fcn.digit"), list(range(10)), key=url.key("digit"))
-    m1, m2 = st.columns(2)
-    m1.plotly_chart(fg.class_map(t, maps.sliding, digit, t("fcn.map_sliding", d=digit), maps.stride), **fg.PLOT,
+    st.plotly_chart(fg.class_map(t, maps.sliding, digit, t("fcn.map_sliding", d=digit), maps.stride), **fg.PLOT,
                     alt=t("fcn.map_alt", d=digit))
-    m2.plotly_chart(fg.class_map(t, maps.fcn, digit, t("fcn.map_fcn", d=digit), maps.stride), **fg.PLOT,
+    st.plotly_chart(fg.class_map(t, maps.fcn, digit, t("fcn.map_fcn", d=digit), maps.stride), **fg.PLOT,
                     alt=t("fcn.map_alt", d=digit))
     st.success(t("fcn.equal", diff=f"{maps.max_diff:.1e}", r=n_rows, c=n_cols, n=maps.positions),
                icon=":material/check_circle:")
