@@ -106,8 +106,8 @@ def norm_bars(t, norms, title, ref=None, ref_name=""):
 def curves(t, runs, title, ylabel, key):
     """One line per run: ``runs`` maps a name to ``(x, y)``."""
     fig = go.Figure()
-    for name, (x, y) in runs.items():
-        fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines"))
+    for (name, (x, y)), colour in zip(runs.items(), ("#2563eb", "#f59e0b")):
+        fig.add_trace(go.Scatter(x=x, y=y, name=name, mode="lines", line=dict(color=colour, width=2)))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=300,
                       margin=dict(l=10, r=10, t=50, b=10), xaxis_title=t("deep.axis_step"), yaxis_title=ylabel,
                       legend=dict(orientation="h", y=-0.35))

@@ -29,8 +29,11 @@ st.caption(t("fcn.page_caption", n=len(page.labels), h=page.image.shape[0], w=pa
 n_rows, n_cols = maps.fcn.shape[1:]
 
 if view == "same":
-    pos = min(int(url.get("pos")), maps.positions - 1)
-    url.set("pos", pos)
+    pos = int(url.get("pos"))
+    if pos < 0:      # default: the window centred on the first digit
+        top, left = page.boxes[0][:2]
+        pos = (top // maps.stride) * n_cols + left // maps.stride
+    url.set("pos", min(pos, maps.positions - 1))
     pos = st.slider(t("fcn.pos"), 0, maps.positions - 1, key=url.key("pos"), help=t("fcn.pos_help"))
     i, j = divmod(pos, n_cols)
     box = (maps.stride * i - maps.pad, maps.stride * j - maps.pad, maps.window)

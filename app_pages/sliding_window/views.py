@@ -15,11 +15,11 @@ MODEL_FILE = ROOT / "assets" / "lenet5_mnist.npz"
 
 
 def url_state():
-    return UrlState("fcn", {"view": "same", "rows": 1, "cols": 6, "gap": 4, "seed": 0, "digit": 7, "pos": 0,
+    return UrlState("fcn", {"view": "same", "rows": 1, "cols": 6, "gap": 4, "seed": 0, "digit": 7, "pos": -1,
                             "thr": 0.99, "nms": 0.1},
                     choices={"view": SECTIONS},
                     bounds={"rows": (1, fcn.MAX_ROWS), "cols": (1, fcn.MAX_COLS), "gap": (0, fcn.MAX_GAP),
-                            "seed": (0, 9999), "digit": (0, 9), "pos": (0, 10_000), "thr": (0.5, 0.9999),
+                            "seed": (0, 9999), "digit": (0, 9), "pos": (-1, 10_000), "thr": (0.5, 0.9999),
                             "nms": (0.0, 0.9)})
 
 

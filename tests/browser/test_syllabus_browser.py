@@ -104,3 +104,8 @@ def test_deep_training_and_detection_views(page, app_url):
     page.wait_for_selector("text=经过阈值和非极大值抑制后的检测框")
     _no_exception(page)
     shot(page, "syl_sliding_detect_zh")
+    page.goto(f"{app_url}/sliding-window?lang=en&view=segment&cols=8&gap=8")
+    wait_idle(page, timeout=60_000)
+    page.wait_for_selector("text=The most likely digit at every position")
+    _no_exception(page)
+    shot(page, "syl_sliding_segment_en")
