@@ -58,9 +58,12 @@ def segmentation(t, img, det, stride, threshold, title):
     z = np.where(det.scores >= threshold, det.labels, np.nan).astype(float)
     text = [[t("fcn.seg_hover", d=int(det.labels[i, j]), p=f"{det.scores[i, j]:.2f}") for j in range(c)]
             for i in range(r)]
-    scale = [[d / 9, DIGIT_COLOURS[d]] for d in range(10)]
-    fig.add_trace(go.Heatmap(z=z, x=np.arange(c) * stride + 13.5, y=np.arange(r) * stride + 13.5, zmin=0, zmax=9,
-                             colorscale=scale, opacity=0.55, text=text, hovertemplate="%{text}<extra></extra>",
+    scale = []          # one flat colour per digit (steps, not a gradient)
+    for d in range(10):
+        scale += [[d / 10, DIGIT_COLOURS[d]], [(d + 1) / 10, DIGIT_COLOURS[d]]]
+    fig.add_trace(go.Heatmap(z=z, x=np.arange(c) * stride + 13.5, y=np.arange(r) * stride + 13.5, zmin=-0.5,
+                             zmax=9.5,
+                             colorscale=scale, opacity=0.6, text=text, hovertemplate="%{text}<extra></extra>",
                              colorbar=dict(title=t("fcn.axis_digit"), tickvals=list(range(10)), thickness=12)))
     return fig
 
