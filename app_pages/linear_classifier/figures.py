@@ -46,7 +46,8 @@ def _segment(a1, a2, c, extent):
     return pts[0], pts[-1]
 
 
-def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, clickable=False, height=460):
+def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, clickable=False, height=460,
+          legend=True):
     """Points by class over the predicted regions of ``regions = (w, b)``; ``lines`` maps a style to ``(w, b)``."""
     fig = go.Figure()
     if regions is not None:
@@ -84,7 +85,9 @@ def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, c
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.5, xanchor="center"),
                       xaxis=dict(range=extent[:2], title="x₁", zeroline=False),
                       yaxis=dict(range=extent[2:], title="x₂", zeroline=False, scaleanchor="x", scaleratio=1),
-                      clickmode="event+select", dragmode=False)
+                      clickmode="event+select", dragmode=False, showlegend=legend)
+    if not legend:
+        fig.update_layout(margin=dict(l=10, r=10, t=50, b=10))
     return fig
 
 

@@ -148,7 +148,8 @@ def softmax_section(t, url, x, y, k):
     steps = linear.softmax_steps(linear.scores(x[i:i + 1], fit.w, fit.b)[0], int(y[i]))
     c1, c2 = st.columns([1, 1], gap="medium")
     c1.plotly_chart(fg.scene(t, x, y, k, t("lin.sm_scene_title", i=i + 1), fg.view_extent(x),
-                             regions=(fit.w, fit.b), highlight=x[i], height=380), **fg.PLOT, alt=t("lin.sm_alt"))
+                             regions=(fit.w, fit.b), highlight=x[i], height=380, legend=False), **fg.PLOT,
+                    alt=t("lin.sm_alt"))
     c2.plotly_chart(fg.prob_bars(t, steps), **fg.PLOT, alt=t("lin.probs_alt"))
     st.markdown(t("lin.sm_point", i=i + 1, x1=f"{x[i, 0]:.2f}", x2=f"{x[i, 1]:.2f}", c=int(y[i]) + 1))
     rows = []
