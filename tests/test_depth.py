@@ -70,3 +70,12 @@ def test_budget_and_bad_settings_are_refused():
     with pytest.raises(LessonError):
         depth.check_net(depth.DeepNet(10, 64, "swish"))
     assert depth.training_cost(depth.DeepNet(30, 128), 400, 256) > depth.MAX_MACS
+
+
+def test_diagnosis_words():
+    assert depth.diagnose([1e-12, 1e-6, 1.0]) == "vanishing"
+    assert depth.diagnose([1e5, 1.0]) == "exploding"
+    assert depth.diagnose([np.inf, 1.0]) == "exploding"
+    assert depth.diagnose([1e-9, 1e-9]) == "all_small"
+    assert depth.diagnose([0.5, 1.0]) == "alive"
+    assert np.isnan(depth.first_last_ratio([1.0, 0.0]))

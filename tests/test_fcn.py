@@ -18,7 +18,7 @@ def model():
 def test_fully_convolutional_equals_sliding_windows(model):
     page = fcn.compose_page(2, 4, gap=5, seed=3)
     maps = fcn.class_maps(model, page.image)
-    assert maps.window == 32 and maps.stride == 4 and maps.pad == 2
+    assert maps.side == 32 and maps.stride == 4 and maps.pad == 2
     assert maps.fcn.shape == maps.sliding.shape == (10, (page.image.shape[0] + 4 - 32) // 4 + 1,
                                                       (page.image.shape[1] + 4 - 32) // 4 + 1)
     assert maps.max_diff < 1e-6
@@ -87,3 +87,13 @@ def test_bad_pages_are_refused():
         fcn.compose_page(4, 6)
     with pytest.raises(cnnlab.checks.LessonError):
         fcn.compose_page(1, 6, gap=-1)
+
+
+def test_positions_and_windows_round_trip(model):
+    page = fcn.compose_page(1, 4, gap=4, seed=2)
+    maps = fcn.class_maps(model, page.image)
+    for top, left, _, _ in page.boxes:
+        pos = maps.position_of(top, left)
+        i, j, (wt, wl, side) = maps.window(pos)
+        assert (wt + maps.pad, wl + maps.pad) == (top, left) and side == 32   # the window's core is the digit
+    assert 0 < maps.macs_saved < 1 and maps.speedup > 0

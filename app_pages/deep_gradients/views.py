@@ -117,15 +117,15 @@ def curves(t, runs, title, ylabel, key):
 
 
 def ratio_line(t, norms):
-    first, last = norms[0], norms[-1]
-    ratio = first / last if last > 0 and np.isfinite(last) else float("nan")
-    st.markdown(t("deep.ratio", first=fmt(first), last=fmt(last), ratio=fmt(ratio), n=len(norms)))
-    if not np.all(np.isfinite(norms)) or norms.max() > 1e4:
-        st.warning(t("deep.exploding", big=fmt(float(np.nanmax(np.where(np.isfinite(norms), norms, np.nan))))),
-                   icon=":material/warning:")
-    elif np.isfinite(ratio) and ratio < 1e-3:
+    ratio = depth.first_last_ratio(norms)
+    st.markdown(t("deep.ratio", first=fmt(norms[0]), last=fmt(norms[-1]), ratio=fmt(ratio), n=len(norms)))
+    verdict = depth.diagnose(norms)
+    if verdict == "exploding":
+        finite = norms[np.isfinite(norms)]
+        st.warning(t("deep.exploding", big=fmt(float(finite.max())) if finite.size else "∞"), icon=":material/warning:")
+    elif verdict == "vanishing":
         st.info(t("deep.vanishing", ratio=fmt(ratio)), icon=":material/info:")
-    elif norms.max() < 1e-6:
+    elif verdict == "all_small":
         st.info(t("deep.all_small"), icon=":material/info:")
     else:
         st.success(t("deep.alive"), icon=":material/check_circle:")

@@ -30,14 +30,12 @@ n_rows, n_cols = maps.fcn.shape[1:]
 
 if view == "same":
     pos = int(url.get("pos"))
-    if pos < 0:      # default: the window centred on the first digit
-        top, left = page.boxes[0][:2]
-        pos = (top // maps.stride) * n_cols + left // maps.stride
+    if pos < 0:      # default: the window on the first digit
+        pos = maps.position_of(*page.boxes[0][:2])
     url.set("pos", min(pos, maps.positions - 1))
     pos = st.slider(t("fcn.pos"), 0, maps.positions - 1, key=url.key("pos"), help=t("fcn.pos_help"))
-    i, j = divmod(pos, n_cols)
-    box = (maps.stride * i - maps.pad, maps.stride * j - maps.pad, maps.window)
-    st.plotly_chart(fg.page_with_window(t, page.image, box, t("fcn.window_title", i=i, j=j, side=maps.window)),
+    i, j, box = maps.window(pos)
+    st.plotly_chart(fg.page_with_window(t, page.image, box, t("fcn.window_title", i=i, j=j, side=maps.side)),
                     **fg.PLOT, alt=t("fcn.page_alt"))
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
     c1.plotly_chart(fg.window_probs(t, maps.sliding[:, i, j], t("fcn.window_probs")), **fg.PLOT,
@@ -55,9 +53,9 @@ if view == "same":
     k1, k2, k3 = st.columns(3)
     k1.metric(t("fcn.time_sliding"), v.fmt_seconds(maps.seconds_sliding))
     k2.metric(t("fcn.time_fcn"), v.fmt_seconds(maps.seconds_fcn),
-              delta=t("fcn.times_faster", x=f"{maps.seconds_sliding / max(maps.seconds_fcn, 1e-9):.1f}"),
+              delta=t("fcn.times_faster", x=f"{maps.speedup:.1f}"),
               delta_color="off")
-    k3.metric(t("fcn.macs_saved"), f"{1 - maps.macs_fcn / maps.macs_sliding:.0%}")
+    k3.metric(t("fcn.macs_saved"), f"{maps.macs_saved:.0%}")
     st.markdown(t("fcn.costs", sliding=v.fmt_count(maps.macs_sliding), fcn=v.fmt_count(maps.macs_fcn),
                   saved=v.fmt_count(maps.macs_sliding - maps.macs_fcn), n=maps.positions))
     st.caption(t("fcn.time_note"))

@@ -204,6 +204,31 @@ def loss_and_grads(params, x, y, net):
     return loss, backward(d, caches, params, net)
 
 
+def first_last_ratio(norms):
+    """``||dL/dW_1|| / ||dL/dW_N||`` (NaN when the last norm is 0 or not finite)."""
+    first, last = float(norms[0]), float(norms[-1])
+    return first / last if last > 0 and np.isfinite(last) and np.isfinite(first) else float("nan")
+
+
+def diagnose(norms, vanish=1e-3, explode=1e4, tiny=1e-6):
+    """What the gradient norms of a stack say, one word:
+
+    exploding   a norm is not finite or above ``explode``
+    vanishing   first / last below ``vanish``: the first layers get (almost) nothing
+    all_small   every norm below ``tiny``: the signal died on the way forward
+    alive       none of these
+    """
+    norms = np.asarray(norms, dtype=float)
+    if not np.all(np.isfinite(norms)) or norms.max() > explode:
+        return "exploding"
+    ratio = first_last_ratio(norms)
+    if np.isfinite(ratio) and ratio < vanish:
+        return "vanishing"
+    if norms.max() < tiny:
+        return "all_small"
+    return "alive"
+
+
 def grad_norms(grads):
     """``||dL/dW_l||`` (Frobenius norm) of every layer, ``(depth,)``."""
     return np.array([float(np.sqrt(np.sum(dw * dw))) for dw, _ in grads])
@@ -244,11 +269,6 @@ class Run:
     val_acc: np.ndarray        # (R,) validation accuracy at the recorded steps
     diverged_at: int | None    # first step whose loss was not finite, or None
 
-    @property
-    def ratio(self):
-        """First-layer / last-layer gradient norm at initialisation."""
-        first, last = self.norms[0, 0], self.norms[0, -1]
-        return float(first / last) if last > 0 else float("inf")
 
 
 def train(net, lr=0.1, steps=150, batch=64, seed=0, records=10):

@@ -218,13 +218,37 @@ class ClassMaps:
     fcn: np.ndarray            # (K, R, C) probabilities, one fully convolutional pass
     max_diff: float            # largest |sliding - fcn|
     stride: int                # S: output (i, j) = window at (S i, S j) of the padded image
-    window: int                # the window's side in the padded image (32 for LeNet-5)
+    side: int                  # the window's side in the padded image (32 for LeNet-5)
     pad: int                   # padding applied once around the image
     seconds_sliding: float
     seconds_fcn: float
     macs_sliding: int
     macs_fcn: int
     positions: int
+
+    @property
+    def speedup(self):
+        """Measured time of the sliding windows / time of the fully convolutional pass."""
+        return self.seconds_sliding / max(self.seconds_fcn, 1e-9)
+
+    @property
+    def macs_saved(self):
+        """Fraction of the sliding window's multiply-adds the fully convolutional pass does not need."""
+        return 1.0 - self.macs_fcn / self.macs_sliding
+
+    def window(self, pos):
+        """``(row, col, (top, left, side))``: position number ``pos`` (row by row) and its window in page pixels
+        (the padding included, so ``top`` and ``left`` can be negative)."""
+        cols = self.fcn.shape[2]
+        i, j = divmod(int(pos), cols)
+        return i, j, (self.stride * i - self.pad, self.stride * j - self.pad, self.side)
+
+    def position_of(self, top, left):
+        """The position number of the window whose 28 x 28 core starts nearest ``(top, left)`` of the page."""
+        rows, cols = self.fcn.shape[1:]
+        i = min(max(int(round(top / self.stride)), 0), rows - 1)
+        j = min(max(int(round(left / self.stride)), 0), cols - 1)
+        return i * cols + j
 
 
 def class_maps(model, image):
