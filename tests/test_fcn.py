@@ -97,3 +97,19 @@ def test_positions_and_windows_round_trip(model):
         i, j, (wt, wl, side) = maps.window(pos)
         assert (wt + maps.pad, wl + maps.pad) == (top, left) and side == 32   # the window's core is the digit
     assert 0 < maps.macs_saved < 1 and maps.speedup > 0
+
+
+def test_chosen_digits_are_placed_in_order():
+    page = fcn.compose_page(1, 4, gap=2, seed=5, digits=fcn.parse_digits("2026, 314"))
+    assert page.labels.tolist() == [2, 0, 2, 6, 3, 1, 4]
+    assert page.image.shape == (2 * 4 + 2 * 28 + 2, 2 * 4 + 4 * 28 + 3 * 2)
+    _, _, (x_test, y_test) = cnnlab.load_digits()
+    for (top, left, h, w), lab in zip(page.boxes, page.labels):      # each cell holds a test image of that class
+        cell = (page.image[top:top + h, left:left + w] * 255).round().astype(np.uint8)
+        match = np.flatnonzero((x_test == cell).all(axis=(1, 2)))
+        assert match.size and y_test[match[0]] == lab
+    for bad in ("12a", "__import__('os')", "😀", "1" * 31):
+        with pytest.raises(cnnlab.checks.LessonError) as e:
+            fcn.parse_digits(bad)
+        assert e.value.code == "fcn_bad_digits"
+    assert fcn.parse_digits("") == ()

@@ -110,3 +110,15 @@ def test_sliding_equal_maps_and_a_widget_changes_the_costs(lang):
     at.slider(key="fcn.thr").set_value(0.5).run()
     assert_ok(at)
     assert [m.value for m in at.markdown if "IoU" in m.value][0] != counts
+
+
+def test_sliding_chosen_digits_and_bad_text(lang):
+    cat = catalog(lang)
+    at = run_page(SLIDING, lang)
+    at.text_input(key="fcn.digits").set_value("2026").run()
+    assert_ok(at)
+    assert any("2 0 2 6" in c.value for c in at.caption)
+    at.text_input(key="fcn.digits").set_value("20x6").run()
+    assert_ok(at)
+    assert [e.value for e in at.error] == [cat["error.fcn_bad_digits"].format(limit=30)]
+    assert at.get("plotly_chart")                         # a random page is still shown

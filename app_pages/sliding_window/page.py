@@ -13,13 +13,13 @@ url = v.url_state()
 st.title(t("fcn.title"))
 st.markdown(t("fcn.intro"))
 with st.container(border=True):
-    rows, cols, gap, seed = v.page_controls(t, url)
+    rows, cols, gap, seed, digits = v.page_controls(t, url)
 view = st.segmented_control(t("fcn.view"), v.SECTIONS, key=url.key("view"),
                             format_func=lambda s: t(f"fcn.view.{s}")) or "same"
 
 try:
     with st.spinner(t("fcn.computing")):
-        page, maps = v.compute(rows, cols, gap, seed)
+        page, maps = v.compute(rows, cols, gap, seed, digits)
 except ValueError as exc:
     errors.show(exc, t)
     st.stop()
@@ -65,7 +65,7 @@ else:
     nms = c2.slider(t("fcn.nms"), 0.0, 0.9, key=url.key("nms"), step=0.05, help=t("fcn.nms_help"),
                     disabled=view == "segment")
     try:
-        det = v.detect(rows, cols, gap, seed, float(thr), float(nms))
+        det = v.detect(rows, cols, gap, seed, digits, float(thr), float(nms))
     except ValueError as exc:
         errors.show(exc, t)
         st.stop()

@@ -8,6 +8,7 @@ from threadpoolctl import threadpool_limits
 import cnnlab
 from cnnlab.nn import fcn
 from cnnlab.nn.data import ROOT
+from ui import errors
 from ui.state import UrlState
 
 SECTIONS = ["same", "segment", "detect"]
@@ -16,7 +17,7 @@ MODEL_FILE = ROOT / "assets" / "lenet5_mnist.npz"
 
 def url_state():
     return UrlState("fcn", {"view": "same", "rows": 1, "cols": 6, "gap": 4, "seed": 0, "digit": 7, "pos": -1,
-                            "thr": 0.99, "nms": 0.1},
+                            "thr": 0.99, "nms": 0.1, "digits": ""},
                     choices={"view": SECTIONS},
                     bounds={"rows": (1, fcn.MAX_ROWS), "cols": (1, fcn.MAX_COLS), "gap": (0, fcn.MAX_GAP),
                             "seed": (0, 9999), "digit": (0, 9), "pos": (-1, 10_000), "thr": (0.5, 0.9999),
@@ -30,15 +31,15 @@ def lenet_bytes():
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def compute(rows, cols, gap, seed):
-    page = fcn.compose_page(rows, cols, gap, seed)
+def compute(rows, cols, gap, seed, digits=()):
+    page = fcn.compose_page(rows, cols, gap, seed, digits=digits)
     with threadpool_limits(1):   # both ways timed on one BLAS thread: fair, and steady on a loaded server
         return page, fcn.class_maps(cnnlab.load_model(lenet_bytes()), page.image)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def detect(rows, cols, gap, seed, thr, nms):
-    page, maps = compute(rows, cols, gap, seed)
+def detect(rows, cols, gap, seed, digits, thr, nms):
+    page, maps = compute(rows, cols, gap, seed, digits)
     return fcn.detect(maps.fcn, maps.stride, thr, nms, page.boxes, page.labels)
 
 
@@ -52,7 +53,14 @@ def page_controls(t, url):
     cols = c2.number_input(t("fcn.cols"), 1, fcn.MAX_COLS, key=url.key("cols"))
     gap = c3.number_input(t("fcn.gap"), 0, fcn.MAX_GAP, key=url.key("gap"), help=t("fcn.gap_help"))
     c4.button(t("fcn.new_digits"), on_click=_new_digits, args=(url,), icon=":material/casino:", width="stretch")
-    return int(rows), int(cols), int(gap), int(url.get("seed"))
+    text = st.text_input(t("fcn.digits"), key=url.key("digits"), placeholder=t("fcn.digits_placeholder"),
+                         help=t("fcn.digits_help"), max_chars=4 * fcn.MAX_ROWS * fcn.MAX_COLS)
+    try:
+        digits = fcn.parse_digits(text)
+    except ValueError as exc:      # say why, and keep showing a random page
+        errors.show(exc, t)
+        digits = ()
+    return int(rows), int(cols), int(gap), int(url.get("seed")), digits
 
 
 def fmt_count(n):

@@ -188,15 +188,46 @@ class Page:
     labels: np.ndarray         # (D,) the true digits
 
 
-def compose_page(rows=1, cols=6, gap=4, seed=0, margin=4):
-    """Digits of the bundled test set side by side, ``gap`` pixels apart (random, fixed by ``seed``)."""
+def parse_digits(text):
+    """The digits a student typed (``"2026"``, spaces and commas allowed) as a tuple of ints.
+
+    Anything else is refused with a message; at most ``MAX_ROWS * MAX_COLS`` digits.
+    """
+    text = str(text or "")
+    limit = MAX_ROWS * MAX_COLS
+    if len(text) > 4 * limit:
+        raise LessonError("fcn_bad_digits", f"type at most {limit} digits.", limit=limit)
+    bad = sorted({ch for ch in text if ch not in "0123456789 ,"})
+    if bad:
+        raise LessonError("fcn_bad_digits", f"only the digits 0 to 9 can be placed (at most {limit}).",
+                          limit=limit)
+    digits = tuple(int(ch) for ch in text if ch.isdigit())
+    if len(digits) > limit:
+        raise LessonError("fcn_bad_digits", f"type at most {limit} digits.", limit=limit)
+    return digits
+
+
+def compose_page(rows=1, cols=6, gap=4, seed=0, margin=4, digits=()):
+    """Digits of the bundled test set side by side, ``gap`` pixels apart, chosen at random with ``seed``.
+
+    ``digits`` (e.g. ``(2, 0, 2, 6)``) asks for those classes instead, row by row with ``cols`` per row
+    (a random test image of each); the number of rows then follows from their count.
+    """
     for value, name, lo, hi in ((rows, "rows", 1, MAX_ROWS), (cols, "cols", 1, MAX_COLS), (gap, "gap", 0, MAX_GAP)):
         if not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
             raise LessonError("fcn_bad_page", f"{name} must be a whole number from {lo} to {hi}.",
                               setting=name, lo=lo, hi=hi)
     _, _, (x_test, y_test) = load_digits()
     rng = np.random.default_rng(seed)
-    pick = rng.choice(len(x_test), rows * cols, replace=False)
+    if digits:
+        if len(digits) > MAX_ROWS * cols:
+            raise LessonError("fcn_too_many_digits", f"{len(digits)} digits do not fit {MAX_ROWS} rows of {cols}.",
+                              count=len(digits), rows=MAX_ROWS, cols=cols)
+        pick = np.array([rng.choice(np.flatnonzero(y_test == d)) for d in digits])
+        cols = min(cols, len(digits))
+        rows = -(-len(digits) // cols)
+    else:
+        pick = rng.choice(len(x_test), rows * cols, replace=False)
     height = 2 * margin + rows * DIGIT + (rows - 1) * gap
     width = 2 * margin + cols * DIGIT + (cols - 1) * gap
     img = np.zeros((height, width))
