@@ -79,3 +79,10 @@ def test_diagnosis_words():
     assert depth.diagnose([1e-9, 1e-9]) == "all_small"
     assert depth.diagnose([0.5, 1.0]) == "alive"
     assert np.isnan(depth.first_last_ratio([1.0, 0.0]))
+
+
+def test_the_digits_used_mix_every_class():
+    xtr, ytr, xva, yva = depth.digits_14()
+    assert np.bincount(ytr[:256], minlength=10).min() > 10      # the images of gradients_at_init
+    assert np.bincount(yva[:500], minlength=10).min() > 20      # the validation images of a run
+    assert xtr.shape == (8000, depth.N_IN) and abs(xtr.mean()) < 1e-9

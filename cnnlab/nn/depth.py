@@ -239,7 +239,7 @@ def grad_norms(grads):
 # --------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def digits_14():
-    """The bundled digits at 14 x 14 (2 x 2 averages), standardised: ``(x_train, y_train, x_val, y_val)``."""
+    """The bundled digits at 14 x 14 (2 x 2 averages), standardised, shuffled: ``(x_train, y_train, x_val, y_val)``."""
     (xtr, ytr), (xva, yva), _ = load_digits()
 
     def shrink(x):
@@ -248,7 +248,10 @@ def digits_14():
 
     xtr, xva = shrink(xtr), shrink(xva)
     mu, sd = xtr.mean(), xtr.std()
-    out = ((xtr - mu) / sd, ytr, (xva - mu) / sd, yva)
+    # the splits are stored class by class: shuffle once (fixed seed) so any first n images mix all classes
+    rng = np.random.default_rng(0)
+    ptr, pva = rng.permutation(len(ytr)), rng.permutation(len(yva))
+    out = ((xtr[ptr] - mu) / sd, ytr[ptr], (xva[pva] - mu) / sd, yva[pva])
     for a in out:
         a.setflags(write=False)
     return out
