@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages.deep_gradients import views as v
 from ui import errors
 from ui.i18n import translator
+from ui.style import PLOT
 
 t = translator()
 url = v.url_state()
@@ -27,7 +28,7 @@ if view == "init":
     except ValueError as exc:
         errors.show(exc, t)
     else:
-        st.plotly_chart(v.norm_bars(t, norms, t("deep.bars_init_title", n=net.depth)), **v.PLOT,
+        st.plotly_chart(v.norm_bars(t, norms, t("deep.bars_init_title", n=net.depth)), **PLOT,
                         alt=t("deep.bars_alt", n=net.depth))
         st.caption(t("deep.bars_caption"))
         v.ratio_line(t, norms)
@@ -49,23 +50,23 @@ else:
         c1, c2 = st.columns(2)
         xs = np.arange(1, steps + 1)
         c1.plotly_chart(v.curves(t, {names["deep"]: (xs, deep.loss), names["shallow"]: (xs, shallow.loss)},
-                                 t("deep.loss_title"), t("deep.axis_loss"), "loss"), **v.PLOT,
+                                 t("deep.loss_title"), t("deep.axis_loss"), "loss"), **PLOT,
                         alt=t("deep.loss_alt"))
         c2.plotly_chart(v.curves(t, {names["deep"]: (deep.steps, deep.val_acc),
                                      names["shallow"]: (shallow.steps, shallow.val_acc)},
-                                 t("deep.acc_title"), t("deep.axis_acc"), "acc"), **v.PLOT, alt=t("deep.acc_alt"))
+                                 t("deep.acc_title"), t("deep.axis_acc"), "acc"), **PLOT, alt=t("deep.acc_alt"))
         st.markdown(t("deep.result", name=names["deep"], acc=f"{deep.val_acc[-1]:.0%}",
                       name2=names["shallow"], acc2=f"{shallow.val_acc[-1]:.0%}"))
         recorded = [int(s) for s in deep.steps]
         at = st.select_slider(t("deep.at_step"), recorded, value=recorded[-1], key=f"deep.at_step.{steps}")
         k = recorded.index(at)
         st.plotly_chart(v.norm_bars(t, deep.norms[k], t("deep.bars_train_title", n=net.depth, step=at),
-                                    ref=deep.norms[0], ref_name=t("deep.at_init")), **v.PLOT,
+                                    ref=deep.norms[0], ref_name=t("deep.at_init")), **PLOT,
                         alt=t("deep.bars_alt", n=net.depth))
         v.ratio_line(t, deep.norms[k])
         st.plotly_chart(v.curves(t, {t("deep.first_layer"): (deep.steps, deep.norms[:, 0]),
                                      t("deep.last_layer"): (deep.steps, deep.norms[:, -1])},
-                                 t("deep.fl_title"), t("deep.axis_norm"), "norm"), **v.PLOT, alt=t("deep.fl_alt"))
+                                 t("deep.fl_title"), t("deep.axis_norm"), "norm"), **PLOT, alt=t("deep.fl_alt"))
         st.markdown(t("deep.train_explain"))
 
 st.subheader(t("deep.resnet_title"))

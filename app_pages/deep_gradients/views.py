@@ -8,9 +8,9 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from cnnlab.nn import depth
+from ui import fmt as ui_fmt
 from ui.state import UrlState
 
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
 SECTIONS = ["init", "train"]
 LRS = [0.01, 0.03, 0.05, 0.1, 0.3, 0.5, 1.0]
 WIDTHS = [16, 32, 64, 128]
@@ -81,9 +81,8 @@ def run(net, lr, steps):
 
 
 def fmt(v):
-    if not np.isfinite(v):
-        return "∞"
-    return f"{v:.3g}" if 1e-3 <= abs(v) < 1e4 else f"{v:.2e}"
+    """A gradient norm or ratio: three significant digits, ``inf`` / ``nan`` spelled out."""
+    return ui_fmt.sig(v, 3)
 
 
 def norm_bars(t, norms, title, ref=None, ref_name=""):
@@ -122,7 +121,8 @@ def ratio_line(t, norms):
     verdict = depth.diagnose(norms)
     if verdict == "exploding":
         finite = norms[np.isfinite(norms)]
-        st.warning(t("deep.exploding", big=fmt(float(finite.max())) if finite.size else "∞"), icon=":material/warning:")
+        big = float(finite.max()) if finite.size else float("inf")
+        st.warning(t("deep.exploding", big=fmt(big)), icon=":material/warning:")
     elif verdict == "vanishing":
         st.info(t("deep.vanishing", ratio=fmt(ratio)), icon=":material/info:")
     elif verdict == "all_small":

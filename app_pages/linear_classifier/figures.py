@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 
 from cnnlab.calculus import linear
 
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
 COLOURS = ["#3b82f6", "#ef4444", "#10b981"]
 FILLS = ["rgba(59,130,246,0.18)", "rgba(239,68,68,0.18)", "rgba(16,185,129,0.18)"]
 SYMBOLS = ["circle", "x", "diamond"]

@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 
 from ui import figures
 
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
 # ten distinguishable colours (Tableau 10) for the digits 0 .. 9
 DIGIT_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
                  "#9c755f", "#bab0ac"]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-import cnnlab
 from cnnlab.nn import fcn
-from cnnlab.nn.data import ROOT
 from ui import errors
+from ui.models import pretrained_model
 from ui.state import UrlState
 
 SECTIONS = ["same", "segment", "detect"]
-MODEL_FILE = ROOT / "assets" / "lenet5_mnist.npz"
 
 
 def url_state():
@@ -24,17 +22,11 @@ def url_state():
                             "nms": (0.0, 0.9)})
 
 
-@st.cache_resource(show_spinner=False)
-def lenet_bytes():
-    """The pretrained LeNet-5 file's bytes (immutable; each computation loads its own model from them)."""
-    return MODEL_FILE.read_bytes()
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def compute(rows, cols, gap, seed, digits=()):
     page = fcn.compose_page(rows, cols, gap, seed, digits=digits)
     with threadpool_limits(1):   # both ways timed on one BLAS thread: fair, and steady on a loaded server
-        return page, fcn.class_maps(cnnlab.load_model(lenet_bytes()), page.image)
+        return page, fcn.class_maps(pretrained_model(), page.image)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
