@@ -300,7 +300,7 @@ def _lesson_folders_with_text_fields():
 
 #: The lessons where a student types text; the others have no text field (checked below), so the
 #: hostile-text walk runs on these only instead of skipping the rest.
-TEXT_LESSONS = {"backprop", "gradient-descent", "feature-maps"}
+TEXT_LESSONS = {"backprop", "gradient-descent", "feature-maps", "sliding-window"}
 
 
 def test_text_fields_are_where_the_walk_looks():
