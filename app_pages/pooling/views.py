@@ -152,5 +152,5 @@ def why_pool(t, s, x, is_grid):
     h, w = x.shape
     oh, ow = res["pooled"].shape
     before, after = shapes.fc_params(h * w, 10), shapes.fc_params(oh * ow, 10)
-    st.markdown(t("pool.reduction", h=h, w=w, oh=oh, ow=ow, ratio=f"{(h * w) / (oh * ow):.1f}",
+    st.markdown(t("pool.reduction", h=h, w=w, oh=oh, ow=ow, ratio=f"{(h * w) / (oh * ow):.3g}",
                   before=f"{before:,}", after=f"{after:,}"))

@@ -92,7 +92,7 @@ def editor(t, preset):
         "units": num(t("train.col_units"), min_value=1, max_value=4096, step=1, help=t("train.col_units_help")),
         "rate": num(t("train.col_rate"), min_value=0.0, max_value=0.9, step=0.05, help=t("train.col_rate_help")),
     }
-    edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False,
+    edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False, placeholder="—",
                             width="stretch", key=key)
     description = description_from_rows(edited.to_dict("records"))
     _edits()[preset] = (version, base, description)
@@ -107,7 +107,7 @@ def summary_table(t, model):
     rows = [{t("train.col_layer"): r["index"], t("train.col_type"): t(f"train.layer.{r['type']}"),
              t("train.col_out"): fmt_shape(r["out_shape"]), t("train.col_params"): r["params"],
              t("train.col_macs"): r["macs"]} for r in model.summary()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
     st.caption(t("train.total", params=f"{model.n_params():,}", macs=f"{model.macs:,}",
                  shape=fmt_shape(model.input_shape)))
 
