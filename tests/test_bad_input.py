@@ -314,7 +314,7 @@ def _lesson_folders_with_text_fields():
 
 #: The lessons where a student types text; the others have no text field (checked below), so the
 #: hostile-text walk runs on these only instead of skipping the rest.
-TEXT_LESSONS = {"backprop", "gradient-descent", "feature-maps"}
+TEXT_LESSONS = {"backprop", "gradient-descent", "feature-maps", "sliding-window"}
 #: Lessons whose text fields hold a name (free text, never evaluated): their own tests give them
 #: hostile names (tests/test_page_own_classes.py).
 NAME_LESSONS = {"own-classes"}
