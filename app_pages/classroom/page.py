@@ -8,9 +8,9 @@ from ui import classroom
 from ui.i18n import translator
 
 t = translator()
-st.title(t("class.title"))
-
 role = classroom.role()
+if not (role == "teacher" and st.session_state.get("class.projector")):
+    st.title(t("class.title"))
 if role == "teacher":
     dashboard.show(t)
 elif role == "student":
