@@ -14,6 +14,9 @@ from other processes hits both sides alike.
 2. conv2d forward and forward + backward vs ``torch.nn.functional.conv2d`` for a few shapes.
 3. Training images per second.
 4. Time to 97 % test accuracy with the lesson's default settings (bundled digits).
+
+Section 0 first reports memory: the arrays a model holds after ``predict`` on 1,000
+images (besides its weights) and the traced peak of ``predict`` on 10,000.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from cnnlab.calculus.optim import make_optimizer  # noqa: E402
 from cnnlab.nn.data import load_digits, to_float  # noqa: E402
 from cnnlab.nn.layers import softmax_cross_entropy  # noqa: E402
 from cnnlab.nn.model import LENET5, Model  # noqa: E402
-from cnnlab.nn.train import DEFAULTS, blas_threads, evaluate, train  # noqa: E402
+from cnnlab.nn.train import DEFAULTS, blas_report, blas_threads, evaluate, train  # noqa: E402
 from cnnlab.ops.conv import conv2d_backward, conv2d_forward  # noqa: E402
 
 CONV_SHAPES = [  # (N, C, H, W), (F, K), padding
@@ -75,14 +78,15 @@ def paired(np_fn, torch_fn, repeats, steps):
 def numpy_lenet_step(batch):
     model = Model(LENET5, seed=0)
     opt = make_optimizer("adam", lr=0.001)
-    params, _ = model.parameters()
+    params = model.parameters()
     x, y = batch
+    rng = np.random.default_rng(0)
 
     def step():
-        logits = model.forward(x, train=True)
+        logits, caches = model.forward(x, train=True, rng=rng)
         _, d, _ = softmax_cross_entropy(logits, y)
-        model.backward(d)
-        opt.step(params, model.parameters()[1])
+        _, grads = model.backward(d, caches, input_grad=False)
+        opt.step(params, grads)
     return step
 
 
@@ -164,6 +168,33 @@ def time_to_97(seconds_budget=60.0):
     return reached, final or last
 
 
+def memory_figures():
+    """Arrays a LeNet-5 holds besides its weights after predict(1,000), and predict(10,000)'s traced peak."""
+    import tracemalloc
+    model = Model(LENET5, seed=0)
+    weights = {id(p) for p in model.parameters()}
+
+    def held(obj, seen):
+        if id(obj) in seen:
+            return 0
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            return 0 if id(obj) in weights else obj.nbytes
+        items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else (
+            vars(obj).values() if hasattr(obj, "__dict__") else ())
+        return sum(held(v, seen) for v in items)
+
+    rng = np.random.default_rng(0)
+    model.predict(rng.random((1000, 1, 28, 28), dtype=np.float32))
+    after = held(model, set())
+    x = rng.random((10_000, 1, 28, 28), dtype=np.float32)
+    tracemalloc.start()
+    model.predict(x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return after, peak
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -175,7 +206,8 @@ def main(argv=None):
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="torch threads (default: same as --threads)")
     args = parser.parse_args(argv)
-    blas_ok = blas_threads(args.threads)
+    blas_threads(args.threads)
+    blas_ok = bool(blas_report()) and all(lib["num_threads"] == args.threads for lib in blas_report())
     torch = None
     if not args.no_torch:
         try:
@@ -189,6 +221,10 @@ def main(argv=None):
           + f", {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     (xtr, ytr), _, _ = load_digits()
     batch = (to_float(xtr[:64]), ytr[:64].astype(np.int64))
+
+    after, peak = memory_figures()
+    print(f"\n0. Memory: LeNet-5 holds {after / 1e6:.2f} MB of arrays besides its weights after predict(1,000); "
+          f"predict(10,000) peaks at {peak / 2 ** 20:.1f} MiB traced (input not counted)")
 
     print("\n1. LeNet-5 training step, batch 64 (forward + backward + Adam)")
     t_np, t_t, ratio = paired(numpy_lenet_step(batch), torch and torch_lenet_step(torch, batch),

@@ -3,19 +3,18 @@
 Pure computation: NumPy (and Pillow in ``images.py`` only). Never Streamlit,
 Plotly or Matplotlib. Each lesson's arithmetic lives in one module:
 
-=================  ===========================================================
-conv               correlation / convolution, 1-D, 2-D and batched (im2col)
-images             safe image intake
-optim              optimizers and learning-rate schedules (shared by lessons)
-shapes             output-size arithmetic, parameter and multiply-add counts
-pooling            max / average / min pooling, forward and backward
-receptive          receptive fields of a layer stack
-architectures      layer tables of classic networks
-autograd, expr     scalar autograd engine and the safe expression reader
-surfaces, descent  2-D loss surfaces and optimizer paths
-layers, model      CNN layers, models, training; data: bundled digits
-filters, spectrum  filter banks and the frequency view
-=================  ===========================================================
+==================  ==========================================================
+ops                 conv (correlation / convolution, im2col), conv_backward, pooling
+geometry            shapes (output sizes, parameters, multiply-adds: the one place),
+                    cost (a network's cost before any array), receptive, architectures
+calculus            expr (safe expression reader), autograd, gradcheck (the one numerical
+                    gradient), optim, surfaces, descent
+nn                  layers (forward -> (out, cache), backward(dout, cache)), model, train,
+                    data, digits
+vision              images (safe intake, the only Pillow user), kernels (the one kernel
+                    registry), filters, spectrum
+checks              LessonError and argument checks
+==================  ==========================================================
 
 The public names below are imported lazily, so ``import cnnlab`` stays cheap.
 """
@@ -29,7 +28,7 @@ _EXPORTS = {
     "correlate2d": "ops.conv", "convolve2d": "ops.conv", "correlate1d": "ops.conv", "convolve1d": "ops.conv",
     "conv2d": "ops.conv", "conv2d_loop": "ops.conv", "conv2d_forward": "ops.conv", "conv2d_backward": "ops.conv",
     "rotate180": "ops.conv", "output_shape": "ops.conv", "window_terms": "ops.conv",
-    "channel_contributions": "ops.conv", "conv_param_count": "ops.conv",
+    "channel_contributions": "ops.conv", "conv_param_count": "geometry.shapes",
     "read_image": "vision.images", "ImageError": "vision.images",
     "make_optimizer": "calculus.optim", "make_schedule": "calculus.optim",
     # shape arithmetic, pooling, receptive fields

@@ -21,26 +21,22 @@ class LessonError(ValueError):
         self.params = params
 
 
+def _check_int(value, name, lowest, code, wanted):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise LessonError(code, f"{name} must be {wanted}, got {value!r}.", name=name, value=str(value))
+    if not np.isfinite(value) or float(value) != int(value) or value < lowest:
+        raise LessonError(code, f"{name} must be {wanted}, got {value}.", name=name, value=f"{value:g}")
+    return int(value)
+
+
 def check_positive_int(value, name):
     """Return ``value`` as an int, or raise ``ValueError`` unless it is a whole number >= 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise LessonError("positive_int", f"{name} must be a positive integer, got {value!r}.",
-                          name=name, value=str(value))
-    if not np.isfinite(value) or float(value) != int(value) or value < 1:
-        raise LessonError("positive_int", f"{name} must be a positive integer, got {value}.",
-                          name=name, value=f"{value:g}")
-    return int(value)
+    return _check_int(value, name, 1, "positive_int", "a positive integer")
 
 
 def check_nonnegative_int(value, name):
     """Return ``value`` as an int, or raise ``ValueError`` unless it is a whole number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise LessonError("nonnegative_int", f"{name} must be a whole number >= 0, got {value!r}.",
-                          name=name, value=str(value))
-    if not np.isfinite(value) or float(value) != int(value) or value < 0:
-        raise LessonError("nonnegative_int", f"{name} must be a whole number >= 0, got {value}.",
-                          name=name, value=f"{value:g}")
-    return int(value)
+    return _check_int(value, name, 0, "nonnegative_int", "a whole number >= 0")
 
 
 def check_finite(a, name):

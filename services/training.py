@@ -7,10 +7,19 @@ fixed number of worker threads. A job waits in the pool's queue - the page
 says "waiting for a free trainer" - until a worker is free, then runs
 ``cnnlab.nn.train.train`` and records every report under its own lock. The
 page polls the job from an ``st.fragment`` and never blocks on it.
+
+Operations: every job's start, end (done, stopped by the student, stopped because its page was
+abandoned) and failure is logged, one line each (a failure with its traceback), with the job's
+number and settings, never the student's data. BLAS threads: while any trainer runs, the pool holds
+the core's ``blas_threads(BLAS_THREADS)`` limit (LeNet-sized products are faster on one thread
+than on two that wait for each other on a busy machine; cnnlab/nn/train.py) and logs what it got.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +28,17 @@ import streamlit as st
 
 from cnnlab.nn.train import blas_threads, train
 
+logger = logging.getLogger(__name__)
+
 WORKERS = 2
 MAX_QUEUE = 40
 #: A job whose page has not asked for its progress for this long is stopped (the tab was closed
 #: or the student left the lesson): it keeps what it learned, and frees the trainer for others.
 #: Same as server.disconnectedSessionTTL in .streamlit/config.toml.
 ABANDON_AFTER_S = 120.0
+#: BLAS threads per trainer while trainers run.
+BLAS_THREADS = 1
+_numbers = itertools.count(1)
 
 
 class Job:
@@ -43,6 +57,7 @@ class Job:
         self.images_per_s = 0.0
         self.elapsed = 0.0
         self.created = self.seen = time.monotonic()
+        self.number = next(_numbers)          # for the log: "training job 7 ..."
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -54,8 +69,20 @@ class Job:
     def active(self):
         return self.state in ("waiting", "running")
 
+    def _abandoned(self):
+        return time.monotonic() - self.seen > ABANDON_AFTER_S
+
     def _should_stop(self):
-        return self._stop.is_set() or time.monotonic() - self.seen > ABANDON_AFTER_S
+        return self._stop.is_set() or self._abandoned()
+
+    def _why_stopped(self):
+        return "asked by the student" if self._stop.is_set() else f"page not watching for {ABANDON_AFTER_S:.0f} s"
+
+    def describe(self):
+        """The job's settings for the log (no data of the student)."""
+        s = self.settings
+        return (f"dataset={getattr(self, 'dataset', '?')} epochs={s.get('epochs')} batch={s.get('batch_size')} "
+                f"optimizer={s.get('optimizer')} lr={s.get('lr')} params={_n_params(self.model)}")
 
     def snapshot(self):
         """A consistent copy of the progress for drawing (also: the page is still watching)."""
@@ -77,20 +104,33 @@ class Job:
         if self._should_stop():
             with self._lock:
                 self.state = "stopped"
+            logger.info("training job %d stopped before it started (%s)", self.number, self._why_stopped())
             return
         with self._lock:
             self.state = "running"
+        logger.info("training job %d started after %.1f s in the queue: %s", self.number,
+                    time.monotonic() - self.created, self.describe())
         try:
             for r in train(self.model, self.data, stop=self._should_stop, max_batches=self.max_batches,
                            **self.settings):
                 with self._lock:
                     self._record(r)
-        except Exception as exc:  # noqa: BLE001 - shown to the student, never a traceback
+        except Exception as exc:  # noqa: BLE001 - logged with its traceback; the student sees a message
+            logger.exception("training job %d failed at step %d/%d: %s", self.number, self.step, self.steps,
+                             self.describe())
+            with contextlib.suppress(AttributeError):
+                exc._cnnlab_logged = True         # ui.errors: already in the log with its traceback
             with self._lock:
                 self.state, self.error = "error", exc
             return
         with self._lock:
             self.state = "stopped" if self._should_stop() and self.step < self.steps else "done"
+        if self.state == "done":
+            logger.info("training job %d done: %d steps in %.1f s (%.0f images/s)", self.number, self.steps,
+                        self.elapsed, self.images_per_s)
+        else:
+            logger.info("training job %d stopped at step %d/%d after %.1f s (%s)", self.number, self.step,
+                        self.steps, self.elapsed, self._why_stopped())
 
     def _record(self, r):
         kind = r["kind"]
@@ -113,16 +153,50 @@ class TrainerPool:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnnlab-trainer")
         self._lock = threading.Lock()
         self._jobs = []
+        self._running = 0                     # trainers at work (they share the BLAS limit)
+        self._limit = None
 
     def submit(self, job):
         """Queue ``job``; returns False (and does not queue it) when the queue is full."""
         with self._lock:
             self._jobs = [j for j in self._jobs if j.active]
             if len(self._jobs) >= MAX_QUEUE:
+                logger.warning("training job %d refused: the queue is full (%d jobs)", job.number, MAX_QUEUE)
                 return False
             self._jobs.append(job)
-        self._executor.submit(job.run)
+        logger.info("training job %d queued (%d active jobs, %d trainers)", job.number, len(self._jobs),
+                    self.workers)
+        self._executor.submit(self._run, job)
         return True
+
+    def _run(self, job):
+        """One job in a worker thread, under the pool's BLAS limit."""
+        self._enter_blas()
+        try:
+            job.run()
+        finally:
+            self._exit_blas()
+
+    # The BLAS thread count is a setting of the whole process (the library's), not of one thread:
+    # the limit is taken when the first trainer starts and given back when the last one ends.
+    def _enter_blas(self):
+        with self._lock:
+            self._running += 1
+            if self._running > 1:
+                return
+            self._limit = _blas_limit(BLAS_THREADS)
+            got = self._limit.__enter__()
+        logger.info("trainers at work: BLAS limited to %d thread(s) per trainer (%s)", BLAS_THREADS,
+                    _describe_blas(got))
+
+    def _exit_blas(self):
+        with self._lock:
+            self._running -= 1
+            if self._running > 0 or self._limit is None:
+                return
+            limit, self._limit = self._limit, None
+            limit.__exit__(None, None, None)
+        logger.info("no trainer at work: BLAS threads restored")
 
     def position(self, job):
         """How many jobs wait before ``job`` (0 when it is running or next)."""
@@ -134,8 +208,41 @@ class TrainerPool:
         return max(0, waiting.index(job) + running - self.workers + 1)
 
 
+def _n_params(model):
+    try:
+        return sum(int(p.size) for p in model.parameters())
+    except (AttributeError, TypeError):
+        return "?"
+
+
+def _blas_limit(n):
+    """The core's ``blas_threads(n)`` as a context manager.
+
+    The core's own is one (threadpoolctl); an older core sets the count at once and returns whether it
+    could, which is kept for the process (as before) and reported.
+    """
+    result = blas_threads(n)
+    if hasattr(result, "__enter__"):
+        return result
+    return contextlib.nullcontext(result)
+
+
+def _describe_blas(got):
+    """What the BLAS limit reports: threadpoolctl's info list, or True/False from an older core."""
+    if got is True:
+        return "set"
+    if got is False or got is None:
+        return "no BLAS library found to limit: it uses its default"
+    try:
+        info = got.info() if hasattr(got, "info") else got
+        return ", ".join(f"{i.get('internal_api', '?')}={i.get('num_threads', '?')}" for i in info)
+    except (TypeError, AttributeError):
+        return repr(got)
+
+
 @st.cache_resource(show_spinner=False)
 def trainer_pool():
     """The one pool of trainer threads of this server process (one BLAS thread per trainer)."""
-    blas_threads(1)
+    logger.info("trainer pool: %d trainers, queue of %d, BLAS threads per trainer %d", WORKERS, MAX_QUEUE,
+                BLAS_THREADS)
     return TrainerPool()

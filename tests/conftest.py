@@ -35,6 +35,21 @@ def run_page(page_path, lang="en", timeout=60, query=None, setup=None):
     return at
 
 
+def open_tab(at, page, tab, lang="en"):
+    """Open the tab ``tab`` (its id, e.g. ``step``) of a lesson's lazy tabs (ui/tabs.py) and rerun.
+
+    Only the open tab is built, so a test reads another tab's elements after opening it, the way a
+    student clicks it: Streamlit keeps the open tab's label under ``<page>.tab``.
+    """
+    from ui.i18n import catalog
+
+    labels = {"conv": "conv.tab_{}", "bp": "bp.tab_{}", "gd": "gd.tab.{}", "fm": "fm.tab_{}",
+              "train": "train.tab_{}"}
+    at.session_state[f"{page}.tab"] = catalog(lang)[labels[page].format(tab)]
+    at.run()
+    return at
+
+
 def assert_ok(at):
     """No exception and no uncaught error element on the page."""
     assert not at.exception, [e.value for e in at.exception]

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import cnnlab
@@ -86,11 +86,12 @@ def test_trace_structure():
     # forward order is topological: every edge goes from an earlier to a later node
     pos = {i: k for k, i in enumerate(tr["forward"])}
     assert all(pos[c] < pos[p] for c, p, _ in tr["edges"])
-    # backward steps: upstream * local = product, parents before children
-    for s in tr["backward"]:
-        assert s["product"] == s["upstream"] * s["local"]
-    assert [s["node"] for s in tr["backward"]][0] == tr["root"]
-    assert len(tr["backward"]) == len(tr["edges"])
+    # backward steps by hand (CS231n's worked example): f = q z, q = x + y;
+    # df/dq = z = -4, df/dz = q = 3, then q passes -4 * 1 to x and to y
+    label = {n["id"]: n["label"] for n in tr["nodes"]}
+    steps = [(label[s["node"]], label[s["child"]], s["upstream"], s["local"], s["product"]) for s in tr["backward"]]
+    assert steps == [("mul", "add", 1.0, -4.0, -4.0), ("mul", "z", 1.0, 3.0, 3.0),
+                     ("add", "x", -4.0, 1.0, -4.0), ("add", "y", -4.0, 1.0, -4.0)]
 
 
 def test_errors_are_value_errors():
@@ -137,8 +138,7 @@ EXPRESSIONS = [
 def test_engine_matches_finite_differences(text, x, y, z):
     values = {"x": x, "y": y, "z": z}
     # stay away from kinks (relu, max, min, abs) and poles, where differences are not gradients
-    if min(abs(x), abs(y), abs(z), abs(x - y), abs(y - z)) < 1e-2 or abs(y) < 0.1:
-        return
+    assume(min(abs(x), abs(y), abs(z), abs(x - y), abs(y - z)) >= 1e-2 and abs(y) >= 0.1)
     for row in gradient_check(text, values):
         assert row["analytic"] == pytest.approx(row["numerical"], rel=1e-5, abs=1e-6), (text, row)
 
@@ -214,6 +214,9 @@ def test_backward_is_reverse_topological():
         last_in[s["child"]] = k
     for k, s in enumerate(tr["backward"]):
         assert last_in.get(s["node"], -1) < k
-    grads = {n["id"]: n["grad"] for n in tr["nodes"]}
-    for s in tr["backward"]:
-        assert s["upstream"] == grads[s["node"]]
+    # what reached the inputs agrees with central differences (an outside check)
+    values = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+    numeric = numerical_gradients("1 / (1 + exp(-(w0*x0 + w1*x1 + w2))) + w0 * x0", values)
+    leaves = {n["label"]: n["grad"] for n in tr["nodes"] if n["kind"] == "input"}
+    for name, g in numeric.items():
+        assert leaves[name] == pytest.approx(g, rel=1e-6, abs=1e-9)

@@ -8,6 +8,7 @@ from scipy import signal
 
 import cnnlab
 from cnnlab.calculus.gradcheck import numerical_gradient as numerical_grad
+from cnnlab.checks import LessonError
 from cnnlab.ops.conv import conv2d_backward, conv2d_forward, conv2d_loop, normalize_padding
 
 RNG = np.random.default_rng(0)
@@ -127,8 +128,9 @@ def test_bad_settings_raise_meaningful_errors(kwargs, code):
 
 
 def test_kernel_larger_than_input():
-    with pytest.raises(ValueError, match="larger than the padded input"):
+    with pytest.raises(LessonError) as exc:
         cnnlab.correlate2d(np.ones((3, 3)), np.ones((5, 5)))
+    assert exc.value.code == "kernel_too_large" and exc.value.params == {"kernel": 5, "padded": 3}
     # ... but fine once padded enough
     assert cnnlab.correlate2d(np.ones((3, 3)), np.ones((5, 5)), padding=1).shape == (1, 1)
 

@@ -22,11 +22,34 @@ def test_same_keys_in_every_language():
         assert set(cat) == en, f"{lang}: missing {sorted(en - set(cat))[:10]}, extra {sorted(set(cat) - en)[:10]}"
 
 
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+#: Words a Chinese text may keep in Latin letters: names of people, methods and networks, function names.
+LATIN_NAMES = {"ReLU", "Adam", "AdaGrad", "RMSProp", "Gabor", "Prewitt", "AlexNet", "sigmoid", "tanh"}
+
+
+def _untranslated(text):
+    """True if a Chinese entry has no Chinese and is more than names, symbols and one-letter variables."""
+    if CJK.search(text):
+        return False
+    bare = re.sub(r"\{\w+\}", "", text)                        # placeholders
+    words = [w for w in re.findall(r"[A-Za-z]+", bare) if len(w) > 1]
+    return any(w not in LATIN_NAMES for w in words)
+
+
 def test_no_empty_or_untranslated_text():
     en, zh = load("en"), load("zh")
     for key, text in zh.items():
         assert text.strip(), key
         assert en[key].strip(), key
+    left_in_english = [key for key, text in zh.items() if _untranslated(text)]
+    assert not left_in_english, left_in_english
+
+
+def test_the_untranslated_check_can_fail():
+    assert _untranslated("Output size")
+    assert _untranslated("{n} cells")
+    assert not _untranslated("输出尺寸 {n}")
+    assert not _untranslated("∂L/∂x") and not _untranslated("Gabor 45°") and not _untranslated("k/s/p/d")
 
 
 def test_placeholders_match():

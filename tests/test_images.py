@@ -277,7 +277,7 @@ def test_every_image_error_code_is_translated():
     cats = {lang: json.loads((ROOT / "assets" / "i18n" / f"{lang}.json").read_text("utf-8"))
             for lang in ("en", "zh")}
     for r in ("empty", "too_large_bytes", "too_many_pixels", "not_image", "unsupported_format",
-              "truncated", "corrupt"):
+              "truncated", "corrupt", "too_much_memory"):
         for cat in cats.values():
             assert f"error.image_{r}" in cat, r
 
@@ -320,3 +320,71 @@ def test_samples_are_small_and_readable():
     for p in samples:
         arr = read_image(p.read_bytes())
         assert max(arr.shape[:2]) <= 512
+
+
+# --------------------------------------------------------------------------
+# The decode budget (issue 17): 64 MB, checked from the header
+# --------------------------------------------------------------------------
+def _rss():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096
+
+
+def _peak_rss_since_reset():
+    Path("/proc/self/clear_refs").write_text("5")          # resets VmHWM to the current RSS
+    return lambda: int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines()
+                            if line.startswith("VmHWM"))) * 1024
+
+
+def _png16(h, w, value):
+    a = np.full((h, w), value, np.uint16)
+    a[::97] = 65535                                          # a little structure, still compressible
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG", compress_level=9)
+    return buf.getvalue()
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_40_megapixel_16_bit_png_is_refused_within_the_budget():
+    import tracemalloc
+
+    from cnnlab.vision.images import MAX_DECODE_BYTES
+    data = _png16(6300, 6300, 1000)                          # 39.7 MP x 2 bytes = 79 MB decoded
+    assert len(data) < MAX_BYTES and 6300 * 6300 <= 40_000_000
+    rss0, peak = _rss(), _peak_rss_since_reset()
+    tracemalloc.start()
+    with pytest.raises(ImageError) as err:
+        read_image(data, max_side=512)
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert err.value.reason == "too_much_memory"
+    assert err.value.params["bits"] == 16 and err.value.params["limit_mb"] == 64
+    assert err.value.params["mb"] > 64
+    assert traced < MAX_DECODE_BYTES and peak() - rss0 < MAX_DECODE_BYTES
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_large_16_bit_png_under_the_budget_is_reduced_before_conversion():
+    import tracemalloc
+
+    from cnnlab.vision.images import MAX_DECODE_BYTES
+    data = _png16(4000, 5000, 30000)                         # 20 MP x 2 bytes = 40 MB decoded
+    rss0, peak = _rss(), _peak_rss_since_reset()
+    tracemalloc.start()
+    arr, info = load_image(data, gray=True, max_side=256)
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert arr.shape == (205, 256) and info["original"] == (4000, 5000) and info["scaled"]
+    # the value of most pixels survives the block mean and the resize (an outside check: 30000 / 65535)
+    assert np.median(arr) == pytest.approx(30000 / 65535, abs=2e-3)
+    assert traced < MAX_DECODE_BYTES and peak() - rss0 < MAX_DECODE_BYTES
+
+
+def test_decode_cost_counts_bands_and_bit_depth():
+    from cnnlab.vision.images import decode_cost
+    im = Image.new("I;16", (1000, 1000))
+    rgb = Image.new("RGB", (1000, 1000))                     # Pillow keeps RGB in 4 bytes a pixel
+    mp = 1000 * 1000
+    assert decode_cost(im) == mp * (2 + 16 + 32)
+    assert decode_cost(rgb) == mp * (4 + 16 + 32)
+    assert decode_cost(rgb, max_side=100) == mp * 4 + 200 * 200 * 16 + 100 * 100 * 32   # reduced by 5 first
+    assert decode_cost(Image.new("P", (1000, 1000)), max_side=500) == mp * (1 + 4) + mp * 16 + 500 * 500 * 32

@@ -105,10 +105,13 @@ def test_cached_arrays_are_copies_per_session():
     assert np.array_equal(_state(b, "conv.img.last_good")[0], pristine)
 
 
+TRAINED = "session_models.trained"        # services.session_models
+
+
 @pytest.mark.skipif(not TRAINING.available, reason="the training lesson does not exist yet")
 def test_a_training_run_belongs_to_its_own_session():
-    a = run_page(TRAINING.path, "en", query={"epochs": "1"})
-    b = run_page(TRAINING.path, "en")
+    a = run_page(TRAINING.path, "en", query={"epochs": "1", "tab": "train"})
+    b = run_page(TRAINING.path, "en", query={"tab": "train"})
     a.button(key="train.start").click()
     a.run()
     assert_ok(a)
@@ -117,11 +120,8 @@ def test_a_training_run_belongs_to_its_own_session():
     try:
         b.run()
         assert_ok(b)
-        assert _state(b, "train.job") is None and _state(b, "train.model") is None
+        assert _state(b, "train.job") is None and _state(b, TRAINED) is None
         assert b.button(key="train.stop").disabled, "B's Stop button is live for A's training"
-        # B's pretrained model is its own object, not A's model in training.
-        mine = _state(b, "train.pretrained")
-        assert mine is None or mine is not job.model
         # A stops after a few steps and keeps its partly trained model; B still has none.
         deadline = time.time() + 30
         while job.step == 0 and job.active and time.time() < deadline:
@@ -133,11 +133,11 @@ def test_a_training_run_belongs_to_its_own_session():
         a.run()
         a.run()
         assert_ok(a)
-        trained = _state(a, "train.model")
-        assert trained is not None and trained[0] is job.model
+        trained = _state(a, TRAINED)
+        assert trained is not None and trained.model is job.model
         b.run()
         assert_ok(b)
-        assert _state(b, "train.model") is None and _state(b, "train.job") is None
+        assert _state(b, TRAINED) is None and _state(b, "train.job") is None
     finally:
         job.stop()
         deadline = time.time() + 20
@@ -150,6 +150,8 @@ def test_a_training_run_belongs_to_its_own_session():
 SHARED_BY_DESIGN = {
     "TrainerPool": "a fixed set of worker threads; each job belongs to one session "
                    "(test_a_training_run_belongs_to_its_own_session)",
+    "Model": "the pretrained LeNet-5 (ui.models.pretrained_model): pages only run it, its weights are "
+             "read-only arrays (test_the_shared_pretrained_model_is_never_changed)",
 }
 
 
@@ -206,3 +208,20 @@ def test_cache_resource_holds_nothing_a_session_could_change():
     for module, name, nargs in functions:
         if nargs == 0:
             assert name in cached_names, f"{module}.{name} was not checked"
+
+
+def test_the_shared_pretrained_model_is_never_changed():
+    """One pretrained LeNet-5 per process serves every session: using it leaves its weights as in the file."""
+    from cnnlab.nn.model import load_model
+    from ui.models import PRETRAINED, pretrained_model
+
+    for path, tab in [(TRAINING.path, "inside"), (TRAINING.path, "try"), ("app_pages/feature_maps/page.py", "learned")]:
+        assert_ok(run_page(path, "en", query={"tab": tab, "size": "64"}))
+    shared = pretrained_model()
+    fresh = load_model(PRETRAINED.read_bytes())
+    for mine, theirs in zip(shared.layers, fresh.layers):
+        for name, array in mine.params.items():
+            assert not array.flags.writeable
+            assert np.array_equal(array, theirs.params[name])
+    with pytest.raises(ValueError):
+        shared.layers[0].params["w"][...] = 0.0

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab.calculus.gradcheck import numerical_gradient
@@ -21,10 +21,6 @@ def _to64(layer):
         layer.params[k] = layer.params[k].astype(np.float64)
 
 
-def numeric_grad(f, a, eps=1e-6):
-    return numerical_gradient(f, a, eps)
-
-
 def check_layer(cfg, in_shape, n=2, seed=0, positive=False):
     rng = np.random.default_rng(seed)
     layer = make_layer(cfg, 1)          # index 1: not the first layer, so it returns dx
@@ -35,24 +31,21 @@ def check_layer(cfg, in_shape, n=2, seed=0, positive=False):
         x = np.abs(x) + 0.1
     # distinct values avoid ties in max pooling and kinks of ReLU at 0
     x += 1e-3 * np.arange(x.size).reshape(x.shape) / x.size
-    out = layer.forward(x, train=True)
+    out, cache = layer.forward(x, train=True, rng=np.random.default_rng(7))
     dout = rng.standard_normal(out.shape)
-    dx = layer.backward(dout)
+    dx, grads = layer.backward(dout, cache)
+    assert set(grads) == set(layer.params)
 
-    def loss():
-        return float(np.sum(layer.forward(x, train=True) * dout))
+    def loss():   # the same seed each time: dropout draws the same mask
+        return float(np.sum(layer.forward(x, train=True, rng=np.random.default_rng(7))[0] * dout))
 
-    if cfg["type"] == "dropout":   # freeze the mask
-        mask = layer.mask
-        layer.forward = lambda x_, train=True: x_ * mask
-    np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dx, numerical_gradient(loss, x), rtol=1e-5, atol=1e-6)
     for name, p in layer.params.items():
-        np.testing.assert_allclose(layer.grads[name], numeric_grad(loss, p), rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(grads[name], numerical_gradient(loss, p), rtol=1e-5, atol=1e-6, err_msg=name)
     return layer
 
 
-@pytest.mark.parametrize("cfg,in_shape", [
+GRAD_CASES = [
     ({"type": "conv", "filters": 3, "kernel": 3}, (2, 6, 6)),
     ({"type": "conv", "filters": 2, "kernel": 3, "stride": 2, "padding": 1}, (3, 7, 7)),
     ({"type": "maxpool", "size": 2}, (2, 6, 6)),
@@ -64,7 +57,10 @@ def check_layer(cfg, in_shape, n=2, seed=0, positive=False):
     ({"type": "flatten"}, (2, 3, 3)),
     ({"type": "dense", "units": 4}, (7,)),
     ({"type": "dropout", "rate": 0.5}, (6,)),
-])
+]
+
+
+@pytest.mark.parametrize("cfg,in_shape", GRAD_CASES)
 def test_backward_matches_finite_differences(cfg, in_shape):
     check_layer(cfg, in_shape)
 
@@ -84,7 +80,7 @@ def test_softmax_cross_entropy_gradient_and_value():
     np.testing.assert_allclose(p.sum(1), 1)
     expected = -np.mean(np.log(np.exp(z[np.arange(4), y]) / np.exp(z).sum(1)))
     assert loss == pytest.approx(expected)
-    num = numeric_grad(lambda: softmax_cross_entropy(z, y)[0], z)
+    num = numerical_gradient(lambda: softmax_cross_entropy(z, y)[0], z)
     np.testing.assert_allclose(d, num, rtol=1e-5, atol=1e-7)
 
 
@@ -98,7 +94,7 @@ def test_sigmoid_matches_formula_without_overflow():
     layer = make_layer({"type": "sigmoid"})
     x = np.array([[-200.0, -1.0, 0.0, 2.0, 200.0]], dtype=np.float32)
     with np.errstate(all="raise"):
-        out = layer.forward(x)
+        out, _ = layer.forward(x)
     np.testing.assert_allclose(out, 1 / (1 + np.exp(-x.astype(np.float64))), atol=1e-6)
 
 
@@ -106,10 +102,13 @@ def test_dropout_is_identity_at_test_time_and_keeps_the_mean():
     layer = make_layer({"type": "dropout", "rate": 0.3})
     layer.build((1000,), np.random.default_rng(0), "he")
     x = np.ones((20, 1000), np.float32)
-    assert layer.forward(x, train=False) is x
-    out = layer.forward(x, train=True)
+    assert layer.forward(x, train=False)[0] is x
+    out, mask = layer.forward(x, train=True, rng=np.random.default_rng(0))
     assert abs(out.mean() - 1) < 0.03
     assert 0.25 < np.mean(out == 0) < 0.35
+    np.testing.assert_array_equal(layer.forward(x, train=True, rng=np.random.default_rng(0))[1], mask)
+    with pytest.raises(ValueError):
+        layer.forward(x, train=True)            # no generator: no hidden randomness
 
 
 @pytest.mark.parametrize("init,fan_in,fan_out", [("he", 400, 120), ("xavier", 150, 50)])
@@ -139,22 +138,29 @@ def test_unknown_layer_and_bad_settings_are_explained():
 @given(size=st.integers(1, 4), h=st.integers(4, 12), k=st.integers(1, 5), pad=st.integers(0, 2),
        stride=st.integers(1, 3))
 def test_built_shapes_match_forward(size, h, k, pad, stride):
+    assume(k <= h + 2 * pad)
     rng = np.random.default_rng(0)
     x = rng.random((2, 2, h, h), dtype=np.float32)
     conv = make_layer({"type": "conv", "filters": 3, "kernel": k, "padding": pad, "stride": stride})
-    if k > h + 2 * pad:
-        with pytest.raises(LessonError):
-            conv.build((2, h, h), rng, "he")
-        return
     shape = conv.build((2, h, h), rng, "he")
-    out = conv.forward(x)
-    assert out.shape[1:] == shape and out.dtype == np.float32
-    if size <= shape[1]:
-        pool = make_layer({"type": "maxpool", "size": size})
-        pooled_shape = pool.build(shape, rng, "he")
-        assert pool.forward(out).shape[1:] == pooled_shape
+    out, _ = conv.forward(x)
+    # brute force: count the window positions that fit in the padded input
+    starts = len(range(0, h + 2 * pad - k + 1, stride))
+    assert out.shape[1:] == shape == (3, starts, starts) and out.dtype == np.float32
+    assume(size <= shape[1])
+    pool = make_layer({"type": "maxpool", "size": size})
+    pooled_shape = pool.build(shape, rng, "he")
+    pooled, _ = pool.forward(out)
+    assert pooled.shape[1:] == pooled_shape == (3,) + (len(range(0, starts - size + 1, size)),) * 2
+
+
+@pytest.mark.parametrize("k,h,pad", [(9, 5, 0), (6, 2, 1), (11, 4, 3)])
+def test_kernel_that_does_not_fit_is_refused(k, h, pad):
+    conv = make_layer({"type": "conv", "filters": 3, "kernel": k, "padding": pad}, 4)
+    with pytest.raises(LessonError) as e:
+        conv.build((2, h, h), np.random.default_rng(0), "he")
+    assert e.value.code == "train_kernel_too_large" and e.value.params["layer"] == 4
 
 
 def test_every_layer_type_has_a_gradient_check():
-    assert set(LAYER_TYPES) == {"conv", "maxpool", "avgpool", "relu", "sigmoid", "tanh", "flatten",
-                                "dense", "dropout"}
+    assert {cfg["type"] for cfg, _ in GRAD_CASES} == set(LAYER_TYPES)

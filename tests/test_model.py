@@ -2,13 +2,17 @@
 
 import io
 import json
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import cnnlab
+from cnnlab.calculus.gradcheck import numerical_gradient
 from cnnlab.checks import LessonError
+from cnnlab.nn.layers import softmax_cross_entropy
 from cnnlab.nn.model import LENET5, Model, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +121,79 @@ def test_pretrained_lenet5_reads_the_bundled_test_digits():
     assert probs.shape == (len(y), 10) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-5)
     assert np.mean(probs.argmax(1) == y) >= 0.97
+
+
+# --------------------------------------------------------------------------
+# A core without hidden state (issue 11)
+# --------------------------------------------------------------------------
+def _arrays_held(obj, exclude, seen=None):
+    """Bytes of every ndarray reachable from ``obj``'s attributes, minus the ``exclude`` arrays."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return 0 if any(obj is e for e in exclude) else obj.nbytes
+    if isinstance(obj, dict):
+        items = obj.values()
+    elif isinstance(obj, (list, tuple, set)):
+        items = obj
+    elif hasattr(obj, "__dict__"):
+        items = vars(obj).values()
+    else:
+        return 0
+    return sum(_arrays_held(v, exclude, seen) for v in items)
+
+
+def test_model_keeps_no_activations_after_predict():
+    m = Model(LENET5)
+    before = _arrays_held(m, m.parameters())
+    m.predict(np.random.default_rng(0).random((1000, 1, 28, 28), dtype=np.float32))
+    m.activations(np.zeros((3, 1, 28, 28), np.float32))
+    assert _arrays_held(m, m.parameters()) == before < 1_000_000      # was 86 MB with per-layer caches
+
+
+def test_predict_is_chunked():
+    m = Model(LENET5)
+    x = np.random.default_rng(0).random((10_000, 1, 28, 28), dtype=np.float32)   # 31 MB, allocated before
+    tracemalloc.start()
+    probs = m.predict(x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert probs.shape == (10_000, 10) and peak < 150 * 2 ** 20                # measured 61 MB (was 147)
+    np.testing.assert_allclose(m.predict(x[:7], batch_size=3), probs[:7], rtol=1e-5, atol=1e-7)
+
+
+def test_backward_grads_match_finite_differences_of_the_model_loss():
+    desc = [{"type": "conv", "filters": 2, "kernel": 3}, {"type": "tanh"}, {"type": "avgpool", "size": 2},
+            {"type": "flatten"}, {"type": "dense", "units": 3}]
+    m = Model(desc, input_shape=(1, 6, 6), num_classes=3, seed=1)
+    for layer in m.layers:
+        for k in layer.params:
+            layer.params[k] = layer.params[k].astype(np.float64)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 1, 6, 6))
+    y = np.array([0, 2])
+
+    def loss():
+        return softmax_cross_entropy(m.forward(x)[0], y)[0]
+
+    logits, caches = m.forward(x)
+    dx, grads = m.backward(softmax_cross_entropy(logits, y)[1], caches)
+    assert len(grads) == len(m.parameters())
+    for p, g in zip(m.parameters(), grads):
+        np.testing.assert_allclose(g, numerical_gradient(loss, p), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(dx, numerical_gradient(loss, x), rtol=1e-5, atol=1e-8)
+    _, grads2 = m.backward(softmax_cross_entropy(*m.forward(x)[:1], y)[1], m.forward(x)[1], input_grad=False)
+    for g, g2 in zip(grads, grads2):
+        np.testing.assert_allclose(g, g2)
+
+
+def test_one_model_serves_two_threads():
+    m = Model(LENET5, seed=4)
+    xs = [np.random.default_rng(i).random((60, 1, 28, 28), dtype=np.float32) for i in range(2)]
+    alone = [m.predict(x) for x in xs]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda x: m.predict(x, batch_size=16), xs * 3))
+    for i, probs in enumerate(together):
+        np.testing.assert_allclose(probs, alone[i % 2], rtol=1e-5, atol=1e-7)

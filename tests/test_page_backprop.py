@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import assert_ok, run_page
+from tests.conftest import assert_ok, open_tab, run_page
 
 PAGE = "app_pages/backprop/page.py"
 
@@ -57,6 +57,7 @@ def test_presets_give_the_published_numbers():
     assert "1 + −2 = −1" in _text(at)           # the second contribution to x: gradients add
     at.selectbox(key="bp.preset").set_value("relu_off").run()
     at.slider(key="bp.step").set_value(at.slider(key="bp.step").max).run()
+    open_tab(at, "bp", "check")
     table = at.dataframe[0].value if at.dataframe else None
     assert table is not None
     assert set(table["Analytic (backprop)"]) == {"0"}
@@ -67,7 +68,7 @@ def test_presets_give_the_published_numbers():
 
 
 def test_gradient_check_table_agrees():
-    at = run_page(PAGE, "en")
+    at = run_page(PAGE, "en", query={"tab": "check"})
     table = at.dataframe[0].value
     assert list(table["Variable"]) == ["x", "y", "z"]
     assert list(table["Verdict"]) == ["agree"] * 3
@@ -75,7 +76,7 @@ def test_gradient_check_table_agrees():
 
 
 def test_changing_a_value_changes_the_output():
-    at = run_page(PAGE, "en")
+    at = run_page(PAGE, "en", query={"tab": "check"})
     at.number_input(key="bp.val.z").set_value(2.0).run()
     assert_ok(at)
     table = at.dataframe[0].value
@@ -101,12 +102,16 @@ def test_invalid_expression_explains_itself(lang, bad):
     if lang == "zh":
         assert any("\u4e00" <= ch <= "\u9fff" for ch in at.error[0].value)
     # the rest of the page keeps working
+    open_tab(at, "bp", "conv", lang)
+    assert_ok(at)
     assert at.segmented_control(key="bp.case") is not None
+    open_tab(at, "bp", "jacobian", lang)
+    assert_ok(at)
     assert at.metric
 
 
 def test_link_restores_expression_and_values():
-    at = run_page(PAGE, "en", query={"preset": "custom", "expr": "x * x", "vals": "x=3"})
+    at = run_page(PAGE, "en", query={"preset": "custom", "expr": "x * x", "vals": "x=3", "tab": "check"})
     assert_ok(at)
     assert at.text_input(key="bp.expr").value == "x * x"
     assert at.number_input(key="bp.val.x").value == 3.0
@@ -118,11 +123,12 @@ def test_link_restores_expression_and_values():
 
 
 def test_conv_cases_and_jacobian_widgets(lang):
-    at = run_page(PAGE, lang)
+    at = run_page(PAGE, lang, query={"tab": "conv"})
     for case in ("1_1", "d_1", "1_n", "d_n"):
         at.segmented_control(key="bp.case").set_value(case).run()
         assert_ok(at)
         assert at.success, case                    # the three-way check agrees on screen
+    open_tab(at, "bp", "jacobian", lang)
     before = at.metric[0].value
     at.number_input(key="bp.jac_batch").set_value(100).run()
     assert at.metric[0].value != before
@@ -145,7 +151,7 @@ def test_degenerate_and_repeated_inputs():
 
 
 def test_worked_conv_cell_follows_the_widgets():
-    at = run_page(PAGE, "en")
+    at = run_page(PAGE, "en", query={"tab": "conv"})
     codes = [c.value for c in at.code if c.value.startswith("∂L/∂X[")]
     assert codes and codes[0].startswith("∂L/∂X[c=0][1, 1] =")
     assert codes[0].count("·K0[") == 4                 # the centre cell is under four windows

@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.conftest import assert_ok, run_page
+from tests.conftest import assert_ok, open_tab, run_page
 
 PAGE = "app_pages/convolution/page.py"
 
@@ -49,7 +49,10 @@ def test_stride_zero_is_explained_and_the_page_keeps_working(lang):
     message = at.error[0].value
     assert ("positive whole number" in message) if lang == "en" else ("正整数" in message)
     # the 1-D and colour tabs still render
+    open_tab(at, "conv", "1d", lang)
+    assert_ok(at)
     assert any("y[" in c.value for c in at.code)
+    open_tab(at, "conv", "compare", lang)
     at.number_input(key="conv.stride").set_value(1).run()
     assert_ok(at)
     assert not at.error
@@ -88,7 +91,7 @@ def test_cleared_cell_gives_a_message_not_a_crash():
 
 
 def test_step_buttons_move_the_window(lang):
-    at = run_page(PAGE, lang)
+    at = run_page(PAGE, lang, query={"tab": "step"})
     first = at.code[0].value
     at.button(key="conv.next_btn").click().run()
     assert_ok(at)
@@ -126,4 +129,6 @@ def test_uploads_good_and_bad(data, ok, lang):
         assert at.error, "a bad file gets a message"
         assert at.error[0].value.strip()
     # the lesson goes on: the step tab still writes a multiply-add
+    open_tab(at, "conv", "step", lang)
+    assert_ok(at)
     assert at.code

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import LANGS, assert_ok, run_page
+from tests.conftest import LANGS, assert_ok, open_tab, run_page
 from ui.i18n import catalog
 
 PAGE = "app_pages/feature_maps/page.py"
@@ -45,12 +45,18 @@ def test_renders_every_tab_in_both_languages(lang):
     line = shapes_line(at)
     assert cat["fm.stage_conv"] in line and "8 × 43 × 64" in line and "8 × 21 × 32" in line
     # the RGB sum and the frequency identity are checked on the page
+    open_tab(at, "fm", "rgb", lang)
+    assert_ok(at)
     assert any(cat["fm.rgb_check"].split("{")[0] in s.value for s in at.success)
+    open_tab(at, "fm", "freq", lang)
+    assert_ok(at)
     metrics = {m.label: m.value for m in at.metric}
     padded = next(v for k, v in metrics.items() if k.startswith(cat["fm.check_padded"].split("{")[0]))
     assert float(padded) < 1e-9
     assert float(metrics[cat["fm.check_circular"]]) > 1e-3
     # learned features: the pretrained LeNet-5 reads the image; every layer can be shown
+    open_tab(at, "fm", "learned", lang)
+    assert_ok(at)
     layers = at.button_group(key="fm.layers")
     assert len(layers.options) >= 10 and len(layers.value) == 5    # C1, S2, C3, S4, C5 at first
     layer_head = cat["fm.layer_title"].split("{")[0]
@@ -94,7 +100,10 @@ def test_url_restores_settings():
     assert at.toggle(key="fm.relu").value is False and at.radio(key="fm.scale").value == "per_map"
     assert at.multiselect(key="fm.bank_list").value == ["edge_0", "laplacian"]
     assert "2 × 43 × 64" in shapes_line(at)
+    open_tab(at, "fm", "rgb")
     assert at.selectbox(key="fm.rgb").value == "red_minus_green"
+    open_tab(at, "fm", "bank")                        # the closed tab's setting stayed in the link
+    assert at.query_params["rgb"] in ("red_minus_green", ["red_minus_green"])
 
 
 def test_clicked_pixel_changes_the_multiply_add():
@@ -158,11 +167,13 @@ def test_uploads_good_and_bad(lang):
 
 def test_session_model_is_offered_beside_the_pretrained_one():
     from cnnlab.nn.model import LENET5, Model
+    from services.session_models import TrainedModel
 
     def setup(at):
-        at.session_state["train.model"] = (Model(LENET5, seed=1), "digits", "done")
+        at.session_state["session_models.trained"] = TrainedModel(Model(LENET5, seed=1), "digits", (1, 28, 28),
+                                                                  tuple("0123456789"))
 
-    at = run_page(PAGE, "en", query=SMALL, setup=setup)
+    at = run_page(PAGE, "en", query={**SMALL, "tab": "learned"}, setup=setup)
     assert_ok(at)
     radio = at.radio(key="fm.model_source")
     assert radio.options == [catalog("en")["fm.model_pretrained"], catalog("en")["fm.model_session"]]

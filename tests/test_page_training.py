@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import assert_ok, run_page
+from tests.conftest import assert_ok, open_tab, run_page
 
 PAGE = "app_pages/training/page.py"
 
@@ -28,6 +28,9 @@ def test_renders_with_lenet5_and_pretrained_results(lang):
     assert_ok(at)
     assert not at.error
     assert "61,706" in table_total(at)                      # LeNet-5's parameter count
+    assert not at.metric                                    # only the open tab is built
+    open_tab(at, "train", "inside", lang)
+    assert_ok(at)
     assert at.metric[0].value.endswith("%")                 # pretrained test accuracy
     assert float(at.metric[0].value.rstrip("%")) >= 97
     assert len(at.tabs) == 4
@@ -57,11 +60,14 @@ def test_a_shape_that_does_not_fit_is_explained(lang):
 
 
 def test_settings_from_a_shared_link():
-    at = run_page(PAGE, "en", query={"dataset": "shapes", "epochs": "3", "optimizer": "sgd", "lr": "abc"})
+    at = run_page(PAGE, "en", query={"dataset": "shapes", "epochs": "3", "optimizer": "sgd", "lr": "abc",
+                                     "tab": "train"})
     assert_ok(at)
-    assert at.selectbox(key="train.dataset").value == "shapes"
     assert at.number_input(key="train.epochs").value == 3
     assert at.number_input(key="train.lr").value == pytest.approx(0.002)   # malformed: default
+    open_tab(at, "train", "network")                                       # the link's tab was "train"
+    assert at.selectbox(key="train.dataset").value == "shapes"
+    assert at.query_params["epochs"] in ("3", ["3"])        # settings of a closed tab stay in the link
 
 
 def wait_for_training(at, timeout=60):
@@ -77,26 +83,30 @@ def wait_for_training(at, timeout=60):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_tiny_training_run(lang):
-    at = run_page(PAGE, lang, query={"dataset": "shapes", "epochs": "1", "preset": "small", "batch": "128"})
+    at = run_page(PAGE, lang, query={"dataset": "shapes", "epochs": "1", "preset": "small", "batch": "128",
+                                     "tab": "train"})
     assert_ok(at)
     at.button(key="train.start").click().run()
     assert_ok(at)
     wait_for_training(at)
     assert_ok(at)
-    model, dataset, how = at.session_state["train.model"]
-    assert dataset == "shapes" and how == "done"
+    trained = at.session_state["session_models.trained"]
+    assert trained.dataset == "shapes" and trained.how == "done"
+    assert trained.input_shape == (1, 28, 28) and len(trained.class_names) == 10
     job = at.session_state["train.job"]
+    assert trained.model is job.model
     snap = job.snapshot()
     assert snap["state"] == "done" and snap["step"] == snap["steps"] > 5
     assert snap["batches"][-1][1] < snap["batches"][0][1]               # the loss fell
     assert any(s.value for s in at.success)                              # "finished" message
+    open_tab(at, "train", "inside", lang)
+    assert_ok(at)
     assert at.metric[0].value.endswith("%")                              # its own test accuracy
     assert len(at.get("download_button")) == 1
-    assert at.session_state["train.pretrained"] is not model
 
 
 def test_stop_keeps_the_model_trained_so_far():
-    at = run_page(PAGE, "en", query={"dataset": "digits", "epochs": "30"})
+    at = run_page(PAGE, "en", query={"dataset": "digits", "epochs": "30", "tab": "train"})
     at.button(key="train.start").click().run()
     job = at.session_state["train.job"]
     deadline = time.time() + 60
@@ -105,8 +115,8 @@ def test_stop_keeps_the_model_trained_so_far():
     at.button(key="train.stop").click().run()
     wait_for_training(at)
     assert_ok(at)
-    model, dataset, how = at.session_state["train.model"]
-    assert how == "stopped" and model is job.model
+    trained = at.session_state["session_models.trained"]
+    assert trained.how == "stopped" and trained.model is job.model
     assert 3 <= job.snapshot()["step"] < job.snapshot()["steps"]
     assert "Stopped after step" in texts(at)
 
@@ -121,16 +131,17 @@ def digit_png(digit_strokes, size=(200, 260)):
 
 def test_try_it_waits_for_a_digit_and_the_pipeline_reads_one():
     # AppTest cannot upload files (the browser test does): check the steps the section runs
-    from app_pages.training import results as training_results
     from cnnlab.nn.digits import preprocess_steps
     from cnnlab.vision.images import read_image
 
     img = read_image(digit_png([(60, 40), (150, 40), (90, 230)]), gray=True, max_side=512)
     steps = preprocess_steps(img)
-    model = __import__("cnnlab").load_model(training_results.PRETRAINED)
+    from ui.models import PRETRAINED
+
+    model = __import__("cnnlab").load_model(PRETRAINED)
     probs = model.predict(steps["digit"][None, None])[0]
     assert probs.argmax() == 7 and np.isclose(probs.sum(), 1, atol=1e-5)
-    at = run_page(PAGE, "en")
+    at = run_page(PAGE, "en", query={"tab": "try"})
     assert "Waiting for your digit." in texts(at)
 
 

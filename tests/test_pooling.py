@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab.checks import LessonError
@@ -135,3 +135,59 @@ def test_invalid_settings_explain_themselves(kwargs, code):
 def test_selected_not_defined_for_average():
     with pytest.raises(ValueError):
         pool2d_selected(np.ones((2, 2)), 2, mode="avg")
+
+
+# --------------------------------------------------------------------------
+# Outside oracles: SciPy's ndimage filters (stride 1, then subsampled) and PyTorch where installed
+# --------------------------------------------------------------------------
+def _scipy_pool(x, k, s, p, mode):
+    """Pooling from scipy.ndimage: the stride-1 filter, cropped to the windows, every s-th kept.
+
+    The input is first surrounded by ``k`` cells that never take part (-inf for max, +inf
+    for min, uncounted for the average), so every window's centre lies inside the array.
+    """
+    from scipy import ndimage
+    size = (1, 1) + k
+    margin = ((0, 0), (0, 0), (k[0], k[0]), (k[1], k[1]))
+    if mode == "avg":
+        ones = np.pad(np.ones_like(x), margin)
+        total = ndimage.uniform_filter(np.pad(x, margin), size, mode="constant")
+        with np.errstate(divide="ignore", invalid="ignore"):      # far margin cells: no window uses them
+            full = total / ndimage.uniform_filter(ones, size, mode="constant")   # padding is not counted
+    else:
+        f = ndimage.maximum_filter if mode == "max" else ndimage.minimum_filter
+        cval = -np.inf if mode == "max" else np.inf
+        full = f(np.pad(x, margin, constant_values=cval), size, mode="constant", cval=cval)
+    # the window that starts at padded cell i is centred (scipy's origin 0) on input cell i - p + k // 2
+    rows = np.arange(0, x.shape[2] + 2 * p[0] - k[0] + 1, s[0]) - p[0] + k[0] // 2 + k[0]
+    cols = np.arange(0, x.shape[3] + 2 * p[1] - k[1] + 1, s[1]) - p[1] + k[1] // 2 + k[1]
+    return full[:, :, rows][:, :, :, cols]
+
+
+@settings(max_examples=80, deadline=None)
+@given(kh=st.integers(1, 4), kw=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 3),
+       ph=st.integers(0, 2), pw=st.integers(0, 2), h=st.integers(1, 9), w=st.integers(1, 9),
+       mode=st.sampled_from(["max", "avg", "min"]), seed=st.integers(0, 10 ** 6))
+def test_pooling_matches_scipy_ndimage(kh, kw, sh, sw, ph, pw, h, w, mode, seed):
+    assume(2 * ph <= kh and 2 * pw <= kw and kh <= h + 2 * ph and kw <= w + 2 * pw)
+    x = np.random.default_rng(seed).standard_normal((2, 3, h, w))
+    ours = pool2d(x, (kh, kw), (sh, sw), (ph, pw), mode)
+    np.testing.assert_allclose(ours, _scipy_pool(x, (kh, kw), (sh, sw), (ph, pw), mode), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode,kernel,stride,padding,ceil", [
+    ("max", 2, 2, 0, False), ("max", 3, 2, 1, True), ("avg", 3, 2, 1, False), ("avg", 2, 1, 1, True),
+    ("max", (3, 2), (1, 2), (1, 0), False)])
+def test_pooling_and_its_gradient_match_pytorch(mode, kernel, stride, padding, ceil):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).standard_normal((2, 3, 9, 8))
+    out, cache = pool2d_forward(x, kernel, stride, padding, mode, ceil)
+    dout = np.random.default_rng(4).standard_normal(out.shape)
+    tx = torch.tensor(x, requires_grad=True)
+    if mode == "max":
+        tout = torch.nn.functional.max_pool2d(tx, kernel, stride, padding, ceil_mode=ceil)
+    else:
+        tout = torch.nn.functional.avg_pool2d(tx, kernel, stride, padding, ceil_mode=ceil, count_include_pad=False)
+    tout.backward(torch.tensor(dout))
+    np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pool2d_backward(dout, cache), tx.grad.numpy(), rtol=1e-12, atol=1e-12)

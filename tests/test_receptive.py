@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab import receptive_field
@@ -38,7 +38,7 @@ def test_region_matches_brute_force(layers, n, data):
     try:
         rows = receptive_field(layers, n)
     except LessonError:
-        return
+        assume(False)                       # the stack does not fit this input: not a case
     m = rows[-1]["out"]
     base = run_stack(layers, np.zeros(n))
     assert base.shape == (m,)

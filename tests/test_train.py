@@ -1,6 +1,8 @@
 """Training: a short run on the generated shapes learns; runs are reproducible and stoppable;
 augmentation keeps images intact; the optimizers are the shared ones."""
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,7 @@ from cnnlab.calculus import optim
 from cnnlab.checks import LessonError
 from cnnlab.nn.data import make_shapes
 from cnnlab.nn.model import Model
-from cnnlab.nn.train import augment_batch, blas_threads, confusion_matrix, evaluate, fit, train
+from cnnlab.nn.train import augment_batch, blas_report, blas_threads, confusion_matrix, evaluate, fit, train
 
 SMALL = [
     {"type": "conv", "filters": 4, "kernel": 5, "padding": 2}, {"type": "relu"},
@@ -21,8 +23,36 @@ SMALL = [
 @pytest.fixture(scope="module")
 def shapes():
     # as the app's trainers do: one BLAS thread (two stall badly when the CI machine is busy)
-    assert blas_threads(1)
-    return make_shapes(40, seed=0)
+    with blas_threads(1):
+        yield make_shapes(40, seed=0)
+
+
+def test_blas_threads_limits_the_block_and_restores_afterwards():
+    libs = blas_report()
+    assert libs and all(lib["internal_api"] and lib["num_threads"] >= 1 for lib in libs)
+    before = [lib["num_threads"] for lib in libs]
+    with blas_threads(1):
+        assert [lib["num_threads"] for lib in blas_report()] == [1] * len(libs)
+    assert [lib["num_threads"] for lib in blas_report()] == before
+
+
+def test_every_job_start_end_and_failure_is_logged_once(shapes, caplog):
+    caplog.set_level(logging.INFO, logger="cnnlab.nn.train")
+    fit(Model(SMALL), shapes, epochs=1, max_batches=2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "cnnlab.nn.train"]
+    assert len(lines) == 2 and "started" in lines[0] and "finished at step 2 of 2" in lines[1]
+    caplog.clear()
+    run = train(Model(SMALL), shapes, epochs=1)
+    next(run), next(run)
+    run.close()                                       # the caller walks away (a closed tab)
+    assert [r.getMessage() for r in caplog.records][-1].startswith("training job abandoned")
+    caplog.clear()
+    model = Model([{"type": "flatten"}, {"type": "dense", "units": 10}], seed=0)
+    with pytest.raises(LessonError), np.errstate(all="ignore"):
+        for _ in train(model, shapes, optimizer="sgd", lr=1.0, epochs=50, augment=False):
+            model.layers[1].params["w"] *= 1e30
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failed) == 1 and failed[0].levelno == logging.WARNING and "train_diverged" in failed[0].getMessage()
 
 
 def test_short_run_learns(shapes):
@@ -47,14 +77,14 @@ def test_same_seed_same_run(shapes):
         model = Model(SMALL, seed=1)
         losses = [r["loss"] for r in train(model, shapes, epochs=1, batch_size=16, augment=True, seed=5)
                   if r["kind"] == "batch"]
-        runs.append((losses, model.parameters()[0][0].copy()))
+        runs.append((losses, model.parameters()[0].copy()))
     assert runs[0][0] == runs[1][0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
 
 
 def test_stop_between_batches_keeps_the_model(shapes):
     model = Model(SMALL, seed=0)
-    w0 = model.parameters()[0][0].copy()
+    w0 = model.parameters()[0].copy()
     count = {"n": 0}
 
     def stop():
@@ -64,7 +94,7 @@ def test_stop_between_batches_keeps_the_model(shapes):
     reports = list(train(model, shapes, epochs=5, stop=stop))
     assert sum(r["kind"] == "batch" for r in reports) == 3
     assert reports[-1] == {**reports[-1], "kind": "end", "stopped": True, "step": 3}
-    assert not np.array_equal(model.parameters()[0][0], w0)
+    assert not np.array_equal(model.parameters()[0], w0)
 
 
 def test_max_batches_and_schedule_span(shapes):

@@ -1,8 +1,30 @@
-"""Show a core error translated, never a traceback."""
+"""Show a core error translated, never a traceback; log what the student cannot be told.
+
+An error with a ``code`` the catalogs know (``cnnlab.checks.LessonError``) is the student's to fix:
+it is shown as ``error.<code>`` in the current language and not logged. Anything else reaches the
+student as the generic message, and is a bug or an operations problem: it is logged once, one line
+with its traceback (``logging.getLogger("ui.errors")``), so an operator learns about it. The log
+names the exception and where it was raised, never the student's data.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
+
+logger = logging.getLogger(__name__)
+
+
+def _log_once(exc, reason):
+    if getattr(exc, "_cnnlab_logged", False):
+        return
+    logger.error("a student saw the generic error message (%s): %s: %s", reason, type(exc).__name__, exc,
+                 exc_info=(type(exc), exc, exc.__traceback__))
+    try:
+        exc._cnnlab_logged = True           # the page shows it again on every rerun: log it once
+    except AttributeError:                  # an exception type without a __dict__
+        pass
 
 
 def message(exc, t):
@@ -13,8 +35,10 @@ def message(exc, t):
                   for k, v in getattr(exc, "params", {}).items()}
         try:
             return t(f"error.{code}", **params)
-        except (KeyError, IndexError, ValueError):
-            pass
+        except (KeyError, IndexError, ValueError) as fmt_exc:
+            _log_once(exc, f"error.{code} does not fit its parameters: {fmt_exc!r}")
+    else:
+        _log_once(exc, f"no catalog entry error.{code}" if code else "no error code")
     return t("error.generic", detail=str(exc))
 
 

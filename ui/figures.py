@@ -9,16 +9,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.fmt import cell as _fmt
+
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"
 HIGHLIGHT = "#f59e0b"   # amber: the window / selected cells
 OUTPUT = "#ef4444"      # red: the output cell
-
-
-def _fmt(v):
-    if abs(v - round(v)) < 1e-9:
-        return f"{int(round(v))}"
-    return f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
 
 
 def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell=None,

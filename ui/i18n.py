@@ -9,10 +9,13 @@ test makes sure none is missing) and shows the key itself in production.
 from __future__ import annotations
 
 import json
+import logging
 from functools import cache
 from pathlib import Path
 
 import streamlit as st
+
+logger = logging.getLogger(__name__)
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -64,7 +67,8 @@ def init_language():
         else:
             try:
                 locale = st.context.locale
-            except Exception:  # older Streamlit or no browser context (tests)
+            except Exception as exc:  # noqa: BLE001 - older Streamlit or no browser context (tests)
+                logger.debug("no browser locale (%s: %s): using the default language", type(exc).__name__, exc)
                 locale = None
             st.session_state.lang = language_from_locale(locale)
     elif qp in LANGUAGES and qp != st.session_state.lang:

@@ -9,8 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui import figures
+from ui.style import PLOT  # noqa: F401 - kept importable from here for older callers
 
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
 SHADE = "rgba(148,163,184,0.55)"   # slate: cells never read
 RF_FILL = "rgba(245,158,11,0.28)"
 KIND_COLOURS = {"conv": "#3b82f6", "pool": "#10b981", "fc": "#a855f7", "concat": "#f59e0b",

@@ -26,11 +26,19 @@ class UrlState:
         self.defaults = dict(defaults)
         self.choices = choices or {}
         self.bounds = bounds or {}
+        link_tab = f"{page}._tab_link"        # the open tab of a link (ui/tabs.py), read before anything
+        if link_tab not in st.session_state:  # rewrites the URL
+            st.session_state[link_tab] = st.query_params.get("tab")
+        lazy_tabs = f"{page}._tab_id" in st.session_state      # the page has lazy tabs (ui/tabs.py)
         for name, default in self.defaults.items():
             key = self.key(name)
             if key not in st.session_state:
                 parsed = self._parse(name, st.query_params.get(name))
                 st.session_state[key] = default if parsed is None else parsed
+            elif lazy_tabs:
+                # A setting whose widget is in a tab that is not open now (lazy tabs, ui/tabs.py) is
+                # not drawn on this run, and Streamlit would forget it: keep it as plain state.
+                st.session_state[key] = st.session_state[key]
 
     def key(self, name):
         """The session-state (widget) key of a setting."""
@@ -82,5 +90,8 @@ class UrlState:
         params = {"lang": st.session_state.get("lang", "en")}
         for name in self.defaults:
             params[name] = self._format(self.get(name))
+        tab = st.session_state.get(f"{self.page}._tab_id")   # lazy tabs (ui/tabs.py) own ?tab=
+        if tab is not None and st.query_params.get("tab") == tab:
+            params["tab"] = tab
         if dict(st.query_params) != params:
             st.query_params.from_dict(params)

@@ -6,8 +6,8 @@ import streamlit as st
 
 from cnnlab.geometry import architectures
 from ui import errors, shape_figures
-from ui.shape_figures import PLOT
 from ui.state import UrlState
+from ui.style import PLOT
 
 NETWORKS = list(architectures.NETWORKS)
 

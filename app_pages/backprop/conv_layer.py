@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from app_pages.backprop.figures import num
-from app_pages.backprop.views import PLOT
 from cnnlab.ops import conv_backward as cb
 from ui import errors, figures
+from ui.style import PLOT
 
 D, N = 2, 2                       # channels and filters in the "D" / "N" cases
 CASES = {"1_1": (1, 1), "d_1": (D, 1), "1_n": (1, N), "d_n": (D, N)}

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ui.fmt import math_num
+
 VALUE = "#3b82f6"     # blue: forward values
 GRAD = "#ef4444"      # red: gradients
 ACTIVE = "#f59e0b"    # amber: the current step
@@ -24,14 +26,7 @@ SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "e
            "min": "min", "abs": "|x|", "sqrt": "√", "sin": "sin", "cos": "cos"}
 
 
-def num(v, digits=4):
-    """A number as a student would write it: -2, 0.7311, 1.2e+05."""
-    v = float(v)
-    if v == 0:
-        return "0"
-    if abs(v - round(v)) < 1e-9 and abs(v) < 1e6:
-        return f"{int(round(v))}".replace("-", "−")
-    return f"{v:.{digits}g}".replace("-", "−")
+num = math_num  # a number as a student would write it (ui.fmt.math_num)
 
 
 def symbol(node):

@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages.backprop import conv_layer as backprop_layers
 from app_pages.backprop import views as backprop_views
 from ui.i18n import translator
+from ui.tabs import tabs
 
 t = translator()
 st.title(t("bp.title"))
@@ -15,22 +16,20 @@ with st.container(border=True):
     setup = backprop_views.controls(t, url)
 url.publish()
 
-graph_tab, check_tab, jac_tab, conv_tab = st.tabs(
-    [t("bp.tab_graph"), t("bp.tab_check"), t("bp.tab_jacobian"), t("bp.tab_conv")])
-with graph_tab:
-    if setup is None:
+tab, boxes = tabs("bp", {"graph": t("bp.tab_graph"), "check": t("bp.tab_check"),
+                         "jacobian": t("bp.tab_jacobian"), "conv": t("bp.tab_conv")})
+with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
+    if tab in ("graph", "check") and setup is None:
         st.info(t("bp.fix_expression"), icon=":material/edit:")
-    else:
+    elif tab == "graph":
         backprop_views.graph_steps(t, setup)
-    st.markdown(t("bp.gates_summary"))
-with check_tab:
-    if setup is None:
-        st.info(t("bp.fix_expression"), icon=":material/edit:")
-    else:
+    elif tab == "check":
         backprop_views.gradient_check(t, setup)
-with jac_tab:
-    backprop_layers.jacobian(t)
-with conv_tab:
-    backprop_layers.conv_layer(t)
-    st.divider()
-    backprop_layers.pooling(t)
+    elif tab == "jacobian":
+        backprop_layers.jacobian(t)
+    else:
+        backprop_layers.conv_layer(t)
+        st.divider()
+        backprop_layers.pooling(t)
+    if tab == "graph":
+        st.markdown(t("bp.gates_summary"))

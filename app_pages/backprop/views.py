@@ -14,10 +14,9 @@ import streamlit as st
 from app_pages.backprop import figures as gf
 from cnnlab.calculus import autograd
 from cnnlab.calculus.expr import parse
-from ui import errors
+from ui import errors, player
 from ui.state import UrlState
-
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
+from ui.style import PLOT
 
 PRESETS = {
     "simple": ("(x + y) * z", {"x": -2.0, "y": 5.0, "z": -4.0}),
@@ -64,15 +63,14 @@ def _apply_preset():
         st.session_state["bp.expr"] = expr
         for name, v in vals.items():
             st.session_state[f"bp.val.{name}"] = v
-        st.session_state["bp.step"] = 0
-        st.session_state["bp.playing"] = False
+        player.goto("bp.step", 0)
 
 
 def _typed():
     key = st.session_state.get("bp.preset")
     if key in PRESETS and st.session_state.get("bp.expr") != PRESETS[key][0]:
         st.session_state["bp.preset"] = "custom"
-    st.session_state["bp.step"] = 0
+    player.goto("bp.step", 0)
 
 
 def controls(t, url):
@@ -170,11 +168,6 @@ def _explain(t, tr, state, names):
                       product=gf.num(s["product"]), after=gf.num(s["grad_after"])))
 
 
-def _move(step, total):
-    st.session_state["bp.playing"] = False
-    st.session_state["bp.step"] = max(0, min(total, step))
-
-
 def graph_steps(t, setup):
     """The graph, stepped through forward then backward, with play and step controls."""
     _, _, tr = setup
@@ -184,39 +177,15 @@ def graph_steps(t, setup):
         st.plotly_chart(gf.graph(tr, gf.step_state(tr, 0)), **PLOT, key="bp.fig_graph")
         st.info(t("bp.no_steps"), icon=":material/info:")
         return
-    if st.session_state.get("bp.step", 0) > total:
-        st.session_state["bp.step"] = 0
-    playing = bool(st.session_state.get("bp.playing", False))
 
-    @st.fragment(run_every=1.5 if playing else None)
-    def animated():
-        if st.session_state.get("bp.playing", False):
-            now = st.session_state.get("bp.step", 0)
-            nxt = 0 if now >= total else now + 1        # pressing play at the end restarts
-            st.session_state["bp.step"] = nxt
-            if nxt >= total:
-                st.session_state["bp.playing"] = False
-        step = st.session_state.get("bp.step", 0)
-        b = st.columns([1, 1, 1, 1, 1.2, 2], vertical_alignment="center")
-        b[0].button(t("bp.first"), key="bp.first_btn", icon=":material/first_page:",
-                    on_click=_move, args=(0, total), width="stretch")
-        b[1].button(t("bp.back"), key="bp.back_btn", icon=":material/chevron_left:",
-                    on_click=_move, args=(step - 1, total), width="stretch")
-        b[2].button(t("bp.next"), key="bp.next_btn", icon=":material/chevron_right:",
-                    on_click=_move, args=(step + 1, total), width="stretch")
-        b[3].button(t("bp.last"), key="bp.last_btn", icon=":material/last_page:",
-                    on_click=_move, args=(total, total), width="stretch")
-        b[4].toggle(t("bp.play"), key="bp.playing", help=t("bp.play_help"))
-        if bool(st.session_state.get("bp.playing", False)) != playing:
-            st.rerun()                                   # start / stop the timer: whole page
-        st.slider(t("bp.step"), 0, total, key="bp.step", help=t("bp.step_help"))
-        state = gf.step_state(tr, st.session_state.get("bp.step", 0))
+    def draw(step):
+        state = gf.step_state(tr, step)
         title = t(f"bp.phase.{state['phase']}", k=state["index"], total=state["total"])
         st.plotly_chart(gf.graph(tr, state, title), **PLOT, key="bp.fig_graph")
         st.caption(t("bp.legend"))
         _explain(t, tr, state, names)
 
-    animated()
+    player.player(t, "bp.step", 0, total, draw, label=t("bp.step"), help=t("bp.step_help"), interval=1.5)
 
 
 # ----------------------------------------------------------------------------- gradient check

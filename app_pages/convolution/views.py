@@ -8,13 +8,9 @@ import streamlit as st
 
 import cnnlab
 from cnnlab.vision import kernels
-from ui import errors, figures
-
-PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
-
-
-def _num(v):
-    return f"{v:g}" if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
+from ui import errors, figures, player
+from ui.fmt import num as _num
+from ui.style import PLOT
 
 
 def padded_input(x, padding):
@@ -71,22 +67,6 @@ def compare(t, s):
 
 
 # ----------------------------------------------------------------------------- step by step
-def _step_controls(t, total):
-    key = "conv.step"
-    if st.session_state.get(key, 1) > total:
-        st.session_state[key] = 1
-
-    def move(delta):
-        st.session_state[key] = (st.session_state.get(key, 1) - 1 + delta) % total + 1
-
-    c1, c2, c3, c4 = st.columns([2, 2, 2, 6], vertical_alignment="bottom")
-    c1.button(t("conv.prev"), on_click=move, args=(-1,), key="conv.prev_btn", icon=":material/chevron_left:")
-    c2.button(t("conv.next"), on_click=move, args=(1,), key="conv.next_btn", icon=":material/chevron_right:")
-    c3.toggle(t("conv.play"), key="conv.playing", help=t("conv.play_help"))
-    c4.slider(t("conv.step"), 1, total, key=key) if total > 1 else None
-    return st.session_state.get(key, 1) - 1
-
-
 def step_by_step(t, s):
     """Slide the kernel one output cell at a time and write out the multiply-add."""
     op = st.segmented_control(t("conv.operation"), ["corr", "conv"], key="conv.op", default="corr",
@@ -98,25 +78,20 @@ def step_by_step(t, s):
         errors.show(exc, t)
         return
     oh, ow = out.shape
-    playing = st.session_state.get("conv.playing", False)
+    xp, mask = padded_input(s.x, s.padding)
+    zrange = (float(out.min()), float(out.max())) if out.max() > out.min() else None
 
-    @st.fragment(run_every=1.2 if playing else None)
-    def animated():
-        if st.session_state.get("conv.playing", False):
-            st.session_state["conv.step"] = st.session_state.get("conv.step", 0) % (oh * ow) + 1
-        idx = _step_controls(t, oh * ow)
+    def draw(step):
+        idx = step - 1
         r, c = divmod(idx, ow)
         terms = cnnlab.window_terms(s.x, k_used, r, c, stride=s.stride, padding=s.padding)
-        xp, mask = padded_input(s.x, s.padding)
         partial = np.where(np.arange(oh * ow).reshape(oh, ow) <= idx, out, np.nan)
         g1, g2, g3 = st.columns([5, 3, 4])
         g1.plotly_chart(figures.grid(xp, t("conv.fig_input_window"), numbers=s.is_grid, mask=mask,
                                      highlight=(terms["rows"], terms["cols"])), **PLOT, key="conv.fig_step_in")
         g2.plotly_chart(figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), **PLOT, key="conv.fig_step_k")
-        g3.plotly_chart(figures.grid(partial, t("conv.fig_output_so_far"),
-                                     numbers=s.is_grid, cell=(r, c), zrange=(float(out.min()), float(out.max()))
-                                     if out.max() > out.min() else None),
-                        **PLOT, key="conv.fig_step_out")
+        g3.plotly_chart(figures.grid(partial, t("conv.fig_output_so_far"), numbers=s.is_grid, cell=(r, c),
+                                     zrange=zrange), **PLOT, key="conv.fig_step_out")
         st.markdown(t("conv.cell_formula", r=r, c=c, r0=int(terms["rows"][0]), c0=int(terms["cols"][0])))
         prods = [f"({_num(a)}×{_num(b)})" for a, b in zip(terms["window"].ravel(), k_used.ravel())]
         if len(prods) <= 9:
@@ -126,7 +101,7 @@ def step_by_step(t, s):
                             key="conv.fig_step_prod")
             st.code(t("conv.sum_of_products", n=len(prods), value=_num(terms["value"])), language=None)
 
-    animated()
+    player.player(t, "conv.step", 1, oh * ow, draw, label=t("conv.step"), interval=1.2)
 
 
 # ----------------------------------------------------------------------------- 1-D

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from app_pages.feature_maps import learned
 from app_pages.feature_maps import sections as fs
 from cnnlab.vision import filters
 from cnnlab.vision.images import to_gray
-from ui import errors
 from ui.i18n import translator
 from ui.image_source import image_source
 from ui.state import UrlState
+from ui.tabs import tabs
 
 t = translator()
 st.title(t("fm.title"))
@@ -36,34 +37,17 @@ with right:
     chosen = fs.chosen_kernels(t, url)
     settings = fs.pipeline_controls(t, url)
 
-tab_bank, tab_rgb, tab_learned, tab_freq = st.tabs(
-    [t("fm.tab_bank"), t("fm.tab_rgb"), t("fm.tab_learned"), t("fm.tab_freq")])
+tab, boxes = tabs("fm", {"bank": t("fm.tab_bank"), "rgb": t("fm.tab_rgb"), "learned": t("fm.tab_learned"),
+                         "freq": t("fm.tab_freq")})
 
-with tab_bank:
-    if not chosen:
-        st.warning(t("fm.no_filters"), icon=":material/warning:")
+with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
+    if tab == "bank":
+        fs.bank(t, url, image, gray, chosen, settings)
+    elif tab == "rgb":
+        fs.colour(t, url, image)
+    elif tab == "learned":
+        learned.learned(t, url, gray)
     else:
-        names = [name for name, _ in chosen]
-        kernels = [k for _, k in chosen]
-        try:
-            result = filters.pipeline(gray, filters.stack_kernels(kernels), settings["relu"],
-                                      settings["pool"], settings["mode"])
-        except ValueError as exc:
-            errors.show(exc, t)
-        else:
-            fs.shapes_line(t, result, settings)
-            fs.bank_grid(t, result, names, settings)
-            st.markdown(t("fm.bank_explain"))
-            fs.inspector(t, image, gray, kernels, names, result, settings, url)
-
-with tab_rgb:
-    fs.colour(t, url, image)
-
-with tab_learned:
-    fs.learned(t, url, gray)
-
-with tab_freq:
-    custom = dict(chosen).get("custom")
-    fs.frequency(t, url, gray, custom)
+        fs.frequency(t, url, gray, dict(chosen).get("custom"))
 
 url.publish()

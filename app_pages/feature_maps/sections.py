@@ -1,13 +1,10 @@
-"""The parts of the feature-maps lesson: filter bank, pixel inspector, colour, learned features, spectra.
+"""The parts of the feature-maps lesson: filter bank, pixel inspector, colour, spectra (learned: learned.py).
 
 Each function draws one tab (or part of one) from plain arrays; the arithmetic
 is in ``cnnlab.vision.filters``, ``cnnlab.vision.spectrum`` and ``cnnlab.ops.conv``.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -16,9 +13,29 @@ from app_pages.feature_maps import figures as ff
 from cnnlab.vision import filters, spectrum
 from cnnlab.vision.images import to_png_bytes
 from ui import errors, figures
+from ui.style import PLOT
 
 STAGE_KEYS = {"conv": "fm.stage_conv", "relu": "fm.stage_relu", "pool": "fm.stage_pool"}
-CHART = {"theme": "streamlit", "width": "stretch"}
+CHART = PLOT
+
+
+def bank(t, url, image, gray, chosen, settings):
+    """The filter-bank tab: every chosen filter -> ReLU -> pooling, and the pixel inspector."""
+    if not chosen:
+        st.warning(t("fm.no_filters"), icon=":material/warning:")
+        return
+    names = [name for name, _ in chosen]
+    kernels = [k for _, k in chosen]
+    try:
+        result = filters.pipeline(gray, filters.stack_kernels(kernels), settings["relu"],
+                                  settings["pool"], settings["mode"])
+    except ValueError as exc:
+        errors.show(exc, t)
+        return
+    shapes_line(t, result, settings)
+    bank_grid(t, result, names, settings)
+    st.markdown(t("fm.bank_explain"))
+    inspector(t, image, gray, kernels, names, result, settings, url)
 
 
 def filter_label(t, name):
@@ -220,131 +237,3 @@ def frequency(t, url, gray, custom):
         st.metric(t("fm.check_circular"), f"{res['circular_diff']:.3g}")
         st.caption(t("fm.check_caption"))
     return res
-
-
-# --------------------------------------------------------------------------
-# Learned features: every layer of a trained LeNet-5
-# --------------------------------------------------------------------------
-PRETRAINED = str(Path(__file__).resolve().parents[2] / "assets" / "lenet5_mnist.npz")
-MAX_MAPS = 16
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _pretrained_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _pretrained_run(data: bytes, x):
-    """Load the model afresh (nothing mutable is shared between sessions) and run it."""
-    from cnnlab.nn.model import load_model
-
-    model = load_model(data)
-    acts = [(i, kind, np.asarray(a)) for i, kind, a in model.activations(x)]
-    convs = [(layer.index, np.asarray(layer.params["w"])) for layer in model.layers if layer.kind == "conv"]
-    return acts, convs
-
-
-def _session_run(model, x):
-    acts = [(i, kind, np.asarray(a)) for i, kind, a in model.activations(x)]
-    convs = [(layer.index, np.asarray(layer.params["w"])) for layer in model.layers if layer.kind == "conv"]
-    return acts, convs
-
-
-def _session_model():
-    """The model trained in this session by the training lesson, if it takes 28 x 28 gray images."""
-    entry = st.session_state.get("train.model")
-    model, dataset = (entry[0], entry[1]) if isinstance(entry, tuple) and len(entry) >= 2 else (entry, "digits")
-    if model is None or getattr(model, "input_shape", None) != (1, 28, 28):
-        return None, None
-    return model, dataset
-
-
-def _class_labels(t, dataset, n):
-    from cnnlab.nn.data import class_names
-
-    try:
-        names = class_names(dataset)
-    except KeyError:
-        return [str(i) for i in range(n)]
-    if len(names) != n:
-        return [str(i) for i in range(n)]
-    return [t(f"train.class.{dataset}.{c}") if dataset != "digits" and t.has(f"train.class.{dataset}.{c}")
-            else c for c in names]
-
-
-def learned(t, url, gray):
-    """Activations of every layer for the image (prepared like an MNIST digit), learned filters beside."""
-    from cnnlab.nn.digits import preprocess_digit
-
-    st.markdown(t("fm.learned_intro"))
-    sources = ["pretrained"] if os.path.exists(PRETRAINED) else []
-    session_model, dataset = _session_model()
-    if session_model is not None:
-        sources.append("session")
-    if not sources:
-        st.info(t("fm.learned_missing"), icon=":material/hourglass_empty:")
-        return
-    which = st.radio(t("fm.model_source"), sources, horizontal=True, key="fm.model_source",
-                     format_func=lambda s: t(f"fm.model_{s}"))
-    try:
-        x = preprocess_digit(gray)[None, None]
-        if which == "session":
-            acts, convs = _session_run(session_model, x)
-        else:
-            dataset = "digits"
-            acts, convs = _pretrained_run(_pretrained_bytes(PRETRAINED), x)
-    except ValueError as exc:
-        errors.show(exc, t)
-        return
-    probs = acts[-1][2][0]
-    guess = int(np.argmax(probs))
-    labels = _class_labels(t, dataset, probs.size)
-    left, right = st.columns([1, 2])
-    left.plotly_chart(ff.map_grid(x[0], [t("fm.digit_input")], cols=1, cell_px=220), key="fm.digit_in",
-                      **CHART)
-    right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
-                               t("fm.digit"), t("fm.probability"), labels=labels,
-                               highlight=guess), key="fm.probs", **CHART)
-    st.caption(t("fm.digit_caption"))
-    filters_of = dict(convs)
-    layers = [(i, kind, a) for i, kind, a in acts[:-1] if kind != "dropout"]  # dropout: off at inference
-
-    def title(i, kind, a):
-        name = t(f"fm.kind.{kind}") if t.has(f"fm.kind.{kind}") else kind
-        return t("fm.layer_title", i=i + 1, kind=name, shape=" × ".join(str(s) for s in a.shape[1:]))
-
-    ids = [i for i, _, _ in layers]
-    if "fm.layers" not in st.session_state or not set(st.session_state["fm.layers"]) <= set(ids):
-        st.session_state["fm.layers"] = [i for i, kind, _ in layers if kind == "conv" or kind.endswith("pool")]
-    labels = {i: title(i, kind, a) for i, kind, a in layers}
-    shown = st.pills(t("fm.layers"), ids, selection_mode="multi", key="fm.layers",
-                     format_func=lambda i: labels[i].split(" — ")[0].split("——")[0], help=t("fm.layers_help"))
-    for i, kind, a in layers:
-        if i in (shown or []):
-            st.markdown(f"**{labels[i]}**")
-            _layer(t, i, kind, a[0], filters_of.get(i))
-
-
-def _layer(t, i, kind, a, w):
-    if a.ndim == 3 and a.shape[1] * a.shape[2] > 1:
-        maps = a[:MAX_MAPS]
-        per_row = min(len(maps), 8)
-        if w is not None:
-            left, right = st.columns([1, 2])
-            k = w[:MAX_MAPS, 0]
-            left.plotly_chart(ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=min(len(k), 4),
-                                          cell_px=90), key=f"fm.w{i}", **CHART)
-            left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
-                           k=w.shape[2], c=w.shape[1]))
-        else:
-            right = st.container()
-        right.plotly_chart(ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=per_row,
-                                       cell_px=130 if per_row <= 6 else 100, hover=t("fm.hover_map")),
-                           key=f"fm.act{i}", **CHART)
-        if len(a) > MAX_MAPS:
-            right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
-    else:
-        st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
-                        key=f"fm.act{i}", **CHART)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from cnnlab.calculus import descent, surfaces
 from cnnlab.calculus.optim import OPTIMIZERS, SCHEDULES
+from ui import player
 from ui.state import UrlState
 
 SURFACE_CHOICES = surfaces.SURFACES + ("typed",)
@@ -145,7 +146,7 @@ def _surface_changed(url):
     url.set("y0", float(surf.start[1]))
     for o, lr in descent.suggested_lrs(surf).items():
         url.set(f"lr_{o}", lr)
-    st.session_state["gd._goto"] = 10 ** 6
+    player.goto("gd.frame", 10 ** 6)
 
 
 def _opts_changed(url):
@@ -204,7 +205,7 @@ def on_map_click(url):
         url.set("x0", round(float(points[0]["x"]), 2))
         url.set("y0", round(float(points[0]["y"]), 2))
         st.session_state["gd._clicked"] = True
-        st.session_state["gd._goto"] = 10 ** 6   # show the whole new paths; Play replays them
+        player.goto("gd.frame", 10 ** 6)   # show the whole new paths; Play replays them
 
 
 def data_controls(t, url):

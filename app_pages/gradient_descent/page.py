@@ -8,6 +8,7 @@ from cnnlab.calculus import descent
 from cnnlab.calculus.optim import OPTIMIZERS
 from ui import errors
 from ui.i18n import translator
+from ui.tabs import tabs
 
 t = translator()
 url = ctl.url_state()
@@ -17,11 +18,12 @@ st.markdown(t("gd.intro"))
 with st.expander(t("gd.defs.title"), icon=":material/menu_book:"):
     st.markdown(t("gd.defs.text"))
 
-tab_map, tab_lr, tab_data, tab_search = st.tabs(
-    [t("gd.tab.map"), t("gd.tab.lr"), t("gd.tab.data"), t("gd.tab.search")], key="gd.tab", on_change="rerun")
+tab, boxes = tabs("gd", {"map": t("gd.tab.map"), "lr": t("gd.tab.lr"), "data": t("gd.tab.data"),
+                         "search": t("gd.tab.search")})
+tab_map, tab_lr, tab_data, tab_search = boxes["map"], boxes["lr"], boxes["data"], boxes["search"]
 
-# only the open tab runs (lazy tabs): the page stays quick on a student's laptop
-if tab_map.open:
+# only the open tab runs (lazy tabs, ui/tabs.py): the page stays quick on a student's laptop
+if tab == "map":
     with tab_map:
         ctl.map_controls(t, url)
 s = ctl.map_settings(url)
@@ -31,7 +33,7 @@ try:
 except ValueError as exc:
     surface_error = exc
 
-if tab_map.open:
+if tab == "map":
     with tab_map:
         paths = {}
         try:
@@ -51,7 +53,7 @@ if tab_map.open:
             views.results_table(t, paths, names, dict(zip(s.opts, s.lrs)))
             st.markdown(t("gd.optimizers_text"))
 
-if tab_lr.open:
+if tab == "lr":
     with tab_lr:
         st.markdown(t("gd.lr.intro"))
         if surface is None:
@@ -66,7 +68,7 @@ if tab_lr.open:
                 views.regimes(t, surface, lrs, regime, floor, s.start)
         views.schedules(t, s.steps)
 
-if tab_data.open:
+if tab == "data":
     with tab_data:
         st.markdown(t("gd.data.intro"))
         kind, l2, batch, lr, steps, seed = ctl.data_controls(t, url)
@@ -77,7 +79,7 @@ if tab_data.open:
         else:
             views.data_view(t, run, kind)
 
-if tab_search.open:
+if tab == "search":
     with tab_search:
         st.markdown(t("gd.search.intro"))
         tries, radius, sseed = ctl.search_controls(t, url)

@@ -14,28 +14,10 @@ from app_pages.gradient_descent import figures as figs
 from app_pages.gradient_descent.controls import on_map_click
 from cnnlab.calculus import descent
 from cnnlab.calculus.optim import SCHEDULES, make_schedule, schedule_values
+from ui import player as ui_player
+from ui.fmt import sig as _fmt
 
 FRAMES = 40  # an animation shows about this many frames, whatever the number of steps
-
-
-def _fmt(v):
-    return f"{v:.4g}" if math.isfinite(v) else str(v)
-
-
-# The shown iteration is asked for through "gd._goto" (plain state) rather than by writing the
-# slider's own state: a rerun can carry the browser's older slider value and would undo the write.
-def _toggle_play(total):
-    if not st.session_state.get("gd._playing", False):
-        if st.session_state.get("gd.frame", total) >= total:
-            st.session_state["gd._goto"] = 0
-        st.session_state["gd._playing"] = True
-    else:
-        st.session_state["gd._playing"] = False
-
-
-def _move(frame, total):
-    st.session_state["gd._playing"] = False
-    st.session_state["gd._goto"] = max(0, min(total, frame))
 
 
 def _reason(path):
@@ -72,33 +54,8 @@ def player(t, url, data, paths, names, floor, show3d, start):
     """Contour map and loss curves of all optimizers, played or stepped through together."""
     total = max((p.steps for p in paths.values()), default=0)
     stride = max(1, math.ceil(total / FRAMES))
-    playing = bool(st.session_state.get("gd._playing", False))
 
-    @st.fragment(run_every=0.4 if playing else None)
-    def body():
-        clicked = st.session_state.pop("gd._clicked", False)
-        if clicked or bool(st.session_state.get("gd._playing", False)) != playing:
-            st.rerun(scope="app")  # a new start, or play/pause: the whole page must run again
-        goto = st.session_state.pop("gd._goto", None)
-        frame = int(st.session_state.get("gd.frame", total) if goto is None else goto)
-        frame = max(0, min(frame, total))
-        if playing:
-            frame = min(total, frame + stride)
-            if frame >= total:  # the end: the next tick sees the mismatch and stops the timer
-                st.session_state["gd._playing"] = False
-                st.session_state["gd._goto"] = total
-        st.session_state["gd.frame"] = frame
-        b = st.columns([1.6, 1.6, 1.6, 1.6, 4], vertical_alignment="bottom")
-        b[0].button(t("gd.pause") if playing else t("gd.play"), key="gd._play_btn", width="stretch",
-                    icon=":material/pause:" if playing else ":material/play_arrow:",
-                    on_click=_toggle_play, args=(total,))
-        b[1].button(t("gd.step"), key="gd._step_btn", icon=":material/skip_next:", width="stretch",
-                    on_click=_move, args=(frame + stride, total))
-        b[2].button(t("gd.first"), key="gd._first_btn", icon=":material/first_page:", width="stretch",
-                    on_click=_move, args=(0, total))
-        b[3].button(t("gd.last"), key="gd._last_btn", icon=":material/last_page:", width="stretch",
-                    on_click=_move, args=(total, total))
-        b[4].slider(t("gd.frame"), 0, max(total, 1), key="gd.frame")
+    def draw(frame):
         left, right = st.columns([3, 2])
         with left:
             fig = figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
@@ -118,7 +75,9 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                                   title=t("gd.surface3d_title")),
                             theme="streamlit", key="gd.surface3d")
 
-    body()
+    ui_player.player(t, "gd.frame", 0, max(total, 1), draw, label=t("gd.frame"), stride=stride, interval=0.4,
+                     start=max(total, 1), buttons="gd",
+                     whole_page=lambda: st.session_state.pop("gd._clicked", False))  # a new start: new paths
 
 
 def regimes(t, data, lrs, paths, floor, start):

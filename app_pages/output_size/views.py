@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.geometry import shapes
-from ui import errors, shape_figures
-from ui.shape_figures import PLOT
+from ui import errors, player, shape_figures
 from ui.state import UrlState
+from ui.style import PLOT
 
 MODES = ["conv", "pool", "transposed"]
 AXES = ("r", "c")
@@ -221,32 +221,13 @@ def picture(t, s, outs):
     if s.mode == "transposed":
         st.markdown(t("size.transposed_picture", s=s.axes[0].s))
     total = outs[0] * outs[1]
-    key = "size.step"
-    if st.session_state.get(key, 1) > total:
-        st.session_state[key] = 1
-    playing = st.session_state.get("size.playing", False)
+    zero_label = t("size.legend_zeros") if s.mode == "transposed" else None
 
-    def move(delta):
-        st.session_state[key] = (st.session_state.get(key, 1) - 1 + delta) % total + 1
-
-    st.toggle(t("size.play"), key="size.playing", help=t("size.play_help"))
-
-    @st.fragment(run_every=1.0 if playing else None)
-    def frame():
-        if st.session_state.get("size.playing", False):
-            st.session_state[key] = st.session_state.get(key, 0) % total + 1
-        b1, b2, b4 = st.columns([2, 2, 8], vertical_alignment="bottom")
-        b1.button(t("size.prev"), on_click=move, args=(-1,), key="size.prev_btn",
-                  icon=":material/chevron_left:")
-        b2.button(t("size.next"), on_click=move, args=(1,), key="size.next_btn",
-                  icon=":material/chevron_right:")
-        if total > 1:
-            b4.slider(t("size.step"), 1, total, key=key)
-        idx = st.session_state.get(key, 1) - 1
+    def draw(step):
+        idx = step - 1
         r, c = divmod(idx, outs[1])
         taps = (shapes.window_taps(r, s.axes[0].k, sr, s.axes[0].d),
                 shapes.window_taps(c, s.axes[1].k, sc, s.axes[1].d))
-        zero_label = t("size.legend_zeros") if s.mode == "transposed" else None
         g1, g2 = st.columns([3, 2])
         g1.plotly_chart(shape_figures.visit_grid(t, counts, pad, taps, t("size.fig_input"), zero_label),
                         **PLOT, key="size.fig_in")
@@ -254,7 +235,7 @@ def picture(t, s, outs):
                         **PLOT, key="size.fig_out")
         st.caption(t("size.step_caption", n=idx + 1, total=total, r=r, c=c))
 
-    frame()
+    player.player(t, "size.step", 1, total, draw, label=t("size.step"), interval=1.0)
 
 
 def parameters(t):

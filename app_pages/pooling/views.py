@@ -10,11 +10,13 @@ import streamlit as st
 from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
+from ui.fmt import num as _fmt
 from ui.image_source import image_source
-from ui.shape_figures import PLOT
 from ui.state import UrlState
+from ui.style import PLOT
 
 MODES = ["max", "avg", "min"]
+POOL_FIXES = ("kernel_size", "stride", "padding")
 SOURCES = ["grid", "image"]
 DEFAULT_GRID = np.random.default_rng(7).integers(0, 10, size=(6, 6))
 
@@ -42,14 +44,10 @@ def controls(t, url):
     k = c2.number_input(t("pool.k"), 1, 8, key=url.key("k"), help=t("pool.k_help"))
     s = c3.number_input(t("pool.s"), 0, 8, key=url.key("s"), help=t("pool.s_help"))
     p = c4.number_input(t("pool.p"), 0, 4, key=url.key("p"), help=t("pool.p_help"))
-    ceil = c5.toggle(t("pool.ceil"), key=url.key("ceil"), help=t("size.ceil_help"))
+    ceil = c5.toggle(t("pool.ceil"), key=url.key("ceil"), help=t("pool.ceil_help"))
     source = st.radio(t("pool.source"), SOURCES, key=url.key("source"), horizontal=True,
                       format_func=lambda o: t(f"pool.source_{o}"))
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
-
-
-def _fmt(v):
-    return f"{v:g}" if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
 
 
 def _clean(table):
@@ -83,9 +81,12 @@ def forward(t, s, x, is_grid):
         out = pooling.pool2d(x, s.k, s.s, s.p, s.mode, s.ceil)
     except ValueError as exc:
         errors.show(exc, t)
-        fixes = shapes.suggest_fixes(x.shape[0], s.k, s.s, s.p, 1, "pool")
+        # only what the student can change here: the window, the stride, the padding (not the input)
+        fixes = [(n, v) for n, v in shapes.suggest_fixes(x.shape[0], s.k, s.s, s.p, 1, "pool")
+                 if n in POOL_FIXES]
         if fixes:
-            st.info(t("pool.try_fix", fixes=" · ".join(t(f"size.fix_{n}", value=v) for n, v in fixes)),
+            sep = "；" if t.lang == "zh" else " · "
+            st.info(t("pool.try_fix", fixes=sep.join(t(f"pool.fix_{n}", value=v) for n, v in fixes)),
                     icon=":material/lightbulb:")
         return None
     oh, ow = out.shape

@@ -8,8 +8,8 @@ import streamlit as st
 from cnnlab.geometry import receptive
 from ui import errors, figures, shape_figures
 from ui.image_source import image_source
-from ui.shape_figures import PLOT
 from ui.state import UrlState
+from ui.style import PLOT
 
 PRESETS = list(receptive.PRESETS) + ["custom"]
 LIMITS = {"kernel": (1, 15), "stride": (1, 8), "padding": (0, 20), "dilation": (1, 16)}

@@ -15,7 +15,7 @@ import streamlit as st
 
 from cnnlab.nn.layers import LAYER_TYPES
 from cnnlab.nn.model import PRESETS, Model
-from ui import errors
+from ui import errors, fmt
 
 COLUMNS = ("type", "filters", "kernel", "size", "stride", "padding", "units", "rate")
 APPLIES = {
@@ -57,9 +57,29 @@ def description_from_rows(rows):
     return desc
 
 
+def _edits():
+    """preset -> (version, base description, edited description), kept while the tab is closed."""
+    return st.session_state.setdefault("train.editor", {})
+
+
+def current_description(preset):
+    """The description last edited for ``preset`` (the preset itself if never edited)."""
+    return _edits().get(preset, (0, PRESETS[preset], PRESETS[preset]))[2]
+
+
 def editor(t, preset):
-    """The editable layer table for ``preset``; returns the edited description."""
-    df = pd.DataFrame(rows_from_description(PRESETS[preset]), columns=list(COLUMNS))
+    """The editable layer table for ``preset``; returns the edited description.
+
+    Only the open tab is drawn (ui/tabs.py), and Streamlit forgets the edits of a table that was
+    not drawn; so the edited description is kept in plain state, and a table that was forgotten
+    starts again from it (under a new key, so that its edits are not applied twice).
+    """
+    version, base, current = _edits().get(preset, (0, PRESETS[preset], PRESETS[preset]))
+    key = f"train.arch.{preset}" + (f".{version}" if version else "")
+    if key not in st.session_state and current != base:
+        version, base = version + 1, current
+        key = f"train.arch.{preset}.{version}"
+    df = pd.DataFrame(rows_from_description(base), columns=list(COLUMNS))
     num = st.column_config.NumberColumn
     config = {
         "type": st.column_config.SelectboxColumn(t("train.col_type"), options=list(LAYER_TYPES),
@@ -73,12 +93,13 @@ def editor(t, preset):
         "rate": num(t("train.col_rate"), min_value=0.0, max_value=0.9, step=0.05, help=t("train.col_rate_help")),
     }
     edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False,
-                            width="stretch", key=f"train.arch.{preset}")
-    return description_from_rows(edited.to_dict("records"))
+                            width="stretch", key=key)
+    description = description_from_rows(edited.to_dict("records"))
+    _edits()[preset] = (version, base, description)
+    return description
 
 
-def fmt_shape(shape):
-    return " × ".join(str(s) for s in shape)
+fmt_shape = fmt.shape
 
 
 def summary_table(t, model):

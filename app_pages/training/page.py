@@ -5,56 +5,70 @@ import streamlit as st
 from app_pages.training import editor as arch
 from app_pages.training import panel as panel
 from app_pages.training import results as res
+from services.session_models import trained_model
 from ui.i18n import translator
+from ui.models import PRETRAINED_DATASET, pretrained_model
+from ui.tabs import tabs
 
 t = translator()
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
 
 url = panel.url_state()
-net_tab, train_tab, inside_tab, try_tab = st.tabs(
-    [t("train.tab_network"), t("train.tab_train"), t("train.tab_inside"), t("train.tab_try")])
+progress = st.container()              # a running training's progress line, above every other tab
+tab, boxes = tabs("train", {"network": t("train.tab_network"), "train": t("train.tab_train"),
+                            "inside": t("train.tab_inside"), "try": t("train.tab_try")})
+preset = url.get("preset")
 
-with net_tab:
-    st.markdown(t("train.network_intro"))
-    panel.choose_data(t, url)
-    description = arch.editor(t, url.get("preset"))
-    st.caption(t("train.editor_help"))
-    checked = arch.build(t, description, url.get("init"), url.get("seed"))
-    if checked is not None:
-        arch.summary_table(t, checked)
-    st.markdown(t("train.lenet_note"))
+if tab == "network":                   # only the open tab is built (ui/tabs.py)
+    with boxes["network"]:
+        st.markdown(t("train.network_intro"))
+        panel.choose_data(t, url)
+        description = arch.editor(t, preset)
+        st.caption(t("train.editor_help"))
+        checked = arch.build(t, description, url.get("init"), url.get("seed"))
+        if checked is not None:
+            arch.summary_table(t, checked)
+        st.markdown(t("train.lenet_note"))
 
-with train_tab:
-    st.markdown(t("train.train_intro"))
-    with st.container(border=True):
-        settings = panel.settings(t, url)
-    url.publish()
-    panel.buttons(t, lambda: arch.build(t, description, url.get("init"), url.get("seed")),
-                  url.get("dataset"), settings)
-    panel.live_panel(t)
-    st.markdown(t("train.train_explain"))
-
-trained = st.session_state.get("train.model")
-if trained is not None:
-    model, dataset, how = trained
-    which = t(f"train.showing_{how}", dataset=t(f"train.dataset_{dataset}"))
+if tab == "train":
+    with boxes["train"]:
+        st.markdown(t("train.train_intro"))
+        with st.container(border=True):
+            settings = panel.settings(t, url)
+        panel.buttons(t, lambda: arch.build(t, arch.current_description(preset), url.get("init"), url.get("seed")),
+                      url.get("dataset"), settings)
+        panel.live_panel(t)
+        st.markdown(t("train.train_explain"))
 else:
-    model, dataset, which = res.pretrained_model(), "digits", t("train.showing_pretrained")
+    with progress:                     # the poll goes on, so the pool knows the page still watches the job
+        panel.live_panel(t, compact=True)
 
-with inside_tab:
-    st.info(which, icon=":material/info:")
-    if trained is not None:
-        st.download_button(t("train.download"), model.to_bytes(), file_name="cnnlab_model.npz",
-                           mime="application/octet-stream", icon=":material/download:")
-    test = panel.dataset(dataset)[2]
-    res.results(t, model, dataset, test)
-    st.subheader(t("train.maps_title"))
-    res.feature_maps(t, model, dataset, test)
+url.publish()
 
-with try_tab:
-    st.markdown(t("train.try_intro"))
-    models = {t("train.try_pretrained"): (res.pretrained_model(), "digits")}
-    if trained is not None and dataset in ("digits", "mnist"):
-        models[t("train.try_mine")] = (model, dataset)
-    res.try_it(t, models)
+trained = trained_model()
+if trained is not None:
+    model, dataset = trained.model, trained.dataset
+    which = t(f"train.showing_{trained.how}", dataset=t(f"train.dataset_{dataset}"))
+else:
+    model, dataset, which = pretrained_model(), PRETRAINED_DATASET, t("train.showing_pretrained")
+
+if tab == "inside":
+    with boxes["inside"]:
+        st.info(which, icon=":material/info:")
+        if trained is not None:
+            # serialised only when the student asks for the file (to_bytes takes ~0.1 s)
+            st.download_button(t("train.download"), model.to_bytes, file_name="cnnlab_model.npz",
+                               mime="application/octet-stream", icon=":material/download:")
+        test = panel.dataset(dataset)[2]
+        res.results(t, model, dataset, test)
+        st.subheader(t("train.maps_title"))
+        res.feature_maps(t, model, dataset, test)
+
+if tab == "try":
+    with boxes["try"]:
+        st.markdown(t("train.try_intro"))
+        models = {t("train.try_pretrained"): (pretrained_model(), PRETRAINED_DATASET)}
+        if trained is not None and dataset in ("digits", "mnist"):
+            models[t("train.try_mine")] = (model, dataset)
+        res.try_it(t, models)

@@ -10,6 +10,7 @@ from cnnlab.nn.data import fashion_available, load_dataset, mnist_folder
 from cnnlab.nn.layers import INITS
 from cnnlab.nn.model import PRESETS
 from cnnlab.nn.train import DEFAULTS
+from services.session_models import set_trained_model
 from services.training import Job, trainer_pool
 from ui import errors
 from ui.state import UrlState
@@ -116,27 +117,35 @@ def _status(t, job, snap):
         errors.show(snap["error"], t)
 
 
-def live(t):
-    """The progress bar and curves; polls this session's own job while it is active."""
+def live(t, compact=False):
+    """The progress bar and curves; polls this session's own job while it is active.
+
+    ``compact`` - only the progress line, for the other tabs: the poll is what tells the pool that
+    the page still watches the job (services/training.py stops abandoned jobs), so it must go on
+    while the student looks at another tab.
+    """
     job = st.session_state.get("train.job")
     if job is None:
-        st.info(t("train.not_started"), icon=":material/model_training:")
+        if not compact:
+            st.info(t("train.not_started"), icon=":material/model_training:")
         return
     snap = job.snapshot()
-    _status(t, job, snap)
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(fig.curves(snap, t, "loss"), theme="streamlit", key="train.curve_loss",
-                    config={"displayModeBar": False})
-    c2.plotly_chart(fig.curves(snap, t, "accuracy"), theme="streamlit", key="train.curve_acc",
-                    config={"displayModeBar": False})
+    if not compact or job.active:
+        _status(t, job, snap)
+    if not compact:
+        c1, c2 = st.columns(2)
+        c1.plotly_chart(fig.curves(snap, t, "loss"), theme="streamlit", key="train.curve_loss",
+                        config={"displayModeBar": False})
+        c2.plotly_chart(fig.curves(snap, t, "accuracy"), theme="streamlit", key="train.curve_acc",
+                        config={"displayModeBar": False})
     if snap["state"] not in ("waiting", "running") and st.session_state.get("train.finished") is not job:
         st.session_state["train.finished"] = job
         if snap["step"] > 0 and snap["state"] in ("done", "stopped"):
-            st.session_state["train.model"] = (job.model, job.dataset, snap["state"])
+            set_trained_model(job.model, job.dataset, snap["state"])
         st.rerun(scope="app")
 
 
-def live_panel(t):
+def live_panel(t, compact=False):
     job = st.session_state.get("train.job")
     every = POLL_SECONDS if job is not None and job.active else None
-    st.fragment(live, run_every=every)(t)
+    st.fragment(live, run_every=every)(t, compact)

@@ -1,44 +1,28 @@
 """After training: test accuracy, confusion matrix, mistakes, filters, feature maps; and "Try it".
 
-Every section works on a finished model (the session's own, or its private
-copy of the pretrained LeNet-5), never on one that a trainer thread is
-still changing.
+Every section works on a finished model (the session's own, or the process's one read-only copy of
+the pretrained LeNet-5, ``ui.models.pretrained_model``), never on one that a trainer thread is still
+changing.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from app_pages.training import figures as fig
-from cnnlab.nn.data import class_names, to_float
+from cnnlab.nn.data import to_float
 from cnnlab.nn.digits import preprocess_steps
-from cnnlab.nn.model import load_model
 from cnnlab.nn.train import confusion_matrix, evaluate
 from ui import errors
 from ui.image_source import IMAGE_TYPES, decode
+from ui.models import class_labels
 
-PRETRAINED = Path(__file__).resolve().parents[2] / "assets" / "lenet5_mnist.npz"
 MAX_MISTAKES = 24
 
 
-@st.cache_resource(show_spinner=False)
-def pretrained_bytes():
-    """The pretrained file's bytes (immutable; every session loads its own model from them)."""
-    return PRETRAINED.read_bytes()
-
-
-def pretrained_model():
-    """This session's own copy of the pretrained LeNet-5."""
-    if "train.pretrained" not in st.session_state:
-        st.session_state["train.pretrained"] = load_model(pretrained_bytes())
-    return st.session_state["train.pretrained"]
-
-
 def labels_for(t, dataset):
-    return [n if dataset in ("digits", "mnist") else t(f"train.class.{dataset}.{n}") for n in class_names(dataset)]
+    return class_labels(t, dataset)
 
 
 def evaluation(model, test):

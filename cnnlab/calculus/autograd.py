@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..checks import LessonError
-from .expr import Expression, parse, to_text
+from .expr import Expression, check_values, parse, to_text
+from .gradcheck import numerical_gradient, relative_error
 
 
 def _check(value, op):
@@ -226,12 +229,29 @@ def _parsed(expression):
     return expression if isinstance(expression, Expression) else parse(expression)
 
 
+def expression_graph(expr, values):
+    """The autograd graph of a parsed expression at ``values``.
+
+    Returns
+    -------
+    root : Value, the output node
+    leaves : dict name -> Value, one leaf per variable (a variable used twice
+        is one node with two outgoing edges, so its gradients add)
+    """
+    vals = check_values(values, expr.variables)
+    for name, v in vals.items():
+        if np.ndim(v):
+            raise LessonError("expr_bad_value", f"The value of {name} must be a single "
+                              "number here.", name=name)
+    return build_graph(expr.tree, vals)
+
+
 def _graph(expression, values):
     expr = _parsed(expression)
     if not isinstance(values, dict):
         raise LessonError("expr_bad_value", "The values must be a mapping from variable names "
                           "to numbers.", name="values")
-    root, leaves = expr.to_graph(values)
+    root, leaves = expression_graph(expr, values)
     return expr, root, leaves
 
 
@@ -267,7 +287,8 @@ def gradients(expression, values):
 
 
 def numerical_gradients(expression, values, h=1e-5):
-    """Central differences ``(f(v + h) - f(v - h)) / 2h`` for every variable.
+    """Central differences ``(f(v + h) - f(v - h)) / 2h`` for every variable
+    (:func:`cnnlab.calculus.gradcheck.numerical_gradient`, one variable at a time).
 
     Costs two evaluations per variable and is only approximate (error ~ h^2, and
     wrong next to a kink such as relu(0) or a tie in max).
@@ -275,17 +296,15 @@ def numerical_gradients(expression, values, h=1e-5):
     expr = _parsed(expression)
     grads = {}
     for name in expr.variables:
-        up, down = dict(values), dict(values)
-        up[name] = float(values[name]) + h
-        down[name] = float(values[name]) - h
-        grads[name] = (expr.evaluate(up) - expr.evaluate(down)) / (2.0 * h)
+        cell = np.array([float(values[name])])
+        point = dict(values)
+
+        def loss(name=name, cell=cell, point=point):
+            point[name] = float(cell[0])
+            return expr.evaluate(point)
+
+        grads[name] = float(numerical_gradient(loss, cell, h)[0])
     return grads
-
-
-def relative_error(analytic, numerical):
-    """``|a - n| / max(|a|, |n|)``, and 0 when both are 0 (the usual gradient-check measure)."""
-    scale = max(abs(analytic), abs(numerical))
-    return 0.0 if scale == 0 else abs(analytic - numerical) / scale
 
 
 def gradient_check(expression, values, h=1e-5):

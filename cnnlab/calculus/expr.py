@@ -19,7 +19,7 @@ Exponents must be constant numbers with ``|p| <= 64`` (``x**2``, ``x**-1``,
 ``x**0.5``); ``2**x`` can be written ``exp(x*log(2))``.
 
 The parsed expression is a small tree of tuples, shared by the evaluator here and
-by the autograd engine (:func:`Expression.to_graph`):
+by the autograd engine (:func:`cnnlab.calculus.autograd.expression_graph`):
 
 * ``("num", value)`` - a number or a named constant
 * ``("var", name)`` - a variable
@@ -74,26 +74,26 @@ def _bracket_depth(text):
     return deepest
 
 
-def _tree_depth(node):
-    """Depth of a tuple tree, walked with an explicit stack."""
+def _depth(node, children, limit=None):
+    """Depth of a tree walked with an explicit stack; stops early once deeper than ``limit``."""
     deepest, stack = 0, [(node, 1)]
     while stack:
         item, d = stack.pop()
         deepest = max(deepest, d)
-        if item[0] not in ("num", "var"):
-            stack.extend((c, d + 1) for c in item[1:])
+        if limit is not None and d > limit:
+            return d
+        stack.extend((c, d + 1) for c in children(item))
     return deepest
+
+
+def _tree_depth(node):
+    """Depth of a tuple tree."""
+    return _depth(node, lambda item: () if item[0] in ("num", "var") else item[1:])
 
 
 def _ast_depth(node):
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        item, d = stack.pop()
-        deepest = max(deepest, d)
-        if d > MAX_TREE_DEPTH * 3:
-            return d
-        stack.extend((c, d + 1) for c in ast.iter_child_nodes(item))
-    return deepest
+    """Depth of a Python syntax tree (before anything is built from it)."""
+    return _depth(node, ast.iter_child_nodes, MAX_TREE_DEPTH * 3)
 
 
 def _finite_number(value, text):
@@ -325,23 +325,6 @@ class Expression:
             return out
         shape = np.broadcast_shapes(*shapes)
         return np.broadcast_to(np.asarray(out, dtype=float), shape).copy()
-
-    def to_graph(self, values):
-        """Build the autograd graph at ``values``.
-
-        Returns
-        -------
-        root : cnnlab.calculus.autograd.Value, the output node
-        leaves : dict name -> Value, one leaf per variable (a variable used twice
-            is one node with two outgoing edges, so its gradients add)
-        """
-        from .autograd import build_graph
-        vals = check_values(values, self.variables)
-        for name, v in vals.items():
-            if np.ndim(v):
-                raise LessonError("expr_bad_value", f"The value of {name} must be a single "
-                                  "number here.", name=name)
-        return build_graph(self.tree, vals)
 
 
 def parse(text, variables=None):

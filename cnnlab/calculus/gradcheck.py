@@ -34,8 +34,15 @@ def numerical_gradient(loss, a, h=1e-6):
     return grad
 
 
-def relative_error(analytic, numeric, floor=1e-12):
-    """``max |a - n| / max(|a| + |n|, floor)``, elementwise, the usual gradient-check measure."""
+def relative_error(analytic, numeric):
+    """``|a - n| / max(|a|, |n|)``, and 0 where both are 0: the one gradient-check measure.
+
+    The denominator is the larger magnitude (not ``|a| + |n|``), so the value reads
+    as "the fraction by which the two disagree": 0.5 means one is half the other.
+    For arrays it is the largest elementwise error, a float.
+    """
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
-    return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)))
+    scale = np.maximum(np.abs(a), np.abs(n))
+    err = np.divide(np.abs(a - n), scale, out=np.zeros(np.broadcast(a, n).shape), where=scale > 0)
+    return float(np.max(err)) if err.size else 0.0

@@ -26,6 +26,7 @@ the modules), with the recurrences of :mod:`cnnlab.geometry.receptive`.
 from __future__ import annotations
 
 from ..checks import LessonError, check_positive_int
+from .receptive import grow
 from .shapes import conv_macs, conv_output_size, conv_params, fc_macs, fc_params, pool_output_size
 
 NETWORKS = ("lenet5", "alexnet", "alexnet_2gpu", "vgg16", "inception3a", "resnet_block", "resnet18", "fcn")
@@ -66,8 +67,7 @@ class _Builder:
         return row
 
     def _grow(self, k, s, p):
-        r, j, P = self.rf
-        self.rf = (r + (k - 1) * j, j * s, P + p * j)
+        self.rf = grow(self.rf, k, s, p)
 
     def conv(self, name, c_out, k, s=1, p=0, groups=1, bias=True, bn=False, params=None, macs=None):
         c, h, w = self.shape
@@ -89,8 +89,7 @@ class _Builder:
 
     def global_pool(self, name):
         c, h, w = self.shape
-        r, j, P = self.rf
-        self.rf = (r + (h - 1) * j, j, P)
+        self._grow(h, 1, 0)
         return self._add(name, "pool", (c, 1, 1), 0, 0, h, 1, 0, mode="avg")
 
     def fc(self, name, n_out, params=None):

@@ -28,6 +28,13 @@ from ..checks import LessonError, check_nonnegative_int, check_positive_int
 from .shapes import conv_output_size, pool_output_size
 
 
+def grow(rf, k, s=1, p=0, d=1):
+    """One step of the recurrence: ``(r, j, P)`` after a layer with kernel ``k``, stride ``s``,
+    padding ``p`` and dilation ``d`` (the one place it is written)."""
+    r, j, P = rf
+    return r + d * (k - 1) * j, j * s, P + p * j
+
+
 def _layer(layer, n):
     if not isinstance(layer, dict) or "kernel" not in layer:
         raise ValueError(f"layer {n} must be a dict with at least a 'kernel'.")
@@ -70,8 +77,7 @@ def receptive_field(layers, input_size=None):
     for n, layer in enumerate(layers, start=1):
         kind, k, s, p, d = _layer(layer, n)
         keff = d * (k - 1) + 1
-        r_new = r + (keff - 1) * j
-        P = P + p * j
+        r_new, _, P = grow((r, j, P), k, s, p, d)
         row = {"name": layer.get("name") or f"{kind}{n}", "type": kind, "kernel": k, "stride": s,
                "layer_padding": p, "dilation": d, "keff": keff, "size": r_new, "jump": j * s,
                "padding": P, "eff_padding": P, "start": (r_new - 1) / 2 - P, "growth": r_new - r}

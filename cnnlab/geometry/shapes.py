@@ -36,26 +36,28 @@ def _check(i, k, s, p, d):
     return i, k, s, p, d
 
 
-def _check_fits(i, k, p, d):
+def _check_fits(i, k, p, d, p_after=None):
     keff = d * (k - 1) + 1
-    if keff > i + 2 * p:
+    padded = i + p + (p if p_after is None else p_after)
+    if keff > padded:
         raise LessonError(
             "kernel_too_large",
-            f"the kernel spans {keff} cells but the padded input has only {i + 2 * p}; "
+            f"the kernel spans {keff} cells but the padded input has only {padded}; "
             "use a smaller kernel, less dilation or more padding.",
-            kernel=keff, padded=i + 2 * p)
+            kernel=keff, padded=padded)
     return keff
 
 
 def conv_output_size(i, k, s=1, p=0, d=1):
-    """Output size of a convolution along one axis.
+    """Output size of a convolution along one axis: the one formula every layer and lesson uses.
 
     ``o = floor((i + 2p - d(k - 1) - 1) / s) + 1``
 
     Parameters
     ----------
     i : int, input size; k : int, kernel size; s : int, stride;
-    p : int, padding on each side; d : int, dilation
+    p : int, padding on each side, or ``(before, after)`` (then ``2p`` is their sum);
+    d : int, dilation
 
     Returns
     -------
@@ -66,9 +68,15 @@ def conv_output_size(i, k, s=1, p=0, d=1):
     >>> conv_output_size(5, 3, s=2, p=1)
     3
     """
-    i, k, s, p, d = _check(i, k, s, p, d)
-    keff = _check_fits(i, k, p, d)
-    return (i + 2 * p - keff) // s + 1
+    if np.ndim(p) == 1 and len(p) == 2:
+        before, after = p
+        i, k, s, before, d = _check(i, k, s, before, d)
+        after = check_nonnegative_int(after, "padding")
+    else:
+        i, k, s, before, d = _check(i, k, s, p, d)
+        after = before
+    keff = _check_fits(i, k, before, d, after)
+    return (i + before + after - keff) // s + 1
 
 
 def pool_output_size(i, k, s=None, p=0, d=1, ceil_mode=False):
@@ -266,6 +274,12 @@ def conv_params(k, c_in, c_out, bias=True, groups=1):
     return (kh * kw * (c_in // groups) + (1 if bias else 0)) * c_out
 
 
+def conv_param_count(kernel, in_channels, filters, bias=True):
+    """Learnable parameters of a convolution layer: ``(KH*KW*C_in + 1) * C_out`` (public name of
+    :func:`conv_params`, ``cnnlab.conv_param_count``)."""
+    return conv_params(kernel, in_channels, filters, bias)
+
+
 def conv_macs(out_hw, k, c_in, c_out, groups=1):
     """Multiply-adds of a convolution: one per weight per output position, ``H'W' * KH*KW*C_in/g * C_out``."""
     kh, kw = _kpair(k)
@@ -281,20 +295,6 @@ def fc_params(n_in, n_out, bias=True):
 def fc_macs(n_in, n_out):
     """Multiply-adds of a fully connected layer: ``n_in * n_out``."""
     return int(n_in) * int(n_out)
-
-
-def pool_comparisons(out_hw, k, channels):
-    """Pooling learns nothing (0 parameters); it reads ``KH*KW`` cells per output: the work done."""
-    kh, kw = _kpair(k)
-    oh, ow = (out_hw, out_hw) if np.isscalar(out_hw) else out_hw
-    return int(oh) * int(ow) * kh * kw * int(channels)
-
-
-def locally_connected_params(out_hw, k, c_in, c_out, bias=False):
-    """A layer with the connections of a convolution but no weight sharing: own weights per position."""
-    kh, kw = _kpair(k)
-    oh, ow = (out_hw, out_hw) if np.isscalar(out_hw) else out_hw
-    return int(oh) * int(ow) * c_out * (kh * kw * c_in + (1 if bias else 0))
 
 
 def connectivity_comparison(image=1000, hidden=10 ** 6, window=10):

@@ -2,11 +2,14 @@
 
 Each layer is a small object with
 
-* ``build(in_shape, rng, init) -> out_shape`` - checks the shape of one sample
-  (without the batch axis) and creates the weights;
-* ``forward(x, train) -> out`` - keeps what backward needs;
-* ``backward(dout) -> dx`` - fills ``grads`` (same keys as ``params``) and
-  returns the gradient for the layer below (the chain rule, one layer at a time).
+* ``build(in_shape, rng, init) -> out_shape`` - checks the settings and the
+  shape of one sample (without the batch axis, by :mod:`cnnlab.geometry.cost`)
+  and creates the weights;
+* ``forward(x, train=False, rng=None) -> (out, cache)`` - the cache holds what
+  backward needs; the layer itself keeps nothing;
+* ``backward(dout, cache) -> (dx, grads)`` - ``grads`` has the keys of ``params``
+  (``{}`` without weights); ``dx`` is the gradient for the layer below (the chain
+  rule, one layer at a time).
 
 Shapes: images ``x : (N, C, H, W)``, vectors ``x : (N, D)``. A layer is made
 from a plain description such as ``{"type": "conv", "filters": 6, "kernel": 5}``
@@ -21,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import LessonError
+from ..geometry.cost import plan_layer
 from ..ops.conv import conv2d_backward, conv2d_forward
 from ..ops.pooling import pool2d_backward, pool2d_forward
 
@@ -46,29 +50,35 @@ def init_weights(shape, fan_in, fan_out, init, rng):
                       name=str(init))
 
 
-def _int_setting(cfg, name, lo, hi, default=None, layer=0, kind=""):
-    value = cfg.get(name, default)
-    ok = isinstance(value, (int, np.integer, float)) and not isinstance(value, bool)
-    if ok and float(value) == int(value) and lo <= value <= hi:
-        return int(value)
-    raise LessonError("train_bad_setting", f"layer {layer} ({kind}): {name} must be a whole number "
-                      f"from {lo} to {hi}, got {value!r}.", layer=layer, setting=name, lo=lo, hi=hi,
-                      value=str(value))
-
-
 class Layer:
-    """Base class: no parameters, shape unchanged."""
+    """Base class: no parameters, shape unchanged, nothing kept between calls.
+
+    ``params`` holds the weights; ``forward`` returns ``(out, cache)`` and ``backward``
+    takes that cache back, so a layer can serve several threads and keeps no
+    activations after inference.
+    """
 
     kind = ""
 
     def __init__(self, cfg=None, index=0):
         self.cfg = dict(cfg or {})
         self.index = index
-        self.params, self.grads = {}, {}
+        self.params = {}
         self.in_shape = self.out_shape = None
 
+    def configure(self, plan):
+        """Take the checked settings and shapes of a :class:`~cnnlab.geometry.cost.LayerPlan`."""
+        self.cfg.update(plan.settings)
+        self.in_shape, self.out_shape = tuple(plan.in_shape), tuple(plan.out_shape)
+        return self.out_shape
+
+    def init_params(self, rng, init):
+        """Create the weights (layers without weights have none)."""
+
     def build(self, in_shape, rng, init):
-        self.in_shape = self.out_shape = tuple(in_shape)
+        """Check the settings for an input of ``in_shape`` (one sample), create the weights."""
+        self.configure(plan_layer({"type": self.kind, **self.cfg}, in_shape, self.index))
+        self.init_params(rng, init)
         return self.out_shape
 
     def n_params(self):
@@ -77,11 +87,11 @@ class Layer:
     def describe(self):
         return {"type": self.kind, **self.cfg}
 
-    def _needs_maps(self, in_shape):
-        if len(in_shape) != 3:
-            raise LessonError("train_needs_maps", f"layer {self.index} ({self.kind}) needs feature maps "
-                              "(channels x rows x columns), but its input is already a flat vector.",
-                              layer=self.index, kind=self.kind)
+    def forward(self, x, train=False, rng=None):
+        return x, None
+
+    def backward(self, dout, cache, need_dx=True):
+        return dout, {}
 
 
 # --------------------------------------------------------------------------
@@ -91,41 +101,23 @@ class Conv2D(Layer):
     """``out[n, f] = b[f] + sum_c x[n, c] (cross-correlated with) w[f, c]`` via im2col.
 
     Parameters (description): filters F, kernel K, stride S = 1, padding P = 0.
-    ``w : (F, C, K, K)``, ``b : (F,)``; ``H' = (H + 2P - K) // S + 1``.
+    ``w : (F, C, K, K)``, ``b : (F,)``; ``H' = (H + 2P - K) // S + 1``. The cache is the
+    :class:`~cnnlab.ops.conv.ConvCache` of :func:`~cnnlab.ops.conv.conv2d_forward`.
     """
 
     kind = "conv"
 
-    def build(self, in_shape, rng, init):
-        self._needs_maps(in_shape)
-        i, k = self.index, self.kind
-        f = _int_setting(self.cfg, "filters", 1, 256, layer=i, kind=k)
-        ks = _int_setting(self.cfg, "kernel", 1, 11, layer=i, kind=k)
-        self.stride = _int_setting(self.cfg, "stride", 1, 4, 1, layer=i, kind=k)
-        self.padding = _int_setting(self.cfg, "padding", 0, 5, 0, layer=i, kind=k)
-        self.cfg.update(filters=f, kernel=ks, stride=self.stride, padding=self.padding)
-        c, h, w = in_shape
-        if ks > h + 2 * self.padding or ks > w + 2 * self.padding:
-            raise LessonError("train_kernel_too_large", f"layer {i} (conv): the {ks}x{ks} kernel does not "
-                              f"fit the {h}x{w} input with padding {self.padding}.", layer=i, kernel=ks,
-                              rows=h, cols=w, padding=self.padding)
-        oh = (h + 2 * self.padding - ks) // self.stride + 1
-        ow = (w + 2 * self.padding - ks) // self.stride + 1
-        fan_in, fan_out = c * ks * ks, f * ks * ks
-        self.params = {"w": init_weights((f, c, ks, ks), fan_in, fan_out, init, rng),
+    def init_params(self, rng, init):
+        c, ks, f = self.in_shape[0], self.cfg["kernel"], self.cfg["filters"]
+        self.params = {"w": init_weights((f, c, ks, ks), c * ks * ks, f * ks * ks, init, rng),
                        "b": np.zeros(f, F32)}
-        self.in_shape, self.out_shape = tuple(in_shape), (f, oh, ow)
-        self.need_dx = True
-        return self.out_shape
 
-    def forward(self, x, train=False):
-        out, self.cache = conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.padding)
-        return out
+    def forward(self, x, train=False, rng=None):
+        return conv2d_forward(x, self.params["w"], self.params["b"], self.cfg["stride"], self.cfg["padding"])
 
-    def backward(self, dout):
-        dx, dw, db = conv2d_backward(dout, self.cache, need_dx=self.need_dx)
-        self.grads = {"w": dw, "b": db}
-        return dx
+    def backward(self, dout, cache, need_dx=True):
+        dx, dw, db = conv2d_backward(dout, cache, need_dx=need_dx)
+        return dx, {"w": dw, "b": db}
 
 
 class Pool2D(Layer):
@@ -136,43 +128,27 @@ class Pool2D(Layer):
         self.mode = mode
         self.kind = f"{mode}pool"
 
-    def build(self, in_shape, rng, init):
-        self._needs_maps(in_shape)
-        i, k = self.index, self.kind
-        self.size = _int_setting(self.cfg, "size", 1, 8, 2, layer=i, kind=k)
-        self.stride = _int_setting(self.cfg, "stride", 1, 8, self.size, layer=i, kind=k)
-        self.cfg.update(size=self.size, stride=self.stride)
-        c, h, w = in_shape
-        if self.size > h or self.size > w:
-            raise LessonError("train_pool_too_large", f"layer {i} ({k}): the {self.size}x{self.size} window "
-                              f"does not fit the {h}x{w} input.", layer=i, size=self.size, rows=h, cols=w)
-        self.in_shape = tuple(in_shape)
-        self.out_shape = (c, (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1)
-        return self.out_shape
+    def forward(self, x, train=False, rng=None):
+        return pool2d_forward(x, self.cfg["size"], self.cfg["stride"], 0, self.mode)
 
-    def forward(self, x, train=False):
-        out, self.cache = pool2d_forward(x, self.size, self.stride, 0, self.mode)
-        return out
-
-    def backward(self, dout):
-        return pool2d_backward(dout, self.cache)
+    def backward(self, dout, cache, need_dx=True):
+        return pool2d_backward(dout, cache), {}
 
 
 # --------------------------------------------------------------------------
-# Activations, flatten, dropout
+# Activations, flatten, dropout (the cache is one array)
 # --------------------------------------------------------------------------
 class ReLU(Layer):
-    """``out = max(x, 0)``; ``dx = dout * [x > 0]``."""
+    """``out = max(x, 0)``; ``dx = dout * [out > 0]`` (cache: ``out``)."""
 
     kind = "relu"
 
-    def forward(self, x, train=False):
+    def forward(self, x, train=False, rng=None):
         out = np.maximum(x, 0)
-        self.out = out
-        return out
+        return out, out
 
-    def backward(self, dout):
-        return dout * (self.out > 0)        # a multiply is ~10x faster than np.where here
+    def backward(self, dout, cache, need_dx=True):
+        return dout * (cache > 0), {}        # a multiply is ~10x faster than np.where here
 
 
 class Sigmoid(Layer):
@@ -180,12 +156,12 @@ class Sigmoid(Layer):
 
     kind = "sigmoid"
 
-    def forward(self, x, train=False):
-        self.out = (np.tanh(x * F32(0.5)) + F32(1)) * F32(0.5)
-        return self.out
+    def forward(self, x, train=False, rng=None):
+        out = (np.tanh(x * F32(0.5)) + F32(1)) * F32(0.5)
+        return out, out
 
-    def backward(self, dout):
-        return dout * self.out * (F32(1) - self.out)
+    def backward(self, dout, cache, need_dx=True):
+        return dout * cache * (F32(1) - cache), {}
 
 
 class Tanh(Layer):
@@ -193,91 +169,70 @@ class Tanh(Layer):
 
     kind = "tanh"
 
-    def forward(self, x, train=False):
-        self.out = np.tanh(x)
-        return self.out
+    def forward(self, x, train=False, rng=None):
+        out = np.tanh(x)
+        return out, out
 
-    def backward(self, dout):
-        return dout * (F32(1) - self.out * self.out)
+    def backward(self, dout, cache, need_dx=True):
+        return dout * (F32(1) - cache * cache), {}
 
 
 class Flatten(Layer):
-    """``(N, C, H, W) -> (N, C*H*W)``; backward reshapes back."""
+    """``(N, C, H, W) -> (N, C*H*W)``; backward reshapes back (cache: the input shape)."""
 
     kind = "flatten"
 
-    def build(self, in_shape, rng, init):
-        self.in_shape = tuple(in_shape)
-        self.out_shape = (int(np.prod(in_shape)),)
-        return self.out_shape
+    def forward(self, x, train=False, rng=None):
+        return x.reshape(x.shape[0], -1), x.shape
 
-    def forward(self, x, train=False):
-        return x.reshape(x.shape[0], -1)
-
-    def backward(self, dout):
-        return dout.reshape((dout.shape[0],) + self.in_shape)
+    def backward(self, dout, cache, need_dx=True):
+        return dout.reshape(cache), {}
 
 
 class Dropout(Layer):
     """Inverted dropout: while training keep each value with probability ``1 - rate`` and
-    scale by ``1 / (1 - rate)``; at test time pass everything. ``dx = dout * mask``."""
+    scale by ``1 / (1 - rate)``; at test time pass everything. ``dx = dout * mask`` (cache: the mask).
+
+    Training needs ``rng`` (a ``numpy.random.Generator``): the masks are reproducible.
+    """
 
     kind = "dropout"
 
-    def build(self, in_shape, rng, init):
-        rate = self.cfg.get("rate", 0.5)
-        if not (isinstance(rate, (int, float)) and 0 <= rate <= 0.9):
-            raise LessonError("train_bad_rate", f"layer {self.index} (dropout): the rate must be from 0 "
-                              f"to 0.9, got {rate!r}.", layer=self.index, value=str(rate))
-        self.rate = float(rate)
-        self.cfg["rate"] = self.rate
-        self.rng = rng
-        return super().build(in_shape, rng, init)
+    def forward(self, x, train=False, rng=None):
+        rate = self.cfg["rate"]
+        if not train or rate == 0:
+            return x, None
+        if rng is None:
+            raise ValueError("dropout needs rng (a numpy.random.Generator) when training.")
+        keep = 1.0 - rate
+        mask = (rng.random(x.shape, dtype=F32) < keep) * F32(1 / keep)
+        return x * mask, mask
 
-    def forward(self, x, train=False):
-        if not train or self.rate == 0:
-            self.mask = None
-            return x
-        keep = 1.0 - self.rate
-        self.mask = (self.rng.random(x.shape, dtype=F32) < keep) * F32(1 / keep)
-        return x * self.mask
-
-    def backward(self, dout):
-        return dout if self.mask is None else dout * self.mask
+    def backward(self, dout, cache, need_dx=True):
+        return (dout if cache is None else dout * cache), {}
 
 
 # --------------------------------------------------------------------------
 # Fully connected
 # --------------------------------------------------------------------------
 class Dense(Layer):
-    """``out = x W + b`` with ``x : (N, D)``, ``W : (D, M)``, ``b : (M,)``.
+    """``out = x W + b`` with ``x : (N, D)``, ``W : (D, M)``, ``b : (M,)`` (cache: ``x``).
 
     Backward: ``dW = x^T dout``, ``db = sum_n dout``, ``dx = dout W^T``.
     """
 
     kind = "dense"
 
-    def build(self, in_shape, rng, init):
-        if len(in_shape) != 1:
-            raise LessonError("train_needs_flat", f"layer {self.index} (dense): a fully connected layer needs "
-                              f"a flat vector, but its input has shape {tuple(in_shape)}; add a flatten "
-                              "layer before it.", layer=self.index,
-                              shape=" x ".join(str(s) for s in in_shape))
-        m = _int_setting(self.cfg, "units", 1, 4096, layer=self.index, kind=self.kind)
-        self.cfg["units"] = m
-        d = in_shape[0]
+    def init_params(self, rng, init):
+        d, m = self.in_shape[0], self.cfg["units"]
         self.params = {"w": init_weights((d, m), d, m, init, rng), "b": np.zeros(m, F32)}
-        self.in_shape, self.out_shape = tuple(in_shape), (m,)
-        self.need_dx = True
-        return self.out_shape
 
-    def forward(self, x, train=False):
-        self.x = x
-        return x @ self.params["w"] + self.params["b"]
+    def forward(self, x, train=False, rng=None):
+        return x @ self.params["w"] + self.params["b"], x
 
-    def backward(self, dout):
-        self.grads = {"w": self.x.T @ dout, "b": dout.sum(axis=0)}
-        return dout @ self.params["w"].T if self.need_dx else None
+    def backward(self, dout, cache, need_dx=True):
+        grads = {"w": cache.T @ dout, "b": dout.sum(axis=0)}
+        return (dout @ self.params["w"].T if need_dx else None), grads
 
 
 LAYER_TYPES = {
@@ -288,7 +243,7 @@ LAYER_TYPES = {
 
 
 def make_layer(cfg, index=0):
-    """A layer from its description ``{"type": ..., settings}``."""
+    """A layer from its description ``{"type": ..., settings}`` (settings are checked by ``build``)."""
     kind = cfg.get("type") if isinstance(cfg, dict) else None
     if kind not in LAYER_TYPES:
         raise LessonError("train_unknown_layer", f"layer {index}: unknown layer type {kind!r}; use one "

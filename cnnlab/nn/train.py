@@ -14,18 +14,20 @@ model keeps what it has learned so far. Everything random comes from ``seed``.
 
 from __future__ import annotations
 
-import ctypes
-import glob
+import logging
 import math
-import os
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from ..calculus.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 from ..checks import LessonError
+from ..geometry.cost import MAX_STEP_BYTES, check_budget, network_cost
 from .data import to_float
 from .layers import F32, softmax_cross_entropy
+
+logger = logging.getLogger(__name__)
 
 DEFAULTS = {"optimizer": "adam", "lr": 0.002, "schedule": "cosine", "batch_size": 64, "epochs": 8,
             "augment": True, "seed": 0}
@@ -34,30 +36,27 @@ DEFAULTS = {"optimizer": "adam", "lr": 0.002, "schedule": "cosine", "batch_size"
 # --------------------------------------------------------------------------
 # Threads of the matrix library
 # --------------------------------------------------------------------------
-_BLAS_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                 "openblas_set_num_threads")
-
-
 def blas_threads(n):
-    """Make NumPy's bundled OpenBLAS use ``n`` threads (process-wide). Returns True if it could.
+    """Limit the BLAS libraries (OpenBLAS, MKL, ...) to ``n`` threads, through ``threadpoolctl``.
+
+    Use it as a context manager: ``with blas_threads(1): ...`` applies the limit
+    for the block and restores the previous one afterwards. BLAS keeps a single,
+    process-wide thread count, so while the block runs the limit holds for every
+    thread of the process (called without ``with``, it simply stays set).
 
     LeNet-sized matrix products are small: one thread each is as fast as two on
     an idle machine, and far faster on a busy one (two BLAS threads that must
     meet at every product stall when other work holds the cores: measured 10x
-    slower here). The lesson runs each trainer with one thread instead.
+    slower here). The lesson runs each trainer with one thread.
     """
-    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*"))
-    for path in libs:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _BLAS_SETTERS:
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                setter(int(n))
-                return True
-    return False
+    return threadpool_limits(limits=int(n), user_api="blas")
+
+
+def blas_report():
+    """The BLAS libraries NumPy uses and their current threads: a list of dicts
+    (``internal_api``, ``version``, ``num_threads``, ``threading_layer``, ``filepath``), for the logs."""
+    return [{k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer", "filepath")}
+            for info in threadpool_info() if info.get("user_api") == "blas"]
 
 
 # --------------------------------------------------------------------------
@@ -164,7 +163,7 @@ def check_settings(optimizer="adam", lr=0.002, schedule="cosine", batch_size=64,
 
 
 def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
-          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None):
+          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES):
     """Train ``model`` in place, yielding a progress report after every batch.
 
     Parameters
@@ -178,6 +177,9 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     val_per_epoch : how many times per epoch to measure the validation set
     max_batches : stop after this many batches in all (for quick demos and tests)
     stop : callable returning True to stop before the next batch
+    max_step_bytes : the budget of one step's estimated peak memory
+        (:func:`cnnlab.geometry.cost.network_cost`); a larger network and batch is
+        refused with ``LessonError("train_too_much_memory")`` before training starts
 
     Yields
     ------
@@ -189,6 +191,8 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
       ``"end"``: ``step``, ``stopped`` (bool), ``elapsed`` (seconds of training).
     """
     check_settings(optimizer, lr, schedule, batch_size, epochs)
+    cost = network_cost(model.description(), model.input_shape, batch_size)
+    check_budget(cost, max_params=float("inf"), max_macs=float("inf"), max_bytes=max_step_bytes)
     (xtr, ytr), (xva, yva) = data[0], data[1]
     x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
     x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)
@@ -201,52 +205,70 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     if max_batches is not None:
         steps = min(steps, int(max_batches))
     opt = make_optimizer(optimizer, lr=lr, schedule=make_schedule(schedule, total_steps=steps))
-    params, _ = model.parameters()
+    params = model.parameters()
     val_points = {min(per_epoch, round(per_epoch * (i + 1) / val_per_epoch)) for i in range(val_per_epoch)}
-    yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
-    t_start = time.perf_counter()
-    busy = 0.0
-    recent = []
-    step = 0
-    stopped = False
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        for b in range(per_epoch):
-            if step >= steps or (stop is not None and stop()):
-                stopped = step < steps
-                break
-            t0 = time.perf_counter()
-            idx = order[b * batch_size:(b + 1) * batch_size]
-            xb, yb = x_train[idx], y_train[idx]
-            if augment:
-                xb = augment_batch(xb, rng)
-            rate = opt.current_lr()
-            logits = model.forward(xb, train=True)
-            loss, dlogits, probs = softmax_cross_entropy(logits, yb)
-            if not np.isfinite(loss) or not np.all(np.isfinite(logits)):
-                raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is no "
-                                  "longer a finite number; lower the learning rate.", step=step + 1)
-            model.backward(dlogits)
-            opt.step(params, model.parameters()[1])
-            step += 1
-            dt = time.perf_counter() - t0
-            busy += dt
-            recent = (recent + [(idx.size, dt)])[-20:]
-            yield {"kind": "batch", "epoch": epoch, "batch": b + 1, "step": step, "steps": steps,
-                   "loss": loss, "accuracy": float(np.mean(probs.argmax(1) == yb)),
-                   "images_per_s": sum(k for k, _ in recent) / max(sum(t for _, t in recent), 1e-9),
-                   "lr": rate, "elapsed": busy}
-            if (b + 1) in val_points or step == steps:
+    logger.info("training job started: %d steps, batch %d, %s, lr %g, %d parameters, est. step peak %.0f MB",
+                steps, batch_size, optimizer, lr, model.n_params(), cost.peak_bytes / 2 ** 20)
+    step, finished = 0, False
+    try:
+        yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
+        t_start = time.perf_counter()
+        busy = 0.0
+        recent = []
+        stopped = False
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n)
+            for b in range(per_epoch):
+                if step >= steps or (stop is not None and stop()):
+                    stopped = step < steps
+                    break
                 t0 = time.perf_counter()
-                ev = evaluate(model, x_val, y_val)
-                busy += time.perf_counter() - t0
-                yield {"kind": "val", "epoch": epoch, "step": step, "val_loss": ev["loss"],
-                       "val_accuracy": ev["accuracy"], "elapsed": busy}
-        else:
-            continue
-        break
-    yield {"kind": "end", "step": step, "stopped": stopped, "elapsed": busy,
-           "wall": time.perf_counter() - t_start}
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                xb, yb = x_train[idx], y_train[idx]
+                if augment:
+                    xb = augment_batch(xb, rng)
+                rate = opt.current_lr()
+                logits, caches = model.forward(xb, train=True, rng=rng)
+                loss, dlogits, probs = softmax_cross_entropy(logits, yb)
+                if not np.isfinite(loss) or not np.all(np.isfinite(logits)):
+                    raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is no "
+                                      "longer a finite number; lower the learning rate.", step=step + 1)
+                _, grads = model.backward(dlogits, caches, input_grad=False)
+                del caches
+                opt.step(params, grads)
+                del grads
+                step += 1
+                dt = time.perf_counter() - t0
+                busy += dt
+                recent = (recent + [(idx.size, dt)])[-20:]
+                yield {"kind": "batch", "epoch": epoch, "batch": b + 1, "step": step, "steps": steps,
+                       "loss": loss, "accuracy": float(np.mean(probs.argmax(1) == yb)),
+                       "images_per_s": sum(k for k, _ in recent) / max(sum(t for _, t in recent), 1e-9),
+                       "lr": rate, "elapsed": busy}
+                if (b + 1) in val_points or step == steps:
+                    t0 = time.perf_counter()
+                    ev = evaluate(model, x_val, y_val)
+                    busy += time.perf_counter() - t0
+                    yield {"kind": "val", "epoch": epoch, "step": step, "val_loss": ev["loss"],
+                           "val_accuracy": ev["accuracy"], "elapsed": busy}
+            else:
+                continue
+            break
+        finished = True
+        logger.info("training job %s at step %d of %d after %.1f s", "stopped" if stopped else "finished",
+                    step, steps, busy)
+        yield {"kind": "end", "step": step, "stopped": stopped, "elapsed": busy,
+               "wall": time.perf_counter() - t_start}
+    except GeneratorExit:
+        if not finished:
+            logger.info("training job abandoned by its caller at step %d of %d", step, steps)
+        raise
+    except LessonError as exc:
+        logger.warning("training job failed at step %d of %d: %s", step, steps, exc.code)
+        raise
+    except Exception:
+        logger.exception("training job failed at step %d of %d", step, steps)
+        raise
 
 
 def fit(model, data, **settings):

@@ -15,9 +15,12 @@ The fast path is im2col + one matrix product (``conv2d``); the plain loop
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..checks import LessonError, check_finite, check_nonnegative_int, check_pair, check_positive_int
+from ..geometry.shapes import conv_output_size
 
 PaddingSpec = "int | tuple | str"
 
@@ -72,26 +75,17 @@ def _pair(value, name):
 
 
 def output_shape(in_shape, kernel_shape, stride=1, padding=0, dilation=1):
-    """Output ``(H', W')`` of a correlation; raises ``ValueError`` if impossible.
+    """Output ``(H', W')`` of a correlation; raises ``LessonError`` (a ``ValueError``) if impossible.
 
-    ``H' = (H + P_top + P_bottom - D(KH - 1) - 1) // S + 1``
+    ``H' = (H + P_top + P_bottom - D(KH - 1) - 1) // S + 1``, per axis by
+    :func:`cnnlab.geometry.shapes.conv_output_size`; ``padding`` is any spec of
+    :func:`normalize_padding`.
     """
     stride = _pair(stride, "stride")
     dilation = _pair(dilation, "dilation")
     pads = normalize_padding(padding, kernel_shape, dilation, stride)
-    out = []
-    for n, k, s, d, (p0, p1), axis in zip(
-        in_shape, kernel_shape, stride, dilation, pads, ("rows", "columns")
-    ):
-        keff = d * (k - 1) + 1
-        if keff > n + p0 + p1:
-            raise LessonError(
-                "kernel_too_large",
-                f"the kernel ({keff} {axis} with dilation) is larger than the padded input "
-                f"({n + p0 + p1} {axis}); use a smaller kernel or more padding.",
-                kernel=keff, padded=n + p0 + p1)
-        out.append((n + p0 + p1 - keff) // s + 1)
-    return tuple(out)
+    return tuple(conv_output_size(n, k, s, p, d)
+                 for n, k, s, d, p in zip(in_shape, kernel_shape, stride, dilation, pads))
 
 
 # --------------------------------------------------------------------------
@@ -240,74 +234,71 @@ def _prepare(x, w, stride, padding, dilation):
     return s, d, pads, (oh, ow)
 
 
-def im2col(x_pad, kh, kw, out_hw, stride, dilation):
+LAYOUTS = ("nhw", "hwn")
+
+
+def _windows(layout, c, kh, kw, n, oh, ow):
+    """Shape of the unfolded array and the axis order of the padded input for ``layout``."""
+    if layout == "nhw":
+        return (c, kh, kw, n, oh, ow), (1, 0, 2, 3)
+    if layout == "hwn":
+        return (c, kh, kw, oh, ow, n), (1, 2, 3, 0)
+    raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}.")
+
+
+def _offsets(kh, kw, out_hw, stride, dilation, spatial):
+    """For every kernel offset ``(a, b)``: the slices of the padded input it reads."""
+    (oh, ow), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    for a in range(kh):
+        for b in range(kw):
+            rows = slice(a * dh, a * dh + sh * (oh - 1) + 1, sh)
+            cols = slice(b * dw, b * dw + sw * (ow - 1) + 1, sw)
+            yield a, b, (slice(None),) * spatial + (rows, cols)
+
+
+def im2col(x_pad, kh, kw, out_hw, stride, dilation, layout="nhw"):
     """Unfold ``x_pad`` (N, C, Hp, Wp) into columns ``(C*KH*KW, N*H'*W')``.
 
     Row ``(c, a, b)`` of the result holds, for every output position, the
-    input value the kernel weight ``w[:, c, a, b]`` multiplies.
+    input value the kernel weight ``w[:, c, a, b]`` multiplies. ``layout`` orders
+    the columns: ``"nhw"`` (image by image) or ``"hwn"`` (the batch innermost:
+    each window copy then reads runs of ``W' * N`` values instead of ``W'``,
+    much faster when the maps are small, as in late layers). Same numbers.
     """
     n, c = x_pad.shape[:2]
-    oh, ow = out_hw
-    (sh, sw), (dh, dw) = stride, dilation
-    cols = np.empty((c, kh, kw, n, oh, ow), dtype=x_pad.dtype)
-    # one contiguous (C, N, Hp, Wp) copy first: the KH*KW window copies then read memory in order
-    xt = np.ascontiguousarray(x_pad.transpose(1, 0, 2, 3)) if c > 1 or n > 1 else x_pad.transpose(1, 0, 2, 3)
-    for a in range(kh):
-        r0 = a * dh
-        for b in range(kw):
-            c0 = b * dw
-            cols[:, a, b] = xt[:, :, r0:r0 + sh * (oh - 1) + 1:sh, c0:c0 + sw * (ow - 1) + 1:sw]
-    return cols.reshape(c * kh * kw, n * oh * ow)
+    shape, order = _windows(layout, c, kh, kw, n, *out_hw)
+    cols = np.empty(shape, dtype=x_pad.dtype)
+    # one contiguous copy first: the KH*KW window copies then read memory in order
+    xt = np.ascontiguousarray(x_pad.transpose(order))
+    lead = 2 if layout == "nhw" else 1
+    for a, b, window in _offsets(kh, kw, out_hw, stride, dilation, lead):
+        cols[:, a, b] = xt[window]
+    return cols.reshape(c * kh * kw, -1)
 
 
-def col2im(cols, x_pad_shape, kh, kw, out_hw, stride, dilation):
-    """Adjoint of :func:`im2col`: add every column entry back to its input cell."""
+def col2im(cols, x_pad_shape, kh, kw, out_hw, stride, dilation, layout="nhw"):
+    """Adjoint of :func:`im2col`: add every column entry back to its input cell; ``(N, C, Hp, Wp)``."""
     n, c, hp, wp = x_pad_shape
-    oh, ow = out_hw
-    (sh, sw), (dh, dw) = stride, dilation
-    cols = cols.reshape(c, kh, kw, n, oh, ow)
-    dxt = np.zeros((c, n, hp, wp), dtype=cols.dtype)
-    for a in range(kh):
-        r0 = a * dh
-        for b in range(kw):
-            c0 = b * dw
-            dxt[:, :, r0:r0 + sh * (oh - 1) + 1:sh, c0:c0 + sw * (ow - 1) + 1:sw] += cols[:, a, b]
-    return dxt.transpose(1, 0, 2, 3)
+    shape, order = _windows(layout, c, kh, kw, n, *out_hw)
+    cols = cols.reshape(shape)
+    dxt = np.zeros(tuple(x_pad_shape[i] for i in order), dtype=cols.dtype)
+    lead = 2 if layout == "nhw" else 1
+    for a, b, window in _offsets(kh, kw, out_hw, stride, dilation, lead):
+        dxt[window] += cols[:, a, b]
+    return dxt.transpose(np.argsort(order))
 
 
-def _im2col_chwn(x_pad, kh, kw, out_hw, stride, dilation):
-    """:func:`im2col` with the batch innermost: columns ordered ``(H', W', N)``.
+class ConvCache(NamedTuple):
+    """What :func:`conv2d_backward` needs from :func:`conv2d_forward`."""
 
-    Same rows ``(c, a, b)``; each window copy reads runs of ``W' * N`` values
-    instead of ``W'`` - much faster when the maps are small (late layers).
-    Returns ``(C*KH*KW, H'*W'*N)``.
-    """
-    n, c = x_pad.shape[:2]
-    oh, ow = out_hw
-    (sh, sw), (dh, dw) = stride, dilation
-    xt = np.ascontiguousarray(x_pad.transpose(1, 2, 3, 0))        # (C, Hp, Wp, N)
-    cols = np.empty((c, kh, kw, oh, ow, n), dtype=x_pad.dtype)
-    for a in range(kh):
-        r0 = a * dh
-        for b in range(kw):
-            c0 = b * dw
-            cols[:, a, b] = xt[:, r0:r0 + sh * (oh - 1) + 1:sh, c0:c0 + sw * (ow - 1) + 1:sw]
-    return cols.reshape(c * kh * kw, oh * ow * n)
-
-
-def _col2im_chwn(cols, x_pad_shape, kh, kw, out_hw, stride, dilation):
-    """Adjoint of :func:`_im2col_chwn`; returns ``(N, C, Hp, Wp)``."""
-    n, c, hp, wp = x_pad_shape
-    oh, ow = out_hw
-    (sh, sw), (dh, dw) = stride, dilation
-    cols = cols.reshape(c, kh, kw, oh, ow, n)
-    dxt = np.zeros((c, hp, wp, n), dtype=cols.dtype)
-    for a in range(kh):
-        r0 = a * dh
-        for b in range(kw):
-            c0 = b * dw
-            dxt[:, r0:r0 + sh * (oh - 1) + 1:sh, c0:c0 + sw * (ow - 1) + 1:sw] += cols[:, a, b]
-    return dxt.transpose(3, 0, 1, 2)
+    x_pad_shape: tuple
+    pads: tuple
+    cols: np.ndarray          # (C*KH*KW, N*H'*W') im2col matrix in ``layout`` order
+    w: np.ndarray
+    stride: tuple
+    dilation: tuple
+    out_hw: tuple
+    layout: str
 
 
 def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
@@ -323,7 +314,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     Returns
     -------
     out : (N, F, H', W') ndarray, ``H' = (H + 2P - D(KH-1) - 1) // S + 1``
-    cache : tuple for :func:`conv2d_backward`
+    cache : :class:`ConvCache` for :func:`conv2d_backward`
     """
     x = np.asarray(x)
     w = np.asarray(w)
@@ -335,18 +326,18 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     s, d, pads, (oh, ow) = _prepare(x, w, stride, padding, dilation)
     x_pad = np.pad(x, ((0, 0), (0, 0)) + pads) if any(sum(pads, ())) else x
     f, c, kh, kw = w.shape
+    n = x.shape[0]
     # narrow maps: put the batch innermost so every copy moves long runs (same numbers)
-    batch_inner = ow < 16 and x.shape[0] > 1
-    cols = (_im2col_chwn if batch_inner else im2col)(x_pad, kh, kw, (oh, ow), s, d)
+    layout = "hwn" if ow < 16 and n > 1 else "nhw"
+    cols = im2col(x_pad, kh, kw, (oh, ow), s, d, layout)
     out = w.reshape(f, -1) @ cols
     if b is not None:
         out += b.astype(dtype).reshape(f, 1)
-    if batch_inner:
-        out = out.reshape(f, oh, ow, x.shape[0]).transpose(3, 0, 1, 2)
+    if layout == "hwn":
+        out = out.reshape(f, oh, ow, n).transpose(3, 0, 1, 2)
     else:
-        out = out.reshape(f, x.shape[0], oh, ow).transpose(1, 0, 2, 3)
-    cache = (x_pad.shape, pads, cols, w, s, d, (oh, ow), batch_inner)
-    return np.ascontiguousarray(out), cache
+        out = out.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(out), ConvCache(x_pad.shape, pads, cols, w, s, d, (oh, ow), layout)
 
 
 def conv2d_backward(dout, cache, need_dx=True):
@@ -365,20 +356,19 @@ def conv2d_backward(dout, cache, need_dx=True):
         convolution of ``dout`` with the kernel (its 180-degree rotation
         correlated), summed over filters.
     """
-    x_pad_shape, pads, cols, w, s, d, out_hw = cache[:7]
-    batch_inner = len(cache) > 7 and cache[7]
+    w, cols = cache.w, cache.cols
     f, c, kh, kw = w.shape
     dout = np.asarray(dout, dtype=cols.dtype)
-    dout2 = dout.transpose(1, 2, 3, 0) if batch_inner else dout.transpose(1, 0, 2, 3)
+    dout2 = dout.transpose(1, 2, 3, 0) if cache.layout == "hwn" else dout.transpose(1, 0, 2, 3)
     dout2 = dout2.reshape(f, -1)
     db = dout2.sum(axis=1)
     dw = (dout2 @ cols.T).reshape(w.shape)
     if not need_dx:
         return None, dw, db
     dcols = w.reshape(f, -1).T @ dout2
-    dx_pad = (_col2im_chwn if batch_inner else col2im)(dcols, x_pad_shape, kh, kw, out_hw, s, d)
-    (pt, pb), (pl, pr) = pads
-    hp, wp = x_pad_shape[2:]
+    dx_pad = col2im(dcols, cache.x_pad_shape, kh, kw, cache.out_hw, cache.stride, cache.dilation, cache.layout)
+    (pt, pb), (pl, pr) = cache.pads
+    hp, wp = cache.x_pad_shape[2:]
     dx = dx_pad[:, :, pt:hp - pb, pl:wp - pr]
     return np.ascontiguousarray(dx), dw, db
 
@@ -443,11 +433,3 @@ def channel_contributions(x, w, b=0.0, stride=1, padding=0, dilation=1):
         )
     parts = np.stack([correlate2d(x[c], w[c], stride, padding, dilation) for c in range(x.shape[0])])
     return parts, parts.sum(axis=0) + float(b)
-
-
-def conv_param_count(kernel, in_channels, filters, bias=True):
-    """Learnable parameters of a convolution layer: ``(KH*KW*C_in + 1) * C_out``."""
-    kh, kw = _pair(kernel, "kernel_size")
-    in_channels = check_positive_int(in_channels, "in_channels")
-    filters = check_positive_int(filters, "filters")
-    return (kh * kw * in_channels + (1 if bias else 0)) * filters

@@ -20,59 +20,15 @@ import numpy as np
 from ..checks import LessonError, check_positive_int
 from ..ops.conv import channel_contributions, conv2d, correlate2d, output_shape, window_terms
 from ..ops.pooling import pool2d, pool2d_selected
+from .kernels import EDGE_KERNELS, gabor_kernel, gaussian_kernel, kernel, rgb_kernel
+
+__all__ = ["DEFAULT_BANK", "EDGE_KERNELS", "FILTER_NAMES", "RGB_KERNEL_NAMES", "apply_bank", "gabor_kernel",
+           "gaussian_kernel", "mosaic", "named_kernel", "parse_kernel", "pipeline", "rgb_feature_map",
+           "rgb_kernel", "stack_kernels", "trace_pixel"]
 
 # --------------------------------------------------------------------------
 # Kernels
 # --------------------------------------------------------------------------
-#: Sobel kernels that respond to an edge (a line of change) at 0, 45, 90 and 135 degrees.
-#: The angle is the edge's direction on screen, counter-clockwise from horizontal; the
-#: kernel is the derivative across the edge (positive where the image brightens going
-#: up, up-left, left, down-left), so ``k`` is zero along the edge's own direction.
-EDGE_KERNELS = {
-    0: np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64),
-    45: np.array([[2, 1, 0], [1, 0, -1], [0, -1, -2]], dtype=np.float64),
-    90: np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64),
-    135: np.array([[0, -1, -2], [1, 0, -1], [2, 1, 0]], dtype=np.float64),
-}
-
-
-def gaussian_kernel(size=5, sigma=1.0):
-    """A normalised Gaussian ``(size, size)``: a low-pass (blurring) kernel that sums to 1."""
-    size = check_positive_int(size, "kernel_size")
-    r = np.arange(size) - (size - 1) / 2
-    g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * float(sigma) ** 2))
-    return g / g.sum()
-
-
-def gabor_kernel(theta_deg, wavelength=4.0, sigma=2.0, gamma=0.5, psi=0.0, size=7):
-    """The real part of a Gabor filter: a Gaussian envelope times a cosine wave.
-
-    ``g(r, c) = exp(-(u^2 + gamma^2 v^2) / (2 sigma^2)) * cos(2 pi u / wavelength + psi)``
-    with ``u`` the coordinate across the stripes, scaled so the positive lobes sum to 4.
-    ``theta_deg`` is the direction of
-    the stripes it prefers, on screen, counter-clockwise from horizontal (the same
-    convention as :data:`EDGE_KERNELS`). The mean is removed, so a flat region gives 0.
-
-    Returns
-    -------
-    (size, size) float64 ndarray
-    """
-    size = check_positive_int(size, "kernel_size")
-    half = (size - 1) / 2
-    rows, cols = np.mgrid[-half:half + 1, -half:half + 1]
-    x, y = cols, -rows                                  # screen coordinates, y up
-    t = np.deg2rad(theta_deg)
-    u = -x * np.sin(t) + y * np.cos(t)                  # across the stripes
-    v = x * np.cos(t) + y * np.sin(t)                   # along the stripes
-    g = np.exp(-(u ** 2 + gamma ** 2 * v ** 2) / (2 * sigma ** 2)) * np.cos(2 * np.pi * u / wavelength + psi)
-    g = g - g.mean()
-    return g * (4.0 / g[g > 0].sum())  # positive lobes sum to 4, like a Sobel kernel's
-
-
-SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64)
-LAPLACIAN = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float64)
-BOX3 = np.full((3, 3), 1 / 9)
-
 #: Every named kernel of the lesson, in menu order.
 FILTER_NAMES = ("edge_0", "edge_45", "edge_90", "edge_135", "gabor_0", "gabor_45", "gabor_90", "gabor_135",
                 "blur", "box_blur", "sharpen", "laplacian")
@@ -88,12 +44,8 @@ def named_kernel(name):
         return gabor_kernel(int(name[6:]))
     if name == "blur":
         return gaussian_kernel(5, 1.0)
-    if name == "box_blur":
-        return BOX3.copy()
-    if name == "sharpen":
-        return SHARPEN.copy()
-    if name == "laplacian":
-        return LAPLACIAN.copy()
+    if name in ("box_blur", "sharpen", "laplacian"):
+        return kernel(name, 3)
     raise LessonError("unknown_kernel", f"unknown kernel '{name}'.", name=name)
 
 
@@ -309,24 +261,7 @@ def trace_pixel(image, kernel, stage, row, col, pool=2, pool_mode="max", use_rel
 # --------------------------------------------------------------------------
 # Colour: one 3-D kernel over R, G, B gives one feature map
 # --------------------------------------------------------------------------
-RGB_KERNEL_NAMES = ("edge_all", "red_minus_green", "blue_edges", "luminance_edges")
-
-
-def rgb_kernel(name):
-    """A ``(3, 3, 3)`` kernel over the R, G, B planes (one 3-D kernel of a colour CNN)."""
-    sob = EDGE_KERNELS[90]
-    zero = np.zeros((3, 3))
-    centre = np.zeros((3, 3))
-    centre[1, 1] = 1.0
-    if name == "edge_all":
-        return np.stack([sob, sob, sob]) / 3
-    if name == "red_minus_green":
-        return np.stack([centre, -centre, zero])
-    if name == "blue_edges":
-        return np.stack([zero, zero, sob])
-    if name == "luminance_edges":
-        return np.stack([0.299 * sob, 0.587 * sob, 0.114 * sob])
-    raise LessonError("unknown_kernel", f"unknown kernel '{name}'.", name=name)
+RGB_KERNEL_NAMES = ("edge_all", "red_minus_green", "blue_edges", "luminance_edges")   # this lesson's menu
 
 
 def rgb_feature_map(image, kernel, bias=0.0):

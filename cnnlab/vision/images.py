@@ -12,7 +12,15 @@ Safety, in the order the checks run:
 4. the pixel count from the header (:data:`MAX_PIXELS`): a decompression
    bomb (say 20000 x 20000 pixels in a few kilobytes) is refused here,
    before a single pixel is decoded or allocated;
-5. decoding, EXIF orientation, downscaling to the working size and the
+5. the memory the decode will take, from the header (:func:`decode_cost`:
+   pixels x bands x bytes per band as Pillow stores them, plus the working
+   copies); above :data:`MAX_DECODE_BYTES` (64 MB) the image is refused
+   (``image_too_much_memory``) before decoding. JPEG is first reduced in the
+   DCT domain (``draft``) when a working size is given, and every image larger
+   than twice the working size is shrunk by an integer factor (``Image.reduce``,
+   or a block mean for 16-bit) before any conversion, so the working copies are
+   those of the small image;
+6. decoding, EXIF orientation, downscaling to the working size and the
    conversion of any mode (1, L, LA, P with transparency, RGB, RGBA, CMYK,
    YCbCr, 16-bit, 32-bit, float) to RGB or gray.
 """
@@ -24,7 +32,7 @@ import warnings
 from struct import error as struct_error  # raised by a few plugins on short headers
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ..checks import LessonError
 
@@ -32,6 +40,8 @@ from ..checks import LessonError
 MAX_PIXELS = 40_000_000
 #: Uploads larger than this many bytes are refused (the server caps uploads too).
 MAX_BYTES = 25 * 1024 * 1024
+#: The memory one decode may take (:func:`decode_cost`): Pillow's decoded pixels plus the working copies.
+MAX_DECODE_BYTES = 64 * 2 ** 20
 #: Formats the app accepts (MPO is what many phone cameras write: JPEG plus extra frames).
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF", "MPO")
 _HIGH_DEPTH = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
@@ -117,12 +127,80 @@ def _open(data):
     return im
 
 
+_T = Image.Transpose
+_ORIENT = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE, 6: _T.ROTATE_270,
+           7: _T.TRANSVERSE, 8: _T.ROTATE_90}
+# bytes per pixel as Pillow stores a decoded image (RGB and other 3-band modes take 4)
+_STORED = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+# modes that Image.reduce cannot shrink, converted first at full size (bytes per pixel of the result)
+_CONVERT_FIRST = {"1": 1, "P": 4}
+_WORKING = 16         # bytes per pixel of the reduced image: conversions and compositing before the resize
+_RESULT = 32          # bytes per pixel of the result: float64 RGB (and its gray luminance)
+
+
+def _reduce_factor(size, max_side):
+    """The integer factor that keeps the image at least twice the working size (1: none)."""
+    if max_side is None:
+        return 1
+    return max(1, max(size) // (2 * int(max_side)))
+
+
+def decode_cost(im, max_side=None):
+    """Bytes a decode of the opened (not yet loaded) image ``im`` takes, from its header.
+
+    ``pixels x bytes per pixel`` as Pillow stores the decoded image (bands x bit depth,
+    3-band images padded to 4), plus a full-size conversion for palette and 1-bit images,
+    plus :data:`_WORKING` bytes per pixel of the image after the integer reduction and
+    :data:`_RESULT` bytes per pixel of the result (at most ``max_side`` on a side).
+    """
+    w, h = im.size
+    f = _reduce_factor(im.size, max_side)
+    working = -(-w // f) * -(-h // f)
+    scale = 1.0 if max_side is None else min(1.0, int(max_side) / max(w, h))
+    result = max(1, round(w * scale)) * max(1, round(h * scale))
+    return (w * h * (_STORED.get(im.mode, 4) + _CONVERT_FIRST.get(im.mode, 0)) + working * _WORKING
+            + result * _RESULT)
+
+
+def _check_cost(im, max_side):
+    cost = decode_cost(im, max_side)
+    if cost > MAX_DECODE_BYTES:
+        w, h = im.size
+        bands = len(im.getbands())
+        bits = 16 if im.mode.startswith("I;16") else (32 if im.mode in ("I", "F") else (1 if im.mode == "1" else 8))
+        raise ImageError("too_much_memory", f"decoded, the image would take about {cost / 2 ** 20:.0f} MB "
+                         f"({w} x {h} pixels, {bands} channels of {bits} bits); the limit is "
+                         f"{MAX_DECODE_BYTES // 2 ** 20} MB.", mb=round(cost / 2 ** 20), width=w, height=h,
+                         bands=bands, bits=bits, limit_mb=MAX_DECODE_BYTES // 2 ** 20)
+
+
+def _reduce(im, f):
+    """Shrink a loaded image by the integer factor ``f`` (box mean) before any conversion."""
+    if f == 1:
+        return im
+    if im.mode in _CONVERT_FIRST:
+        im = im.convert("L" if im.mode == "1" else ("RGBA" if "transparency" in im.info else "RGB"))
+    if im.mode.startswith("I;16"):
+        w, h = (im.size[0] // f) * f, (im.size[1] // f) * f
+        out = np.empty((h // f, w // f), np.float32)
+        step = max(1, 2 ** 20 // (w * f))                  # output rows per slab: ~4 MB of floats at a time
+        for r in range(0, h // f, step):
+            block = np.asarray(im.crop((0, r * f, w, min(h, (r + step) * f))))     # uint16 slab
+            out[r:r + step] = block.reshape(-1, f, w // f, f).mean(axis=(1, 3), dtype=np.float32)
+        small = Image.fromarray(out / np.float32(65535.0), mode="F")
+        small.info["unit_range"] = True                 # already in [0, 1]: no contrast stretch
+        return small
+    return im.reduce(f)
+
+
 def _canonical(im):
     """Any Pillow mode -> ``L``, ``RGB`` or ``F`` (high bit depth scaled to [0, 1]).
 
     Transparency (RGBA, LA, PA, P with a transparent colour) is composited on white.
     """
     mode = im.mode
+    if mode == "F" and im.info.get("unit_range"):
+        return im
     if mode in _HIGH_DEPTH:
         a = np.asarray(im, dtype=np.float64)
         if mode == "F":
@@ -208,13 +286,16 @@ def load_image(data, gray=False, max_side=None):
         frames = getattr(im, "n_frames", 1)
         if frames > 1:
             im.seek(0)
-        orientation = im.getexif().get(0x0112, 1)
         w0, h0 = im.size  # the header's size: draft() below may shrink im.size
         if max_side is not None and fmt in ("JPEG", "MPO"):
             # cheap DCT-domain downscale (1/2, 1/4, 1/8) that stays >= the working size
             im.draft("RGB" if im.mode != "L" else "L", (max_side, max_side))
+        _check_cost(im, max_side)   # before getexif(): for PNG it decodes the whole image
+        orientation = im.getexif().get(0x0112, 1)
         im.load()
-        im = ImageOps.exif_transpose(im)
+        im = _reduce(im, _reduce_factor(im.size, max_side))
+        if orientation in _ORIENT:                      # EXIF orientation, on the reduced image
+            im = im.transpose(_ORIENT[orientation])
         original = (w0, h0) if orientation in (5, 6, 7, 8) else (h0, w0)
         im = _canonical(im)
         scaled = False
@@ -253,17 +334,6 @@ def _resize(im, max_side):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-
-
-def resize(arr, shape):
-    """Resize a float image ``(H, W)`` or ``(H, W, 3)`` in [0, 1] to ``shape = (rows, cols)``."""
-    arr = np.asarray(arr, dtype=np.float64)
-    rows, cols = shape
-    if arr.ndim == 2:
-        im = Image.fromarray(arr.astype(np.float32), mode="F")
-        return np.asarray(im.resize((cols, rows), Image.Resampling.BILINEAR), dtype=np.float64)
-    planes = [resize(arr[:, :, c], shape) for c in range(arr.shape[2])]
-    return np.stack(planes, axis=2)
 
 
 def to_png_bytes(arr):

@@ -28,11 +28,49 @@ _K3 = {
 
 KERNEL_NAMES = tuple(_K3)
 
+#: Sobel kernels that respond to an edge (a line of change) at 0, 45, 90 and 135 degrees.
+#: The angle is the edge's direction on screen, counter-clockwise from horizontal; the
+#: kernel is the derivative across the edge (positive where the image brightens going
+#: up, up-left, left, down-left), so ``k`` is zero along the edge's own direction.
+EDGE_KERNELS = {
+    0: np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64),
+    45: np.array([[2, 1, 0], [1, 0, -1], [0, -1, -2]], dtype=np.float64),
+    90: np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64),
+    135: np.array([[0, -1, -2], [1, 0, -1], [2, 1, 0]], dtype=np.float64),
+}
 
-def _gaussian(size, sigma):
+
+def gaussian_kernel(size=5, sigma=1.0):
+    """A normalised Gaussian ``(size, size)``: a low-pass (blurring) kernel that sums to 1."""
+    size = check_positive_int(size, "kernel_size")
     r = np.arange(size) - (size - 1) / 2
-    g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * sigma ** 2))
+    g = np.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * float(sigma) ** 2))
     return g / g.sum()
+
+
+def gabor_kernel(theta_deg, wavelength=4.0, sigma=2.0, gamma=0.5, psi=0.0, size=7):
+    """The real part of a Gabor filter: a Gaussian envelope times a cosine wave.
+
+    ``g(r, c) = exp(-(u^2 + gamma^2 v^2) / (2 sigma^2)) * cos(2 pi u / wavelength + psi)``
+    with ``u`` the coordinate across the stripes, scaled so the positive lobes sum to 4.
+    ``theta_deg`` is the direction of
+    the stripes it prefers, on screen, counter-clockwise from horizontal (the same
+    convention as :data:`EDGE_KERNELS`). The mean is removed, so a flat region gives 0.
+
+    Returns
+    -------
+    (size, size) float64 ndarray
+    """
+    size = check_positive_int(size, "kernel_size")
+    half = (size - 1) / 2
+    rows, cols = np.mgrid[-half:half + 1, -half:half + 1]
+    x, y = cols, -rows                                  # screen coordinates, y up
+    t = np.deg2rad(theta_deg)
+    u = -x * np.sin(t) + y * np.cos(t)                  # across the stripes
+    v = x * np.cos(t) + y * np.sin(t)                   # along the stripes
+    g = np.exp(-(u ** 2 + gamma ** 2 * v ** 2) / (2 * sigma ** 2)) * np.cos(2 * np.pi * u / wavelength + psi)
+    g = g - g.mean()
+    return g * (4.0 / g[g > 0].sum())  # positive lobes sum to 4, like a Sobel kernel's
 
 
 def kernel(name, size=3):
@@ -52,7 +90,7 @@ def kernel(name, size=3):
     if name == "box_blur":
         return np.full((5, 5), 1 / 25)
     if name == "gaussian":
-        return np.round(_gaussian(5, 1.0), 4)
+        return np.round(gaussian_kernel(5, 1.0), 4)
     if name == "laplacian":
         k = -np.ones((5, 5))
         k[2, 2] = 24
@@ -120,16 +158,26 @@ def convolve1d_terms(x, h, t):
     return [(j, t - j, x[t - j], h[j], x[t - j] * h[j]) for j in range(len(h)) if 0 <= t - j < len(x)]
 
 
-RGB_KERNELS = ("red_minus_green", "vertical_edges_all", "blue_blur")
+def _rgb_kernels():
+    sobel = EDGE_KERNELS[90]
+    zero, centre = np.zeros((3, 3)), np.array(_K3["identity"], dtype=float)
+    return {
+        "red_minus_green": np.stack([centre, -centre, zero]),   # bright where red is strong and green weak
+        "vertical_edges_all": np.stack([-sobel, -sobel, -sobel]) / 3,   # sobel_x on every plane
+        "edge_all": np.stack([sobel, sobel, sobel]) / 3,
+        "blue_blur": np.stack([zero, zero, np.full((3, 3), 1 / 9)]),
+        "blue_edges": np.stack([zero, zero, sobel]),
+        "luminance_edges": np.stack([0.299 * sobel, 0.587 * sobel, 0.114 * sobel]),   # BT.601 gray, then edges
+    }
+
+
+#: Every (3, 3, 3) colour kernel, by name (the one registry both lessons' menus draw from).
+RGB_KERNEL_TABLE = _rgb_kernels()
+RGB_KERNELS = ("red_minus_green", "vertical_edges_all", "blue_blur")   # the convolution lesson's menu
 
 
 def rgb_kernel(name):
-    """A (3, 3, 3) kernel over R, G, B: one 3-D kernel that gives one feature map."""
-    sob = np.array(_K3["sobel_x"], dtype=float)
-    if name == "red_minus_green":  # bright where red is strong and green weak
-        return np.stack([_K3["identity"], -np.array(_K3["identity"]), np.zeros((3, 3))]).astype(float)
-    if name == "vertical_edges_all":
-        return np.stack([sob, sob, sob]) / 3
-    if name == "blue_blur":
-        return np.stack([np.zeros((3, 3)), np.zeros((3, 3)), np.full((3, 3), 1 / 9)])
-    raise LessonError("unknown_kernel", f"unknown kernel '{name}'.", name=name)
+    """A ``(3, 3, 3)`` kernel over the R, G, B planes: one 3-D kernel that gives one feature map."""
+    if name not in RGB_KERNEL_TABLE:
+        raise LessonError("unknown_kernel", f"unknown kernel '{name}'.", name=name)
+    return RGB_KERNEL_TABLE[name].copy()

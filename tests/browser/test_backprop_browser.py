@@ -74,7 +74,7 @@ def test_dark_theme(page, app_url):
     page.goto(f"{app_url}/backprop?lang=en&preset=reuse&expr=x%20*%20y%20%2B%20x&vals=x%3D3,y%3D-2")
     wait_idle(page)
     # Play advances by itself (one step every 1.5 s) ...
-    page.locator("[data-testid=stCheckbox]").first.click()
+    _click(page, "Play")
     page.wait_for_selector("text=Forward pass: step 2 of 2", timeout=20_000)
     # ... and End stops it at the last backward step
     _click(page, "End")

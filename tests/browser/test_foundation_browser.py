@@ -57,6 +57,16 @@ def test_home_language_switch_and_convolution_lesson(page, app_url, tmp_path):
     assert code.inner_text() != before
     shot(page, "conv_step_zh")
 
+    # Play really plays (issue 16): the window moves by itself, twice in a row, without a click.
+    changed = "(b) => document.querySelector('[data-testid=\"stCode\"]').innerText !== b"
+    now = code.inner_text()
+    page.get_by_role("button", name="播放").click()
+    page.wait_for_function(changed, arg=now, timeout=20_000)
+    now = code.inner_text()
+    page.wait_for_function(changed, arg=now, timeout=20_000)
+    page.get_by_role("button", name="暂停").click()
+    wait_idle(page)
+
     # Upload an image: the lesson switches to it and keeps working.
     page.get_by_role("tab", name="互相关与卷积对比").click()
     page.get_by_text("图像", exact=True).first.click()

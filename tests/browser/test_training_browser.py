@@ -67,9 +67,9 @@ def test_train_watch_and_try(page, app_url, tmp_path):
     shot(page, "training_train_en")
 
     open_tab(page, "Results")
+    page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)     # lazy tabs: built when opened
     settle(page)
     assert page.get_by_text("Showing your model").count()
-    assert page.get_by_text("Test accuracy").count()
     shot(page, "training_results_en")
 
     open_tab(page, "Try")
@@ -87,8 +87,8 @@ def test_chinese(page, app_url):
     wait_idle(page)
     assert "LeNet-5" in page.locator("h1").first.inner_text()
     open_tab(page, "结果")
+    page.get_by_text("测试准确率").first.wait_for(timeout=60_000)
     settle(page)
-    assert page.get_by_text("测试准确率").count()
     shot(page, "training_results_zh")
 
 
@@ -97,5 +97,6 @@ def test_dark_theme(page, app_url):
     page.goto(f"{app_url}/training?lang=en")
     wait_idle(page)
     open_tab(page, "Results")
+    page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
     settle(page)
     shot(page, "training_results_dark")

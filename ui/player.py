@@ -1,0 +1,129 @@
+"""One step / play control for every lesson that walks through something one step at a time.
+
+Usage in a lesson::
+
+    def draw(pos):                     # runs inside the player's fragment, on every step
+        ...figures for position pos...
+
+    ui.player.player(t, "conv.step", 1, total, draw, label=t("conv.step"), interval=1.2)
+
+Buttons Start, Back, Next, End and Play/Pause, then a slider over ``lo..hi`` (key ``key``), then
+whatever ``draw(pos)`` shows. Stepping re-runs only the fragment (cheap); the page does not run again.
+
+Why Play really plays: the play state is plain session state, not a widget inside the fragment.
+A fragment's timer (``run_every``) is fixed when the whole page runs, so a toggle inside the
+fragment could never start it (issue 16: the convolution lesson's Play advanced once and stopped).
+Here, when a click inside the fragment changes the play state, the fragment asks for one whole-page
+rerun, which registers the fragment again with (or without) its timer. Each tick advances ``stride``
+positions (the first one interval after Play); at ``hi`` the player stops by itself;
+pressing Play at the end starts again from ``lo``.
+
+The position is the slider's own value. Buttons and the end of a play ask for a position
+through ``<key>._goto`` (plain state, read before the slider is drawn), because a rerun can carry
+the browser's older slider value, which would undo a direct write; a copy (``<key>._pos``) brings
+the position back when the slider was not drawn for a while (its tab was closed).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def _pos_key(key):
+    return f"{key}._pos"
+
+
+def _goto_key(key):
+    return f"{key}._goto"
+
+
+def _play_key(key):
+    return f"{key}._playing"
+
+
+def position(key, default=0):
+    """The current position of the player ``key`` (before clamping to its range)."""
+    state = st.session_state
+    return state.get(_goto_key(key), state.get(key, state.get(_pos_key(key), default)))
+
+
+def goto(key, pos):
+    """Show position ``pos`` (clamped to the player's range when it is next drawn); stops playing."""
+    st.session_state[_play_key(key)] = False
+    st.session_state[_goto_key(key)] = pos
+
+
+def playing(key):
+    return bool(st.session_state.get(_play_key(key), False))
+
+
+def _toggle(key, lo, hi):
+    if playing(key):
+        st.session_state[_play_key(key)] = False
+        return
+    if position(key, lo) >= hi:
+        st.session_state[_goto_key(key)] = lo         # Play at the end starts again
+    st.session_state[_play_key(key)] = True
+    st.session_state[f"{key}._fresh"] = True          # the first tick comes after one interval
+
+
+def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
+           buttons=None, whole_page=None):
+    """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
+
+    Parameters
+    ----------
+    key : the slider's widget key (also the prefix of the player's own state)
+    lo, hi : the range of positions, both included
+    draw : callable(pos) drawn under the controls, inside the fragment
+    label, help : the slider's translated label and help
+    stride : positions per step and per tick (a long walk shows about ``(hi - lo) / stride`` frames)
+    interval : seconds between ticks while playing
+    start : the position shown first (default ``lo``)
+    buttons : prefix of the button keys (default: ``key`` without its last part), e.g. ``conv`` gives
+        ``conv.first_btn``, ``conv.prev_btn``, ``conv.next_btn``, ``conv.last_btn``, ``conv.play_btn``
+    whole_page : callable() -> bool, asked first on every step: True runs the whole page again (e.g.
+        a click inside ``draw`` changed what the page computes)
+    """
+    prefix = buttons or key.rsplit(".", 1)[0]
+    first = lo if start is None else start
+    was_playing = playing(key)
+
+    def move(to):
+        goto(key, max(lo, min(hi, to)))
+
+    @st.fragment(run_every=interval if was_playing else None)
+    def body():
+        if playing(key) != was_playing or (whole_page is not None and whole_page()):
+            st.rerun(scope="app")                   # start or stop the timer: the whole page once
+        asked = st.session_state.pop(_goto_key(key), None)
+        if asked is not None:
+            pos = asked
+        else:
+            pos = st.session_state.get(key, st.session_state.get(_pos_key(key), first))
+        pos = max(lo, min(hi, int(pos)))
+        if was_playing and not st.session_state.pop(f"{key}._fresh", False):
+            pos = min(hi, pos + stride)
+            if pos >= hi:                           # the end: the next tick sees the change and stops,
+                st.session_state[_play_key(key)] = False
+                st.session_state[_goto_key(key)] = hi   # and shows the end whatever the browser sends
+        st.session_state[_pos_key(key)] = pos
+        now = playing(key)
+        b = st.columns([1, 1, 1, 1, 1.3, 4], vertical_alignment="bottom")
+        b[0].button(t("player.first"), key=f"{prefix}.first_btn", icon=":material/first_page:",
+                    on_click=move, args=(lo,), width="stretch")
+        b[1].button(t("player.back"), key=f"{prefix}.prev_btn", icon=":material/chevron_left:",
+                    on_click=move, args=(pos - stride,), width="stretch")
+        b[2].button(t("player.next"), key=f"{prefix}.next_btn", icon=":material/chevron_right:",
+                    on_click=move, args=(pos + stride,), width="stretch")
+        b[3].button(t("player.last"), key=f"{prefix}.last_btn", icon=":material/last_page:",
+                    on_click=move, args=(hi,), width="stretch")
+        b[4].button(t("player.pause") if now else t("player.play"), key=f"{prefix}.play_btn",
+                    icon=":material/pause:" if now else ":material/play_arrow:", width="stretch",
+                    on_click=_toggle, args=(key, lo, hi), help=t("player.play_help", s=f"{interval:g}"))
+        if hi > lo:
+            st.session_state[key] = pos
+            b[5].slider(label, lo, hi, key=key, help=help)
+        draw(pos)
+
+    body()
