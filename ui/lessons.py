@@ -41,9 +41,10 @@ LESSONS = [
     Lesson("training", "app_pages/training/page.py", ":material/model_training:", "learning", "training"),
     Lesson("features", "app_pages/feature_maps/page.py", ":material/photo_camera:", "your_image",
            "feature-maps"),
+    Lesson("classroom", "app_pages/classroom/page.py", ":material/co_present:", "classroom", "class"),
 ]
 
-SECTIONS = ["basics", "learning", "your_image"]
+SECTIONS = ["basics", "learning", "your_image", "classroom"]
 
 
 def available_lessons():

@@ -27,6 +27,8 @@ def build(settings):
     try:
         f, grads = autograd.gradients(expr, values)
     except ValueError:
+        grads = {}
+    if not grads:            # a broken or constant expression: ask about the preset instead
         expr, values = PRESET
         f, grads = autograd.gradients(expr, values)
     names = list(grads)

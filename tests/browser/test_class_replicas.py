@@ -113,7 +113,7 @@ def test_teacher_r1_students_r2_restart_loses_nothing(class_cluster, browser):
         link.wait_for()
         code = re.search(r"code=([A-Z2-9]{6})", link.inner_text()).group(1)
         students = []
-        for i in range(3):
+        for _ in range(3):
             ctx, pg = _on(browser, url, "r2")
             contexts.append(ctx)
             pg.goto(f"{url}/class?code={code}&lang=en")
