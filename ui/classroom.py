@@ -37,6 +37,7 @@ CLASS_PAGE = "class"                  # url path of the classroom page
 PRIVATE = ("class", "me", "teacher", "code", "lang", "view")   # never sent as the teacher's view
 K_CODE, K_MEMBER, K_SECRET = "class.code", "class.member", "class.secret"
 K_SEEN, K_FOLLOW, K_PAGE, K_PUSHED, K_LIVE = "class.seen", "class.follow", "class.page", "class.pushed", "class.live"
+K_GOTO = "class.goto"
 
 
 @st.cache_resource(show_spinner=False)
@@ -248,6 +249,9 @@ def sidebar(t, current):
 def panel(t):
     if role() is None:
         return
+    goto = st.session_state.pop(K_GOTO, None)
+    if goto:
+        st.switch_page(goto)
     try:
         info = store().info(code())
     except Exception:  # noqa: BLE001
@@ -352,4 +356,6 @@ def ask(q):
     secret = st.session_state[K_SECRET]
     push_view(force=True)
     store().ask(code(), secret, q.to_dict())
-    st.switch_page(_classroom_path())
+    # The panel's next tick opens the dashboard: a page switch from inside the polling fragment never
+    # races with one of its runs (a switch from this button's run can, and the browser then drops the page).
+    st.session_state[K_GOTO] = _classroom_path()
