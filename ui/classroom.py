@@ -240,6 +240,8 @@ def sidebar(t, current):
     except Exception:  # noqa: BLE001 (the store is down: the lessons still work)
         logger.exception("class store unreachable")
         return
+    if role() == "teacher" and st.session_state[K_PAGE] == CLASS_PAGE:
+        return        # the dashboard polls by itself: one polling fragment per page (two raced in the browser)
     if role() is not None:
         with st.sidebar:
             panel(t)
@@ -356,6 +358,4 @@ def ask(q):
     secret = st.session_state[K_SECRET]
     push_view(force=True)
     store().ask(code(), secret, q.to_dict())
-    # The panel's next tick opens the dashboard: a page switch from inside the polling fragment never
-    # races with one of its runs (a switch from this button's run can, and the browser then drops the page).
-    st.session_state[K_GOTO] = _classroom_path()
+    st.switch_page(_classroom_path())
