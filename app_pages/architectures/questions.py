@@ -23,7 +23,10 @@ def build(settings):
     s = quiz.settings_with_defaults(settings, DEFAULTS)
     net = s["net"] if s["net"] in architectures.NETWORKS else "lenet5"
     size = quiz.clamp_int(s["fcn_size"], 32, 1024, 384) if net == "fcn" else None
-    result = architectures.network(net, size)
+    try:
+        result = architectures.network(net, size)
+    except ValueError:          # a size the page itself refuses (with its message): ask about LeNet-5
+        net, result = "lenet5", architectures.network("lenet5")
     rows = result["rows"]
     names, best = _candidates(rows, "params")
     mac_names, mac_best = _candidates(rows, "macs")
