@@ -249,7 +249,7 @@ def parameters(t):
     m1, m2, m3 = st.columns(3)
     m1.metric(t("size.fc_weights"), "10¹²", help=f"{comp['fc']:,}")
     m2.metric(t("size.local_weights"), "10⁸", help=f"{comp['local']:,}")
-    m3.metric(t("size.conv_weights"), f"{comp['conv']}")
+    m3.metric(t("size.conv_weights"), f"{comp['conv']:,}")
     st.markdown(t("size.params_counts_explain"))
     c1, c2, c3 = st.columns(3)
     k = c1.number_input(t("size.pk"), 1, 11, 5, key="size.pk")
