@@ -39,15 +39,17 @@ def url_state():
 
 
 def controls(t, url):
-    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2], vertical_alignment="bottom")
-    mode = c1.segmented_control(t("pool.mode"), MODES, key=url.key("mode"),
-                                format_func=lambda m: t(f"pool.mode_{m}")) or "max"
+    # two rows, so that at 1024 px (and wrapping at 390 px) every option and label stays whole
+    top1, top2 = st.columns([3, 2], vertical_alignment="bottom")
+    mode = top1.segmented_control(t("pool.mode"), MODES, key=url.key("mode"),
+                                  format_func=lambda m: t(f"pool.mode_{m}")) or "max"
+    source = top2.radio(t("pool.source"), SOURCES, key=url.key("source"), horizontal=True,
+                        format_func=lambda o: t(f"pool.source_{o}"))
+    c2, c3, c4, c5 = st.columns(4, vertical_alignment="bottom")
     k = c2.number_input(t("pool.k"), 1, 8, key=url.key("k"), help=t("pool.k_help"))
     s = c3.number_input(t("pool.s"), 0, 8, key=url.key("s"), help=t("pool.s_help"))
     p = c4.number_input(t("pool.p"), 0, 4, key=url.key("p"), help=t("pool.p_help"))
     ceil = c5.toggle(t("pool.ceil"), key=url.key("ceil"), help=t("pool.ceil_help"))
-    source = st.radio(t("pool.source"), SOURCES, key=url.key("source"), horizontal=True,
-                      format_func=lambda o: t(f"pool.source_{o}"))
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
 
 
