@@ -166,3 +166,12 @@ def test_a_bad_link_names_the_ignored_setting(page, query, name, lang):
     assert any(name in w.value for w in at.warning)
     at.run()                                                       # said once, on opening the link
     assert not any(name in w.value for w in at.warning)
+
+
+def test_grid_numbers_are_projector_sized():
+    import numpy as np
+
+    from ui import figures
+    small = figures.grid(np.arange(36.0).reshape(6, 6), numbers=True)
+    assert small.data[0].textfont.size >= 16                       # issue 16: >= 16 px at 1024 x 768
+    assert figures.grid(np.zeros((28, 28)), numbers=True).data[0].textfont.size < 16

@@ -173,7 +173,12 @@ def why_pool(t, s, x, is_grid):
     if res.dot is not None:
         r, c = res.dot
         st.caption(t("pool.dot_caption", r=r, c=c, first=res.window_cols[0], last=res.window_cols[-1]))
-    g1, g2, g3, g4 = st.columns(4) if is_grid else (None, *st.columns(3))
+    # two by two (inputs above, pooled maps below): four grids side by side are too small to read at 1024 px
+    if is_grid:
+        g1, g2 = st.columns(2)
+        g3, g4 = st.columns(2)
+    else:
+        g1, (g2, g3, g4) = None, st.columns(3)
     if g1 is not None:
         g1.plotly_chart(figures.grid(res.original, t("pool.fig_dot"), numbers=True, hover=t("pool.hover")),
                         **PLOT, key="pool.fig_dot")

@@ -140,6 +140,8 @@ def test_controls_are_not_cut_off(page, app_url, path, lang, width, height):
     page.goto(f"{app_url}/{path}?lang={lang}")
     wait_idle(page)
     page.wait_for_selector('[data-testid="stButtonGroup"]')
+    page.wait_for_selector('text=' + (("Parameters" if lang == "en" else "参数：") if path == "output-size"
+                           else "Why pool?" if lang == "en" else "为什么要池化"))
     assert page.evaluate(_CUT) == []
     _no_exception(page)
     shot(page, f"controls_{path}_{lang}_{width}")
