@@ -12,6 +12,7 @@ from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
 from ui.fmt import num as _fmt
+from ui.grid_guard import bound_edits
 from ui.image_source import image_source
 from ui.state import UrlState
 from ui.style import PLOT
@@ -90,6 +91,7 @@ def input_array(t, s):
     """The input: an editable grid or an image (sample / upload). Returns ``(x, is_grid)``."""
     if s.source == "grid":
         st.caption(t("pool.grid_help"))
+        bound_edits("pool.grid", DEFAULT_GRID.shape[0], range(DEFAULT_GRID.shape[1]))
         table = st.data_editor(DEFAULT_GRID, key="pool.grid", width="content")
         return _guarded(t, table, "pool.grid"), True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
@@ -153,6 +155,7 @@ def backward(t, s, x, is_grid, out):
     if is_grid:
         default = np.arange(1, out.size + 1).reshape(out.shape)
         st.caption(t("pool.dout_help"))
+        bound_edits(f"pool.dout.{out.shape}", default.shape[0], range(default.shape[1]))
         dout = _guarded(t, st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"),
                         f"pool.dout.{out.shape}")
     else:
