@@ -145,3 +145,10 @@ def test_controls_are_not_cut_off(page, app_url, path, lang, width, height):
     assert page.evaluate(_CUT) == []
     _no_exception(page)
     shot(page, f"controls_{path}_{lang}_{width}")
+
+
+@pytest.mark.parametrize("page", ["dark"], indirect=True)
+@pytest.mark.parametrize("path", ["pooling", "output-size"])
+def test_controls_are_not_cut_off_dark_zh(page, app_url, path):
+    test_controls_are_not_cut_off(page, app_url, path, "zh", 1024, 768)
+    shot(page, f"controls_{path}_zh_1024_dark")
