@@ -5,7 +5,7 @@ import os
 
 import streamlit as st
 
-from ui import classroom, i18n
+from ui import classroom, i18n, style
 from ui.lessons import HOME, SECTIONS, available_lessons
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
@@ -39,6 +39,7 @@ configure_logging()
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
 
+style.wrap_controls()       # every option and label of every lesson's controls may wrap (projector, phone)
 i18n.init_language()
 t = i18n.translator()
 

@@ -132,3 +132,11 @@ def test_uploads_good_and_bad(data, ok, lang):
     open_tab(at, "conv", "step", lang)
     assert_ok(at)
     assert at.code
+
+
+def test_one_d_equation_reads_as_one_true_chain():
+    from app_pages.convolution.views import equation_1d
+    # terms are (j, i, x[i], h[j], product): y[7] = x[7]h[0] + x[6]h[1] = 0×1 + 2×0.5 = 1
+    text = equation_1d(7, [(0, 7, 0.0, 1.0, 0.0), (1, 6, 2.0, 0.5, 1.0)], 1.0)
+    assert text == "y[7] = x[7]h[0] + x[6]h[1] = 0×1 + 2×0.5 = 1"
+    assert equation_1d(0, [], 0.0) == "y[0] = 0"

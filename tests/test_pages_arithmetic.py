@@ -67,7 +67,7 @@ def test_pooling_page(lang):
     at = run_page(POOL, lang)
     assert_ok(at)
     before = texts(at)
-    assert len(at.get("plotly_chart")) == 7
+    assert len(at.get("plotly_chart")) == 8
     at.segmented_control(key="pool.mode").set_value("avg").run()
     assert_ok(at)
     assert texts(at) != before
@@ -125,3 +125,53 @@ def test_architectures_page(lang):
     at.number_input(key="arch.fcn_size").set_value(64).run()
     assert_ok(at)
     assert at.error
+
+
+def test_why_pool_respects_round_up_and_shows_the_dot(lang):
+    at = run_page(POOL, lang, query={"k": "3", "s": "2", "ceil": "1"})
+    assert_ok(at)
+    # 6 x 6, window 3, stride 2, rounded up: 3 x 3, 36 / 9 = 4 times fewer, 9 * 10 + 10 = 100 parameters
+    reduction = next(m.value for m in at.markdown if "370" in m.value)
+    assert "3 × 3" in reduction and "4" in reduction and "100" in reduction and "9" not in reduction
+    # overlapping windows (3 wide, stride 2): the dot starts in column 3, which only window 1 reads;
+    # one step right it reaches column 4, which window 2 reads too: one pooled cell of 9 changes
+    assert [m.value for m in at.metric] == ["6%", "11%"]
+    at.number_input(key="pool.k").set_value(2).run()
+    at.number_input(key="pool.s").set_value(2).run()
+    assert [m.value for m in at.metric] == ["6%", "0%"]           # it moved inside its window: no change
+
+
+def test_pooling_errors_speak_of_windows(lang):
+    at = run_page(POOL, "en", query={"k": "8"})
+    assert at.error and at.info
+    msg = at.error[0].value
+    assert "window" in msg and "kernel" not in msg and "dilation" not in msg
+    assert "input" not in at.info[0].value                        # the grid is fixed: no "input 8"
+
+
+def test_output_size_accepts_the_cell_count_for_a_square_map():
+    at = run_page(SIZE, "en")                                     # 5 x 5 input, kernel 3: a 3 x 3 output
+    at.number_input(key="size.guess_r").set_value(9).run()
+    at.button(key="size.reveal_btn").click().run()
+    assert any("9 cells" in m.value for m in at.success)
+    at.number_input(key="size.guess_r").set_value(4).run()
+    assert not any("9 cells" in m.value for m in at.success)
+    assert any(m.value.startswith("Not quite") for m in at.warning)
+
+
+@pytest.mark.parametrize("page, query, name", [(POOL, {"s": "-1"}, "`s`"), (ARCH, {"net": "foo"}, "`net`")])
+def test_a_bad_link_names_the_ignored_setting(page, query, name, lang):
+    at = run_page(page, lang, query=query)
+    assert_ok(at)
+    assert any(name in w.value for w in at.warning)
+    at.run()                                                       # said once, on opening the link
+    assert not any(name in w.value for w in at.warning)
+
+
+def test_grid_numbers_are_projector_sized():
+    import numpy as np
+
+    from ui import figures
+    small = figures.grid(np.arange(36.0).reshape(6, 6), numbers=True)
+    assert small.data[0].textfont.size >= 16                       # issue 16: >= 16 px at 1024 x 768
+    assert figures.grid(np.zeros((28, 28)), numbers=True).data[0].textfont.size < 16

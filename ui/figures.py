@@ -49,6 +49,8 @@ def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell
         colorscale=DIVERGING if diverging else SEQUENTIAL, showscale=colorbar,
         text=[[_fmt(x) if np.isfinite(x) else "" for x in row] for row in v] if numbers else None,
         texttemplate="%{text}" if numbers else None,
+        # readable from the back of a room (issue 16): 16 px numbers up to 10 cells a side
+        textfont=dict(size=16 if max(h, w) <= 10 else 13 if max(h, w) <= 16 else 11),
         hovertemplate=hover or "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
         xgap=1 if numbers else 0, ygap=1 if numbers else 0,
     )]

@@ -10,7 +10,8 @@ Usage in a page, before its widgets::
 
 Values are parsed with the type of their default and validated against
 ``choices`` / ``bounds``; anything malformed in a link is ignored (the
-default is used), so a hand-edited URL can never break a page.
+default is used), so a hand-edited URL can never break a page; ``publish(t)`` tells the teacher
+which setting of the link was ignored.
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ class UrlState:
         if link_tab not in st.session_state:  # rewrites the URL
             st.session_state[link_tab] = st.query_params.get("tab")
         lazy_tabs = f"{page}._tab_id" in st.session_state      # the page has lazy tabs (ui/tabs.py)
+        self.ignored = []                     # settings of the link that were not valid (this run only)
         for name, default in self.defaults.items():
             key = self.key(name)
             if key not in st.session_state:
-                parsed = self._parse(name, st.query_params.get(name))
+                raw = st.query_params.get(name)
+                parsed = self._parse(name, raw)
+                if raw is not None and parsed is None:
+                    self.ignored.append(name)
                 st.session_state[key] = default if parsed is None else parsed
             elif lazy_tabs:
                 # A setting whose widget is in a tab that is not open now (lazy tabs, ui/tabs.py) is
@@ -85,8 +90,19 @@ class UrlState:
             return f"{value:g}"
         return str(value)
 
-    def publish(self):
-        """Write the current settings (and the language) to the URL."""
+    def warn_ignored(self, t):
+        """Tell the teacher which settings of the link were not valid and so show their defaults.
+
+        Names only (they are this page's own parameter names), never the link's text."""
+        if self.ignored:
+            names = ", ".join(f"`{n}`" for n in self.ignored)
+            st.warning(t("state.ignored", names=names, n=len(self.ignored)), icon=":material/link_off:")
+
+    def publish(self, t=None):
+        """Write the current settings (and the language) to the URL; with ``t``, first say which settings
+        of the link were ignored (:meth:`warn_ignored`)."""
+        if t is not None:
+            self.warn_ignored(t)
         params = {"lang": st.session_state.get("lang", "en")}
         for name in self.defaults:
             params[name] = self._format(self.get(name))

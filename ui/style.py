@@ -7,3 +7,27 @@ lesson has no use for zoom buttons over the numbers).
 from __future__ import annotations
 
 PLOT = {"theme": "streamlit", "width": "stretch", "config": {"displayModeBar": False}}
+
+
+# Controls that wrap instead of cutting their text ("R…", "Transposed convolu…") at projector and phone
+# widths: widget labels, segmented-control options, horizontal radio options and toggle labels.
+# A constant (no user or URL text ever goes into it).
+_WRAP_CSS = """<style>
+[data-testid="stWidgetLabel"] p, [data-testid="stWidgetLabel"] div { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stButtonGroup"] > div { flex-wrap: wrap !important; }
+[data-testid="stButtonGroup"] button { white-space: normal !important; min-width: 0 !important;
+  height: auto !important; }
+[data-testid="stButtonGroup"] button p { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+div[role="radiogroup"] { flex-wrap: wrap !important; }
+[data-testid="stCheckbox"] label p, [data-testid="stRadio"] label p { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
+</style>"""
+
+
+def wrap_controls():
+    """Let every option and label of the page's controls wrap (call once per run, before the controls)."""
+    import streamlit as st
+
+    st.html(_WRAP_CSS)

@@ -13,7 +13,7 @@ st.markdown(t("arch.intro"))
 
 url = arch_views.url_state()
 net, size = arch_views.choose(t, url)
-url.publish()
+url.publish(t)
 
 result = arch_views.load(t, net, size)
 if result is not None:

@@ -17,7 +17,7 @@ st.markdown(t("conv.intro"))
 url = url_state()
 with st.container(border=True):
     settings = controls(t, url)
-url.publish()
+url.publish(t)
 
 tab, boxes = tabs("conv", {"compare": t("conv.tab_compare"), "step": t("conv.tab_step"),
                            "1d": t("conv.tab_1d"), "rgb": t("conv.tab_rgb")})

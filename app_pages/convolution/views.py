@@ -9,6 +9,7 @@ import streamlit as st
 import cnnlab
 from cnnlab.vision import kernels
 from ui import errors, figures, player
+from ui.fmt import math_num
 from ui.fmt import num as _num
 from ui.style import PLOT
 
@@ -128,9 +129,17 @@ def one_d(t):
                       yaxis_title=t("conv.1d_axis_value"), margin=dict(l=10, r=10, t=10, b=10),
                       legend=dict(orientation="h", y=1.1))
     st.plotly_chart(fig, **PLOT, key="conv.fig_1d")
-    line = " + ".join(f"x[{i}]·h[{j}] = {_num(xv)}×{_num(hv)}" for j, i, xv, hv, _ in terms)
-    st.code(f"y[{tt}] = " + (line or "0") + f"  →  {_num(y[tt])}", language=None, wrap_lines=True)
+    st.code(equation_1d(tt, terms, y[tt]), language=None, wrap_lines=True)
     st.markdown(t("conv.1d_explain"))
+
+
+def equation_1d(tt, terms, value):
+    """``y[7] = x[7]h[0] + x[6]h[1] = 0×1 + 2×0.5 = 1``: the symbols, then the numbers, then the sum."""
+    if not terms:
+        return f"y[{tt}] = 0"
+    symbols = " + ".join(f"x[{i}]h[{j}]" for j, i, _, _, _ in terms)
+    numbers = " + ".join(f"{math_num(xv)}×{math_num(hv)}" for _, _, xv, hv, _ in terms)
+    return f"y[{tt}] = {symbols} = {numbers} = {math_num(value)}"
 
 
 # ----------------------------------------------------------------------------- RGB

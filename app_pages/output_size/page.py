@@ -14,7 +14,7 @@ st.markdown(t("size.intro"))
 url = size_views.url_state()
 with st.container(border=True):
     settings = size_views.controls(t, url)
-url.publish()
+url.publish(t)
 
 outs, error = size_views.compute(settings)
 if error:

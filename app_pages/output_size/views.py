@@ -129,6 +129,10 @@ def predict(t, s, outs):
         st.info(t("size.no_guess"))
     elif all(int(g) == o for g, o in zip(guesses, want)):
         st.success(t("size.right"), icon=":material/check_circle:")
+    elif s.square and int(guesses[0]) == outs[0] * outs[1] and outs[0] > 1:
+        # the number of output cells is a right answer too, to a question read as "how many cells"
+        st.success(t("size.right_cells", n=outs[0] * outs[1], rows=outs[0], cols=outs[1]),
+                   icon=":material/check_circle:")
     else:
         st.warning(t("size.wrong"), icon=":material/info:")
     return True
@@ -245,7 +249,7 @@ def parameters(t):
     m1, m2, m3 = st.columns(3)
     m1.metric(t("size.fc_weights"), "10¹²", help=f"{comp['fc']:,}")
     m2.metric(t("size.local_weights"), "10⁸", help=f"{comp['local']:,}")
-    m3.metric(t("size.conv_weights"), f"{comp['conv']}")
+    m3.metric(t("size.conv_weights"), f"{comp['conv']:,}")
     st.markdown(t("size.params_counts_explain"))
     c1, c2, c3 = st.columns(3)
     k = c1.number_input(t("size.pk"), 1, 11, 5, key="size.pk")

@@ -14,7 +14,7 @@ st.markdown(t("pool.intro"))
 url = pool_views.url_state()
 with st.container(border=True):
     settings = pool_views.controls(t, url)
-url.publish()
+url.publish(t)
 
 x, is_grid = pool_views.input_array(t, settings)
 
@@ -23,7 +23,7 @@ out = pool_views.forward(t, settings, x, is_grid)
 
 if out is not None:
     st.subheader(t("pool.backward_title"))
-    pool_views.backward(t, settings, x, is_grid)
+    pool_views.backward(t, settings, x, is_grid, out)
     st.subheader(t("pool.why_title"))
     pool_views.why_pool(t, settings, x, is_grid)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from app_pages.pooling import compute
 from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
@@ -39,31 +40,51 @@ def url_state():
 
 
 def controls(t, url):
-    c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2], vertical_alignment="bottom")
-    mode = c1.segmented_control(t("pool.mode"), MODES, key=url.key("mode"),
-                                format_func=lambda m: t(f"pool.mode_{m}")) or "max"
+    # two rows, so that at 1024 px (and wrapping at 390 px) every option and label stays whole
+    top1, top2 = st.columns([3, 2], vertical_alignment="bottom")
+    mode = top1.segmented_control(t("pool.mode"), MODES, key=url.key("mode"),
+                                  format_func=lambda m: t(f"pool.mode_{m}")) or "max"
+    source = top2.radio(t("pool.source"), SOURCES, key=url.key("source"), horizontal=True,
+                        format_func=lambda o: t(f"pool.source_{o}"))
+    c2, c3, c4, c5 = st.columns(4, vertical_alignment="bottom")
     k = c2.number_input(t("pool.k"), 1, 8, key=url.key("k"), help=t("pool.k_help"))
     s = c3.number_input(t("pool.s"), 0, 8, key=url.key("s"), help=t("pool.s_help"))
     p = c4.number_input(t("pool.p"), 0, 4, key=url.key("p"), help=t("pool.p_help"))
     ceil = c5.toggle(t("pool.ceil"), key=url.key("ceil"), help=t("pool.ceil_help"))
-    source = st.radio(t("pool.source"), SOURCES, key=url.key("source"), horizontal=True,
-                      format_func=lambda o: t(f"pool.source_{o}"))
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
 
 
-def _clean(table):
-    """The edited grid as floats; empty or non-numeric cells count as 0."""
-    rows = []
-    for row in np.asarray(table, dtype=object):
+GRID_LIMIT = 1e6      # a grid cell beyond this is a typing slip (``1e308``), not a lesson value
+
+
+def parse_grid(table):
+    """The edited grid as floats and the ``(row, column)`` of every empty, non-numeric or huge cell."""
+    rows, bad = [], []
+    for i, row in enumerate(np.asarray(table, dtype=object)):
         vals = []
-        for v in row:
+        for j, v in enumerate(row):
             try:
                 f = float(v)
             except (TypeError, ValueError):
+                f = float("nan")
+            if not (np.isfinite(f) and abs(f) <= GRID_LIMIT):
+                bad.append((i, j))
                 f = 0.0
-            vals.append(f if np.isfinite(f) else 0.0)
+            vals.append(f)
         rows.append(vals)
-    return np.array(rows, dtype=float)
+    return np.array(rows, dtype=float), bad
+
+
+def _guarded(t, table, key):
+    """The grid, or (a bad cell named) the last good grid of ``key`` this session."""
+    x, bad = parse_grid(table)
+    good = f"{key}._last_good"
+    if not bad:
+        st.session_state[good] = x
+        return x
+    cells = ", ".join(t("pool.cell_name", r=r, c=c) for r, c in bad[:6]) + (" …" if len(bad) > 6 else "")
+    st.error(t("pool.bad_cells", cells=cells, limit=f"{GRID_LIMIT:,.0f}"), icon=":material/error:")
+    return st.session_state.get(good, np.zeros_like(x))
 
 
 def input_array(t, s):
@@ -72,25 +93,37 @@ def input_array(t, s):
         st.caption(t("pool.grid_help"))
         bound_edits("pool.grid", DEFAULT_GRID.shape[0], range(DEFAULT_GRID.shape[1]))
         table = st.data_editor(DEFAULT_GRID, key="pool.grid", width="content")
-        return _clean(table), True
+        return _guarded(t, table, "pool.grid"), True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
     return np.asarray(img, dtype=float), False
+
+
+def _ps(s):
+    return compute.PoolSettings(s.mode, s.k, s.s, s.p, s.ceil)
+
+
+def _show_error(t, s, x, exc):
+    """A pooling error in pooling words, and only fixes the student can make here."""
+    if getattr(exc, "code", None) == "kernel_too_large":
+        st.error(t("pool.window_too_large", k=s.k, padded=x.shape[0] + 2 * s.p), icon=":material/error:")
+    else:
+        errors.show(exc, t)
+    # only what the student can change here: the window, the stride, the padding (not the input)
+    fixes = [(n, v) for n, v in shapes.suggest_fixes(x.shape[0], s.k, s.s, s.p, 1, "pool") if n in POOL_FIXES]
+    if fixes:
+        sep = "；" if t.lang == "zh" else " · "
+        st.info(t("pool.try_fix", fixes=sep.join(t(f"pool.fix_{n}", value=v) for n, v in fixes)),
+                icon=":material/lightbulb:")
 
 
 def forward(t, s, x, is_grid):
     """Pool, show input and output, the window of a chosen output cell and the selected inputs."""
     try:
-        out = pooling.pool2d(x, s.k, s.s, s.p, s.mode, s.ceil)
+        res = compute.forward(x, _ps(s))
     except ValueError as exc:
-        errors.show(exc, t)
-        # only what the student can change here: the window, the stride, the padding (not the input)
-        fixes = [(n, v) for n, v in shapes.suggest_fixes(x.shape[0], s.k, s.s, s.p, 1, "pool")
-                 if n in POOL_FIXES]
-        if fixes:
-            sep = "；" if t.lang == "zh" else " · "
-            st.info(t("pool.try_fix", fixes=sep.join(t(f"pool.fix_{n}", value=v) for n, v in fixes)),
-                    icon=":material/lightbulb:")
+        _show_error(t, s, x, exc)
         return None
+    out = res.out
     oh, ow = out.shape
     for key, hi in (("pool.r", oh - 1), ("pool.c", ow - 1)):
         if st.session_state.get(key, 0) > hi:
@@ -101,9 +134,9 @@ def forward(t, s, x, is_grid):
     win = pooling.pool_window(r, c, x.shape, s.k, s.s, s.p, s.ceil)
     fig_in = figures.grid(x, t("pool.fig_input"), numbers=is_grid,
                           highlight=(win["valid_rows"], win["valid_cols"]), hover=t("pool.hover"))
-    if s.mode != "avg" and is_grid:
-        rows, cols = pooling.pool2d_selected(x, s.k, s.s, s.p, s.mode, s.ceil)
-        shape_figures.selected_overlay(fig_in, rows, cols, t(f"pool.legend_selected_{s.mode}"))
+    if res.sel_rows and is_grid:
+        shape_figures.selected_overlay(fig_in, np.array(res.sel_rows), np.array(res.sel_cols),
+                                       t(f"pool.legend_selected_{s.mode}"))
     fig_out = figures.grid(out, t("pool.fig_output", rows=oh, cols=ow), numbers=is_grid, cell=(r, c),
                            hover=t("pool.hover"), zrange=(float(x.min()), float(max(x.max(), x.min() + 1e-9))))
     g1, g2 = st.columns([3, 2])
@@ -116,18 +149,18 @@ def forward(t, s, x, is_grid):
     return out
 
 
-def backward(t, s, x, is_grid):
+def backward(t, s, x, is_grid, out):
     """Where each upstream gradient value goes: to the selected input, or split evenly."""
     st.markdown(t(f"pool.backward_intro_{s.mode}"))
-    out, cache = pooling.pool2d_forward(x, s.k, s.s, s.p, s.mode, s.ceil)
     if is_grid:
         default = np.arange(1, out.size + 1).reshape(out.shape)
         st.caption(t("pool.dout_help"))
         bound_edits(f"pool.dout.{out.shape}", default.shape[0], range(default.shape[1]))
-        dout = _clean(st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"))
+        dout = _guarded(t, st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"),
+                        f"pool.dout.{out.shape}")
     else:
         dout = np.ones_like(out)
-    dx = pooling.pool2d_backward(dout, cache)
+    dx = compute.backward(x, _ps(s), dout).dx
     g1, g2 = st.columns([2, 3])
     g1.plotly_chart(figures.grid(dout, t("pool.fig_dout"), numbers=is_grid), **PLOT, key="pool.fig_dout")
     g2.plotly_chart(figures.grid(dx, t("pool.fig_dx"), numbers=is_grid), **PLOT, key="pool.fig_dx")
@@ -135,25 +168,35 @@ def backward(t, s, x, is_grid):
 
 
 def why_pool(t, s, x, is_grid):
-    """Shift the input one pixel and compare; how much smaller the next layers get."""
+    """Shift a feature and compare the pooled maps; how much smaller the next layers get."""
     st.markdown(t("pool.why_intro"))
     shift = st.slider(t("pool.shift"), 0, 3, 1, key="pool.shift")
-    res = pooling.shift_comparison(x, s.k, s.s, s.p, s.mode, shift)
-    g1, g2, g3 = st.columns(3)
-    g1.plotly_chart(figures.grid(res["shifted"], t("pool.fig_shifted", n=shift), numbers=is_grid),
-                    **PLOT, key="pool.fig_shifted")
-    g2.plotly_chart(figures.grid(res["pooled"], t("pool.fig_pooled"), numbers=is_grid),
+    # on the grid: a bright dot that moves inside its window (the point is visible); on an image: the image
+    res = compute.shift(None if is_grid else x, x.shape, _ps(s), shift)
+    if res.dot is not None:
+        r, c = res.dot
+        st.caption(t("pool.dot_caption", r=r, c=c, first=res.window_cols[0], last=res.window_cols[-1]))
+    # two by two (inputs above, pooled maps below): four grids side by side are too small to read at 1024 px
+    if is_grid:
+        g1, g2 = st.columns(2)
+        g3, g4 = st.columns(2)
+    else:
+        g1, (g2, g3, g4) = None, st.columns(3)
+    if g1 is not None:
+        g1.plotly_chart(figures.grid(res.original, t("pool.fig_dot"), numbers=True, hover=t("pool.hover")),
+                        **PLOT, key="pool.fig_dot")
+    g2.plotly_chart(figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid,
+                                 hover=t("pool.hover")), **PLOT, key="pool.fig_shifted")
+    g3.plotly_chart(figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid, hover=t("pool.hover")),
                     **PLOT, key="pool.fig_pooled")
-    g3.plotly_chart(figures.grid(res["pooled_shifted"], t("pool.fig_pooled_shifted"), numbers=is_grid),
-                    **PLOT, key="pool.fig_pooled_shifted")
+    g4.plotly_chart(figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid,
+                                 hover=t("pool.hover")), **PLOT, key="pool.fig_pooled_shifted")
     m1, m2 = st.columns(2)
-    m1.metric(t("pool.changed_input"), f"{res['changed_input']:.0%}",
-              help=t("pool.mean_change", v=f"{res['mean_change_input']:.3f}"))
-    m2.metric(t("pool.changed_pooled"), f"{res['changed_pooled']:.0%}",
-              help=t("pool.mean_change", v=f"{res['mean_change_pooled']:.3f}"))
+    m1.metric(t("pool.changed_input"), f"{res.changed_input:.0%}",
+              help=t("pool.mean_change", v=_fmt(res.mean_change_input)))
+    m2.metric(t("pool.changed_pooled"), f"{res.changed_pooled:.0%}",
+              help=t("pool.mean_change", v=_fmt(res.mean_change_pooled)))
     st.caption(t("pool.shift_caption"))
-    h, w = x.shape
-    oh, ow = res["pooled"].shape
-    before, after = shapes.fc_params(h * w, 10), shapes.fc_params(oh * ow, 10)
-    st.markdown(t("pool.reduction", h=h, w=w, oh=oh, ow=ow, ratio=f"{(h * w) / (oh * ow):.3g}",
-                  before=f"{before:,}", after=f"{after:,}"))
+    red = compute.reduction(x.shape, _ps(s))
+    st.markdown(t("pool.reduction", h=red.h, w=red.w, oh=red.oh, ow=red.ow, ratio=_fmt(red.ratio),
+                  before=f"{red.before:,}", after=f"{red.after:,}"))

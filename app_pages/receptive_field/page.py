@@ -14,7 +14,7 @@ st.markdown(t("rf.intro"))
 url = rf_views.url_state()
 with st.container(border=True):
     layers, size = rf_views.stack_editor(t, url)
-url.publish()
+url.publish(t)
 
 rows, with_out = rf_views.compute(t, layers, size)
 if rows:

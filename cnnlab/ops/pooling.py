@@ -265,13 +265,14 @@ def pool2d_loop(x, kernel, stride=None, padding=0, mode="max", ceil_mode=False):
     return out[0, 0] if squeeze else out
 
 
-def shift_comparison(x, kernel, stride=None, padding=0, mode="max", shift=1):
+def shift_comparison(x, kernel, stride=None, padding=0, mode="max", shift=1, ceil_mode=False):
     """Why pool: compare the pooled outputs of an image and of the image shifted by ``shift`` columns.
 
     Parameters
     ----------
     x : (H, W) ndarray
     shift : int, columns to move the content right (the first columns repeat the edge)
+    ceil_mode : bool, round the pooled size up, as in :func:`pool2d`
 
     Returns
     -------
@@ -287,8 +288,8 @@ def shift_comparison(x, kernel, stride=None, padding=0, mode="max", shift=1):
     if 0 < shift < x.shape[1]:
         shifted[:, shift:] = x[:, :-shift]
         shifted[:, :shift] = x[:, :1]
-    a = pool2d(x, kernel, stride, padding, mode)
-    b = pool2d(shifted, kernel, stride, padding, mode)
+    a = pool2d(x, kernel, stride, padding, mode, ceil_mode)
+    b = pool2d(shifted, kernel, stride, padding, mode, ceil_mode)
     tol = 1e-9 * max(1.0, float(np.abs(x).max()))
     return {"shifted": shifted, "pooled": a, "pooled_shifted": b,
             "changed_input": float(np.mean(np.abs(x - shifted) > tol)),

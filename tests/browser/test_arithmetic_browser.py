@@ -16,7 +16,7 @@ def test_output_size_predict_reveal_and_step(page, app_url):
     wait_idle(page)
     page.wait_for_selector("text=Output size: how big is the next feature map?")
     page.wait_for_selector("text=The formula, the answer and the picture appear after you reveal.")
-    box = page.get_by_label("Output size (rows = columns)")
+    box = page.get_by_label("Output rows (= columns)")
     box.fill("3")
     box.press("Enter")
     wait_idle(page)
@@ -121,3 +121,34 @@ def test_dark_theme(page, app_url):
     page.wait_for_selector("text=never read")          # legend of the shaded cells
     _no_exception(page)
     shot(page, "size_floor_dark_en")
+
+
+_CUT = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stColumn"] *')]
+    .filter(e => e.children.length === 0 && e.innerText && e.innerText.trim() && e.offsetParent !== null)
+    .filter(e => {
+        const r = e.getBoundingClientRect(), col = e.closest('[data-testid="stColumn"]').getBoundingClientRect();
+        return e.scrollWidth > e.clientWidth + 1 || r.right > col.right + 1 || r.right > window.innerWidth + 1;
+    })
+    .map(e => e.innerText)"""
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (390, 844)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path", ["pooling", "output-size"])
+def test_controls_are_not_cut_off(page, app_url, path, lang, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{app_url}/{path}?lang={lang}")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stButtonGroup"]')
+    page.wait_for_selector('text=' + (("Parameters" if lang == "en" else "参数：") if path == "output-size"
+                           else "Why pool?" if lang == "en" else "为什么要池化"))
+    assert page.evaluate(_CUT) == []
+    _no_exception(page)
+    shot(page, f"controls_{path}_{lang}_{width}")
+
+
+@pytest.mark.parametrize("page", ["dark"], indirect=True)
+@pytest.mark.parametrize("path", ["pooling", "output-size"])
+def test_controls_are_not_cut_off_dark_zh(page, app_url, path):
+    test_controls_are_not_cut_off(page, app_url, path, "zh", 1024, 768)
+    shot(page, f"controls_{path}_zh_1024_dark")
