@@ -205,3 +205,11 @@ def test_every_sample_image_is_part_of_the_link():
     bad = run_page(PAGE, "en", query={**SMALL, "img.sample": "../etc/passwd"})
     assert_ok(bad)
     assert bad.selectbox(key="fm.img.sample").value == "cat"
+
+
+def test_frequency_tab_draws_the_gray_image_in_gray():
+    at = run_page(PAGE, "en", query={**SMALL, "tab": "freq"})
+    assert_ok(at)
+    image, result = chart(at, "fm.freq_pictures")["data"]
+    assert image["colorscale"] == [[0.0, "#000000"], [1.0, "#ffffff"]]
+    assert result["colorscale"] != image["colorscale"]

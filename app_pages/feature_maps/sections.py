@@ -223,7 +223,7 @@ def frequency(t, url, gray, custom):
                     **CHART)
     st.caption(t("fm.spec_caption"))
     st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
-                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map")),
+                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map"), gray=(0,)),
                     key="fm.freq_pictures", **CHART)
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
