@@ -133,7 +133,7 @@ def add_play(fig, moving, positions, play_text, pause_text):
         bgcolor="rgba(255,255,255,0.85)", font=dict(color="#111827"),
         pad=dict(t=4, r=4), name="play",
         buttons=[dict(label="▶ " + play_text, method="animate", args=[None, step]),
-                 dict(label="⏸ " + pause_text, method="animate",
+                 dict(label="■ " + pause_text, method="animate",
                       args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])])
     return fig
 
