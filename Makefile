@@ -21,8 +21,13 @@ $(VENV)/.test-deps: requirements-test.txt requirements.txt $(VENV)/.deps
 deps: $(VENV)/.deps
 test-deps: $(VENV)/.test-deps
 
+# The allocator settings of the Dockerfile (read from it, so the two cannot drift apart):
+# glibc otherwise gives every thread its own heap arena and keeps freed NumPy arrays, and an
+# idle `make run` server stayed at several hundred MB after a class left (docs/deployment.md).
+MALLOC_ENV := $(shell sed -n 's/^ *\(MALLOC_[A-Z_]*=[^ ]*\).*/\1/p' Dockerfile)
+
 run: $(VENV)/.deps
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	env $(MALLOC_ENV) $(BIN)/streamlit run app.py --server.port $(PORT)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -244,9 +244,10 @@ class StreamlitSession:
             result.exceptions.append(f"{el.exception.type}: {el.exception.message}")
         elif kind == "alert" and el.alert.format == el.alert.ERROR:
             result.alerts.append(el.alert.body)
-        elif kind in WIDGET_KINDS:
+        elif kind in WIDGET_KINDS or (kind == "dataframe" and el.dataframe.id):  # st.data_editor has an id
             proto = getattr(el, kind)
             in_sidebar = bool(msg.metadata.delta_path) and msg.metadata.delta_path[0] == 1
+            kind = "data_editor" if kind == "dataframe" else kind
             seen[proto.id] = Widget(proto.id, kind, getattr(proto, "label", ""), proto, in_sidebar)
 
     # --- acting like a student -------------------------------------------------------

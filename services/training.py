@@ -13,20 +13,30 @@ abandoned) and failure is logged, one line each (a failure with its traceback), 
 number and settings, never the student's data. BLAS threads: while any trainer runs, the pool holds
 the core's ``blas_threads(BLAS_THREADS)`` limit (LeNet-sized products are faster on one thread
 than on two that wait for each other on a busy machine; cnnlab/nn/train.py) and logs what it got.
+
+Jobs end with their session (issue 17): a job stops at its next batch - and a waiting job leaves the
+queue - when its session has been disconnected for :data:`GONE_AFTER_S` (the tab was closed or
+reloaded; ``services/liveness.py`` asks Streamlit's runtime), when its page has not polled it for
+:data:`ABANDON_AFTER_S` (the student left the lesson), when it runs past its time bound
+(``services/job_budget.py``), when the student presses Stop (also while it waits), or when the server
+shuts down (SIGTERM: Streamlit stops its runtime). It keeps what it learned for a session that comes
+back. The trainer threads are daemon threads, so they never keep the process alive.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
 from cnnlab.nn.train import blas_threads, train
+from services import liveness
+from services.job_budget import HARD_LIMIT, MAX_JOB_SECONDS, learn
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +46,14 @@ MAX_QUEUE = 40
 #: or the student left the lesson): it keeps what it learned, and frees the trainer for others.
 #: Same as server.disconnectedSessionTTL in .streamlit/config.toml.
 ABANDON_AFTER_S = 120.0
+#: A job whose session has been disconnected this long (tab closed or reloaded) stops, or leaves the
+#: queue; a shorter network drop does not stop it.
+GONE_AFTER_S = 5.0
+SWEEP_S = 1.0
+#: Why a job stopped, for the log (the page shows its own translated sentence for each).
+REASONS = {"student": "asked by the student", "abandoned": f"page not watching for {ABANDON_AFTER_S:.0f} s",
+           "session": f"session disconnected for {GONE_AFTER_S:.0f} s", "time": "past its time bound",
+           "shutdown": "the server is shutting down"}
 #: BLAS threads per trainer while trainers run.
 BLAS_THREADS = 1
 _numbers = itertools.count(1)
@@ -44,7 +62,7 @@ _numbers = itertools.count(1)
 class Job:
     """One training run of one session's model."""
 
-    def __init__(self, model, data, settings, max_batches=None):
+    def __init__(self, model, data, settings, max_batches=None, planned_seconds=None, session_id=None):
         self.model = model
         self.data = data
         self.settings = dict(settings)
@@ -58,25 +76,58 @@ class Job:
         self.elapsed = 0.0
         self.created = self.seen = time.monotonic()
         self.number = next(_numbers)          # for the log: "training job 7 ..."
+        # the session that pressed Train (the script thread's, when the page makes the job)
+        self.session_id = session_id or liveness.current_session_id()
+        self.planned_seconds = planned_seconds
+        self.max_seconds = HARD_LIMIT * max(planned_seconds or 0.0, MAX_JOB_SECONDS)
+        self.reason = None                    # why it stopped early (a key of REASONS)
+        self._away_since = None
+        self._started = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
     # called from the page
     def stop(self):
+        """Stop the job at its next batch; a job still waiting is taken out of the queue at once."""
         self._stop.set()
+        with self._lock:
+            if self.state != "waiting":
+                return
+            self.state, self.reason = "stopped", "student"
+        logger.info("training job %d stopped while waiting (%s)", self.number, REASONS["student"])
 
     @property
     def active(self):
         return self.state in ("waiting", "running")
 
-    def _abandoned(self):
-        return time.monotonic() - self.seen > ABANDON_AFTER_S
+    def _why(self):
+        """The reason to stop now (a key of :data:`REASONS`), or None."""
+        if self._stop.is_set():
+            return "student"
+        now = time.monotonic()
+        where = liveness.session_state(self.session_id)
+        if where == liveness.SHUTDOWN:
+            return "shutdown"
+        if where == liveness.AWAY:
+            self._away_since = self._away_since or now
+            if now - self._away_since > GONE_AFTER_S:
+                return "session"
+        else:
+            self._away_since = None
+        if now - self.seen > ABANDON_AFTER_S:
+            return "abandoned"
+        if self._started is not None and now - self._started > self.max_seconds:
+            return "time"
+        return None
 
     def _should_stop(self):
-        return self._stop.is_set() or self._abandoned()
+        why = self._why()
+        if why is not None and self.reason is None:
+            self.reason = why
+        return why is not None
 
     def _why_stopped(self):
-        return "asked by the student" if self._stop.is_set() else f"page not watching for {ABANDON_AFTER_S:.0f} s"
+        return REASONS.get(self.reason, "stopped")
 
     def describe(self):
         """The job's settings for the log (no data of the student)."""
@@ -91,8 +142,8 @@ class Job:
             return {"state": self.state, "batches": list(self.batches), "vals": list(self.vals),
                     "step": self.step, "steps": self.steps, "epoch": self.epoch,
                     "epochs": self.settings.get("epochs", 1), "images_per_s": self.images_per_s,
-                    "elapsed": self.elapsed, "error": self.error,
-                    "eta": self._eta()}
+                    "elapsed": self.elapsed, "error": self.error, "reason": self.reason,
+                    "max_seconds": self.max_seconds, "eta": self._eta()}
 
     def _eta(self):
         if self.step == 0 or self.steps == 0:
@@ -101,6 +152,9 @@ class Job:
 
     # called in a worker thread
     def run(self):
+        with self._lock:
+            if self.state != "waiting":       # stopped (or dropped) while it waited: nothing to do
+                return
         if self._should_stop():
             with self._lock:
                 self.state = "stopped"
@@ -108,6 +162,7 @@ class Job:
             return
         with self._lock:
             self.state = "running"
+        self._started = time.monotonic()
         logger.info("training job %d started after %.1f s in the queue: %s", self.number,
                     time.monotonic() - self.created, self.describe())
         try:
@@ -128,6 +183,8 @@ class Job:
         if self.state == "done":
             logger.info("training job %d done: %d steps in %.1f s (%.0f images/s)", self.number, self.steps,
                         self.elapsed, self.images_per_s)
+            if self.planned_seconds:
+                learn(self.planned_seconds, self.elapsed)
         else:
             logger.info("training job %d stopped at step %d/%d after %.1f s (%s)", self.number, self.step,
                         self.steps, self.elapsed, self._why_stopped())
@@ -146,28 +203,66 @@ class Job:
 
 
 class TrainerPool:
-    """A fixed number of trainer threads; jobs beyond them wait in order."""
+    """A fixed number of trainer threads; jobs beyond them wait in order.
+
+    The threads are daemon threads (a ``ThreadPoolExecutor``'s are joined at exit, so a running
+    training kept a stopped server alive until it finished); one more thread sweeps the queue
+    every :data:`SWEEP_S` seconds, dropping the waiting jobs whose session has ended.
+    """
 
     def __init__(self, workers=WORKERS):
         self.workers = workers
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnnlab-trainer")
         self._lock = threading.Lock()
-        self._jobs = []
+        self._cond = threading.Condition(self._lock)
+        self._jobs = []                       # active jobs, in the order they were submitted
+        self._queue = collections.deque()     # waiting jobs, next first
         self._running = 0                     # trainers at work (they share the BLAS limit)
         self._limit = None
+        for i in range(workers):
+            threading.Thread(target=self._work, name=f"cnnlab-trainer-{i}", daemon=True).start()
+        threading.Thread(target=self._sweeper, name="cnnlab-trainer-sweep", daemon=True).start()
 
     def submit(self, job):
         """Queue ``job``; returns False (and does not queue it) when the queue is full."""
-        with self._lock:
-            self._jobs = [j for j in self._jobs if j.active]
+        with self._cond:
+            self._sweep()
             if len(self._jobs) >= MAX_QUEUE:
                 logger.warning("training job %d refused: the queue is full (%d jobs)", job.number, MAX_QUEUE)
                 return False
             self._jobs.append(job)
-        logger.info("training job %d queued (%d active jobs, %d trainers)", job.number, len(self._jobs),
-                    self.workers)
-        self._executor.submit(self._run, job)
+            self._queue.append(job)
+            self._cond.notify()
+            active = len(self._jobs)
+        logger.info("training job %d queued (%d active jobs, %d trainers)", job.number, active, self.workers)
         return True
+
+    def _work(self):
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                job = self._queue.popleft()
+            try:
+                self._run(job)
+            except Exception:  # noqa: BLE001 - a trainer thread must survive any job
+                logger.exception("training job %d: the trainer failed around it", job.number)
+
+    def _sweep(self):
+        """Forget finished jobs; drop waiting jobs that were stopped or whose session ended (lock held)."""
+        for job in list(self._queue):
+            if job.state == "waiting" and job._should_stop():
+                with job._lock:
+                    job.state = "stopped"
+                logger.info("training job %d dropped from the queue (%s)", job.number, job._why_stopped())
+            if job.state != "waiting":
+                self._queue.remove(job)
+        self._jobs = [j for j in self._jobs if j.active]
+
+    def _sweeper(self):
+        while True:
+            time.sleep(SWEEP_S)
+            with self._cond:
+                self._sweep()
 
     def _run(self, job):
         """One job in a worker thread, under the pool's BLAS limit."""
@@ -199,13 +294,11 @@ class TrainerPool:
         logger.info("no trainer at work: BLAS threads restored")
 
     def position(self, job):
-        """How many jobs wait before ``job`` (0 when it is running or next)."""
-        with self._lock:
-            waiting = [j for j in self._jobs if j.state == "waiting"]
-            running = sum(j.state == "running" for j in self._jobs)
-        if job not in waiting:
-            return 0
-        return max(0, waiting.index(job) + running - self.workers + 1)
+        """How many jobs wait before ``job`` in the queue (0: it is next, or not waiting)."""
+        with self._cond:
+            self._sweep()
+            waiting = [j for j in self._queue if j.state == "waiting"]
+        return waiting.index(job) if job in waiting else 0
 
 
 def _n_params(model):

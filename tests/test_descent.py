@@ -30,8 +30,8 @@ def test_path_of_gradient_descent_is_the_closed_form():
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_every_optimizer_converges_on_the_convex_bowl(name):
     s = quadratic(10.0)
-    lr = descent.suggested_lrs(s)[name]
-    path = descent.run_optimizer(s, name, (-2.5, 2.0), 500, lr, hyper={"momentum": 0.9})
+    tuned = descent.suggested_settings(s)
+    path = descent.run_optimizer(s, name, (-2.5, 2.0), 500, tuned.lrs[name], hyper={"momentum": tuned.momentum})
     assert path.diverged is None
     assert path.losses[-1] < 1e-2 * path.losses[0], (name, path.losses[-1])
 
@@ -244,3 +244,100 @@ def test_lowest_value():
     path = descent.run_optimizer(quadratic(), "sgd", (1, 1), 5, 0.1)
     assert descent.lowest_value(np.array([[3.0, np.nan], [2.0, 5.0]]), [path], [-1.0]) == -1.0
     assert math.isfinite(descent.lowest_value(np.full((2, 2), np.nan)))
+
+
+# ---------------------------------------------------------------------------
+# tuned learning rates: the lesson's claims on its own defaults
+# ---------------------------------------------------------------------------
+def _runs(s, tuned, names=("sgd", "momentum", "nesterov", "adam"), **kw):
+    return {o: descent.run_optimizer(s, o, None, tuned.steps, tuned.lrs[o], hyper={"momentum": tuned.momentum},
+                                     **kw) for o in names}
+
+
+@pytest.mark.parametrize("kappa", [10.0, 50.0, 100.0])
+def test_momentum_beats_gradient_descent_on_the_bowl_by_sqrt_kappa(kappa):
+    s = quadratic(kappa)
+    tuned = descent.suggested_settings(s)
+    assert tuned.basis == "quadratic" and tuned.steps == 100
+    runs = _runs(s, tuned)
+    assert all(p.diverged is None for p in runs.values())
+    loss = {o: p.losses[-1] for o, p in runs.items()}
+    # the text: momentum (and Nesterov) end far below plain gradient descent
+    assert loss["momentum"] < 1e-6 * loss["sgd"]
+    assert loss["nesterov"] < loss["sgd"]
+    # the rate per step, measured on the path, is the textbook one: (k - 1)/(k + 1) against (sqrt k - 1)/(sqrt k + 1)
+    sk = math.sqrt(kappa)
+    dist = {o: np.linalg.norm(p.points, axis=1) for o, p in runs.items()}
+    gd_rate = (dist["sgd"][90] / dist["sgd"][30]) ** (1 / 60)
+    hb_rate = (dist["momentum"][90] / dist["momentum"][30]) ** (1 / 60)
+    assert gd_rate == pytest.approx((kappa - 1) / (kappa + 1), rel=0.01)
+    assert hb_rate == pytest.approx((sk - 1) / (sk + 1), rel=0.05)
+    assert tuned.rho["sgd"] == pytest.approx(gd_rate, rel=0.01) and tuned.rho["momentum"] == pytest.approx(
+        hb_rate, rel=0.05)
+    # "damps the zig-zag": the swings across the valley (along the steepest eigenvector) die out faster
+    steep = np.linalg.eigh(s.params["matrix"])[1][:, 1]
+    swing = {o: np.abs(p.points @ steep).sum() for o, p in runs.items()}
+    assert swing["momentum"] < swing["sgd"]
+    # Adam as the text describes it: first steps of about lr in each coordinate, behind tuned momentum here
+    first = np.abs(runs["adam"].points[1] - runs["adam"].points[0])
+    np.testing.assert_allclose(first, tuned.lrs["adam"], rtol=1e-6)
+    assert loss["momentum"] < loss["adam"]
+
+
+def test_suggested_rates_of_a_typed_quadratic_are_the_closed_forms():
+    tuned = descent.suggested_settings(typed_surface("x^2 + 3*y^2"))     # Hessian diag(2, 6), kappa 3
+    assert tuned.basis == "quadratic"
+    assert tuned.lrs["sgd"] == pytest.approx(2 / (2 + 6))
+    assert tuned.lrs["momentum"] == pytest.approx(4 / (math.sqrt(6) + math.sqrt(2)) ** 2, rel=0.05)
+    assert tuned.momentum >= ((math.sqrt(3) - 1) / (math.sqrt(3) + 1)) ** 2
+
+
+def test_rosenbrock_defaults_arrive_at_one_one():
+    s = get_surface("rosenbrock")
+    tuned = descent.suggested_settings(s)
+    assert tuned.basis == "search" and tuned.steps == 500
+    # the text: the walls are ~2500 times steeper than the floor, gradient descent must stay below 2/L ~ 0.002
+    lmin, lmax = sorted(np.linalg.eigvalsh([[802.0, -400.0], [-400.0, 200.0]]))      # by hand at (1, 1)
+    np.testing.assert_allclose(sorted(tuned.eigenvalues), [lmin, lmax], rtol=1e-5)
+    assert 2000 < lmax / lmin < 3000 and tuned.lrs["sgd"] < 2 / lmax
+    runs = _runs(s, tuned)
+    end = {o: np.linalg.norm(p.points[-1] - [1.0, 1.0]) for o, p in runs.items()}
+    assert end["momentum"] < 0.01 and end["nesterov"] < 0.01       # momentum and Nesterov reach (1, 1)
+    assert end["sgd"] > 0.1                                        # gradient descent is still on its way
+    res = minimize(lambda p: s.f(*p), s.start, method="BFGS")      # an outside check of where (1, 1) is
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-3)
+
+
+@pytest.mark.parametrize("name", SURFACES)
+def test_suggested_settings_never_diverge_from_the_default_start(name):
+    s = get_surface(name)
+    tuned = descent.suggested_settings(s)
+    assert 0 < tuned.momentum < 1
+    for o, path in _runs(s, tuned, OPTIMIZERS).items():
+        assert path.diverged is None, (name, o)
+        assert path.losses[-1] < path.losses[0], (name, o)
+        assert path.why is None
+
+
+@pytest.mark.parametrize("text,shape", [("x", "no_minimum"), ("-(x^2+y^2)", "no_minimum"),
+                                        ("x^2 - y^2", "no_minimum"), ("exp(-x) + y^2", "no_minimum"),
+                                        ("3", "flat"), ("0*x + 0*y", "flat"), ("(x-5)^2 + y^2", "off_map"),
+                                        ("relu(x) + y^2", None), ("x^2 + 3*y^2", None),
+                                        ("x^2/4 + y^2 + 0.5*sin(3*x)", None)])
+def test_surface_shape(text, shape):
+    assert descent.surface_shape(typed_surface(text)) == shape
+
+
+def test_surfaces_without_a_minimum_are_explained_as_such():
+    for text in ("x", "-(x^2+y^2)"):
+        s = typed_surface(text)
+        for lr in (1e-3, 0.1, 5.0):                   # whatever the learning rate
+            for o in ("sgd", "momentum", "adam"):
+                path = descent.run_optimizer(s, o, None, 100, lr)
+                assert path.why == "no_minimum", (text, lr, o)
+    flat = descent.run_optimizer(typed_surface("3"), "sgd", None, 50, 0.5)
+    assert flat.why == "flat" and flat.diverged is None
+    np.testing.assert_array_equal(flat.points[-1], flat.points[0])   # no step moves on a flat surface
+    too_fast = descent.run_optimizer(quadratic(10.0), "sgd", None, 100, 0.25)
+    assert too_fast.diverged == "box" and too_fast.why == "lr_too_large"
+    assert descent.suggested_settings(typed_surface("x")).basis == "none"

@@ -15,11 +15,14 @@ from hypothesis import strategies as st
 
 from cnnlab.calculus.optim import (
     OPTIMIZERS,
+    best_nesterov_lr,
+    contraction,
     cosine_schedule,
     cyclic_schedule,
     linear_schedule,
     make_optimizer,
     make_schedule,
+    quadratic_tuning,
     schedule_values,
     step_schedule,
 )
@@ -207,3 +210,66 @@ def test_schedule_landmarks():
     step = schedule_values(make_schedule("step", 90), 90)          # step size 30, gamma 0.5
     assert set(step[:30]) == {1.0} and set(step[30:60]) == {0.5} and set(step[60:]) == {0.25}
     assert set(schedule_values(make_schedule("constant"), 20)) == {1.0}
+
+
+# ---------------------------------------------------------------------------
+# closed forms on a quadratic: the per-step contraction and the optimal settings
+# ---------------------------------------------------------------------------
+def iteration_matrix(name, lr, a, mu=0.0):
+    """The linear map (e_k, e_{k-1}) -> (e_{k+1}, e_k) of a method on f = 1/2 e^T A e, built from A here."""
+    n = len(a)
+    eye, zero = np.eye(n), np.zeros((n, n))
+    if name == "sgd":
+        return eye - lr * a
+    if name == "momentum":       # e+ = e - lr A e + mu (e - e-)
+        return np.block([[(1 + mu) * eye - lr * a, -mu * eye], [eye, zero]])
+    step = eye - lr * a          # nesterov: e+ = (I - lr A)(e + mu (e - e-))
+    return np.block([[(1 + mu) * step, -mu * step], [eye, zero]])
+
+
+def radius(m):
+    return float(np.abs(np.linalg.eigvals(m)).max())
+
+
+@pytest.mark.parametrize("name,lr,mu", [("sgd", 0.2, 0.0), ("sgd", 0.5, 0.0), ("momentum", 0.1, 0.5),
+                                        ("momentum", 0.3, 0.2), ("nesterov", 0.1, 0.6), ("nesterov", 0.4, 0.3)])
+def test_contraction_is_the_spectral_radius_and_the_measured_rate(name, lr, mu):
+    eig = np.linalg.eigvalsh(A)
+    rho = contraction(name, lr, eig, mu)
+    assert rho == pytest.approx(radius(iteration_matrix(name, lr, A, mu)), rel=1e-9)
+    path = run(name, lr, 400, **({"momentum": mu} if mu else {}))
+    err = np.linalg.norm(path, axis=1)
+    measured = (err[300] / err[100]) ** (1 / 200)
+    assert measured == pytest.approx(rho, rel=0.02)
+
+
+@pytest.mark.parametrize("kappa", [2.0, 10.0, 50.0, 100.0])
+def test_quadratic_tuning_is_optimal_by_brute_force(kappa):
+    a = np.diag([1.0, kappa])
+    tune = quadratic_tuning(1.0, kappa)
+    lrs = np.linspace(1e-3, 2.0 / kappa * 1.2, 601)
+    best_gd = min(radius(iteration_matrix("sgd", lr, a)) for lr in lrs)
+    assert tune["sgd_rho"] == pytest.approx(best_gd, abs=2e-3)
+    assert radius(iteration_matrix("sgd", tune["sgd_lr"], a)) == pytest.approx(tune["sgd_rho"], rel=1e-9)
+    grid = [(lr, mu) for lr in np.linspace(1e-3, 4.0 / kappa, 120) for mu in np.linspace(0, 0.95, 96)]
+    best_hb = min(radius(iteration_matrix("momentum", lr, a, mu)) for lr, mu in grid)
+    assert best_hb >= tune["momentum_rho"] - 1e-3          # nothing on the grid beats the closed form
+    at = radius(iteration_matrix("momentum", tune["momentum_lr"], a, tune["momentum_mu"]))
+    assert at == pytest.approx(tune["momentum_rho"], abs=1e-4)   # double root: eigvals are sensitive
+    lr, rho = best_nesterov_lr(tune["momentum_mu"], (1.0, kappa))
+    assert rho == pytest.approx(radius(iteration_matrix("nesterov", lr, a, tune["momentum_mu"])), abs=1e-6)
+    assert rho <= min(radius(iteration_matrix("nesterov", v, a, tune["momentum_mu"])) for v in lrs) + 1e-6
+
+
+@pytest.mark.parametrize("kappa", [10.0, 100.0, 1000.0])
+def test_momentum_needs_about_sqrt_kappa_times_fewer_steps(kappa):
+    tune = quadratic_tuning(1.0, kappa)
+    steps_gd, steps_hb = -1 / math.log(tune["sgd_rho"]), -1 / math.log(tune["momentum_rho"])
+    assert steps_gd / steps_hb == pytest.approx(math.sqrt(kappa), rel=0.05)
+
+
+def test_tuning_and_closed_form_errors():
+    with pytest.raises(ValueError):
+        quadratic_tuning(0.0, 1.0)
+    with pytest.raises(ValueError):
+        contraction("adam", 0.1, (1.0,))

@@ -31,7 +31,7 @@ def test_renders_and_steps_through_both_passes(lang):
     assert "f = n1 × z = 3 × (−4) = −12" in _text(at)
     _next(at, 3)
     text = _text(at)
-    assert "∂f/∂x += ∂f/∂n1 × ∂n1/∂x = (−4) × (1) = −4" in text
+    assert "∂f/∂x += ∂f/∂n1 × ∂(x + y)/∂x = (−4) × (1) = −4" in text
     assert_ok(at)
 
 
@@ -160,3 +160,41 @@ def test_worked_conv_cell_follows_the_widgets():
     codes = [c.value for c in at.code if c.value.startswith("∂L/∂X[")]
     assert codes[0].startswith("∂L/∂X[c=0][0, 0] = ∂L/∂Y0[0,0]·K0[0,0]\n")
     assert any(c.value.startswith("∂L/∂K[f=0, c=0][0, 0]") for c in at.code)
+
+
+def test_first_backward_step_does_not_reuse_the_total_gradient_symbol():
+    at = run_page(PAGE, "en")
+    _next(at, 3)                                  # from f = n1 × z back to n1
+    text = _text(at)
+    assert "∂f/∂n1 += ∂f/∂f × ∂(n1 × z)/∂n1 = (1) × (−4) = −4" in text
+    assert "∂f/∂f × ∂f/∂n1" not in text
+
+
+def test_out_of_range_value_is_explained_and_the_graph_keeps_the_last_good_one():
+    from ui.i18n import catalog
+
+    at = run_page(PAGE, "zh")
+    at.number_input(key="bp.val.y").set_value(1e9).run()
+    assert_ok(at)
+    cat = catalog("zh")
+    assert cat["bp.value_out_of_range"].format(name="y", limit="1000", value="1e+09", old="5") in [
+        e.value for e in at.error]
+    _next(at)
+    assert "n1 = x + y = (−2) + 5 = 3" in _text(at)       # still y = 5
+
+
+@pytest.mark.parametrize("text", ["1/0", "log(-1)"])
+def test_an_undefined_constant_expression_gives_one_message(text):
+    at = run_page(PAGE, "en")
+    at.text_input(key="bp.expr").set_value(text).run()
+    assert_ok(at)
+    assert len(at.error) == 1 and not any("no variables" in i.value for i in at.info)
+
+
+def test_jacobian_memory_switches_units():
+    at = run_page(PAGE, "en", query={"tab": "jacobian"})
+    at.number_input(key="bp.jac_n").set_value(100_000).run()
+    at.number_input(key="bp.jac_batch").set_value(1024).run()
+    assert_ok(at)
+    memory = at.metric[1].value
+    assert memory.endswith(" PB") and memory == f"{4 * (100_000 * 1024) ** 2 / 2 ** 50:,.1f} PB"

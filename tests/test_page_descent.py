@@ -6,6 +6,8 @@ import json
 import numpy as np
 import pytest
 
+from cnnlab.calculus import descent
+from cnnlab.calculus.surfaces import get_surface, quadratic
 from tests.conftest import assert_ok, run_page
 from ui.i18n import catalog
 
@@ -91,11 +93,9 @@ def test_changing_the_surface_changes_the_map():
     assert after["data"][0]["z"] != before["data"][0]["z"]
     # the start moved to the surface's own start and learning rates were suggested for it
     assert at.number_input(key="gd.x0").value == 0.0 and at.number_input(key="gd.y0").value == -0.5
-    # 1.6 / L, L the largest eigenvalue of Himmelblau's Hessian at its minimum (3, 2), by hand:
-    # f_xx = 4(x² + y - 11) + 8x² + 2 = 74, f_xy = 4x + 4y = 20, f_yy = 4(x + y² - 7) + 8y² + 2 = 34
-    largest = np.linalg.eigvalsh(np.array([[74.0, 20.0], [20.0, 34.0]])).max()     # 54 + 20·√2
-    assert largest == pytest.approx(54 + 20 * np.sqrt(2))
-    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(float(f"{1.6 / largest:.2g}"))   # 0.019
+    tuned = descent.suggested_settings(get_surface("himmelblau"))
+    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(tuned.lrs["sgd"])
+    assert at.slider(key="gd.mom").value == pytest.approx(tuned.momentum)
     # another tab and back: the choice is kept (lazy tabs do not draw the map's widgets meanwhile)
     open_tab(at, "search")
     assert "Himmelblau" in texts(at) or chart_with_title(at, "From the same start")
@@ -188,7 +188,8 @@ def test_settings_come_from_the_url_and_bad_values_are_ignored():
     assert at.selectbox(key="gd.surface").value == "rosenbrock"
     assert at.slider(key="gd.steps").value == 40
     assert at.number_input(key="gd.x0").value == -1.5           # malformed: Rosenbrock's own start
-    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(0.0016)   # suggested for Rosenbrock
+    rosen = descent.suggested_settings(get_surface("rosenbrock")).lrs["sgd"]
+    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(rosen)     # suggested for Rosenbrock
     assert at.number_input(key="gd.lr_adam").value > 0          # out of bounds: the default
     open_tab(at, "data", "zh")
     assert at.radio(key="gd.data").value == "logistic"
@@ -210,3 +211,59 @@ def test_data_and_search_settings_change_their_charts():
     at.number_input(key="gd.sseed").set_value(7).run()
     assert_ok(at)
     assert chart_with_title(at, "From the same start")["data"] != s_before["data"]
+
+
+def _table(at):
+    return at.dataframe[0].value
+
+
+def test_default_view_shows_momentum_beating_gradient_descent():
+    at = run_page(PAGE, "en")
+    assert_ok(at)
+    tuned = descent.suggested_settings(quadratic(10.0))
+    assert at.slider(key="gd.mom").value == pytest.approx(tuned.momentum)
+    assert at.number_input(key="gd.lr_momentum").value == pytest.approx(tuned.lrs["momentum"])
+    table = _table(at)
+    loss = {row["Method"]: float(row["Final loss"]) for _, row in table.iterrows()}
+    assert loss["Momentum (SGDM)"] < loss["Gradient descent"]
+    # a new condition number re-tunes the rates for the new bowl
+    at.slider(key="gd.kappa").set_value(50.0).run()
+    assert_ok(at)
+    fifty = descent.suggested_settings(quadratic(50.0))
+    assert at.number_input(key="gd.lr_sgd").value == pytest.approx(fifty.lrs["sgd"])
+    loss = {row["Method"]: float(row["Final loss"]) for _, row in _table(at).iterrows()}
+    assert loss["Momentum (SGDM)"] < 1e-6 * loss["Gradient descent"]
+
+
+@pytest.mark.parametrize("typed", [0.0, -1.0, 1e9])
+def test_out_of_range_learning_rate_is_explained_in_the_page_language(typed):
+    at = run_page(PAGE, "zh")
+    at.number_input(key="gd.lr_sgd").set_value(typed).run()
+    assert_ok(at)
+    cat = catalog("zh")
+    expected = cat["gd.lr_out_of_range"].format(name=cat["gd.opt.sgd"], limit="10", value=f"{typed:g}")
+    assert expected in [e.value for e in at.error]
+    # that optimizer is left out, the others still run
+    methods = list(_table(at).iloc[:, 0])
+    assert cat["gd.opt.sgd"] not in methods and cat["gd.opt.momentum"] in methods
+
+
+def test_data_learning_rate_out_of_range_keeps_the_last_good_one():
+    at = run_page(PAGE, "zh")
+    open_tab(at, "data", "zh")
+    at.number_input(key="gd.dlr").set_value(0.0).run()
+    assert_ok(at)
+    cat = catalog("zh")
+    assert cat["gd.data.lr_out_of_range"].format(limit="10", value="0", old="0.3") in [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) == 3          # the charts still show the last good run
+
+
+@pytest.mark.parametrize("formula, note", [("x", "no_minimum"), ("-(x^2+y^2)", "no_minimum"), ("3", "flat")])
+def test_surfaces_without_a_minimum_are_explained(formula, note):
+    at = run_page(PAGE, "en", query={"surface": "typed", "formula": formula})
+    assert_ok(at)
+    cat = catalog("en")
+    assert cat[f"gd.note.{note}"] in [i.value for i in at.info]
+    assert not any("learning rate is too large" in w.value for w in at.warning)
+    if note == "no_minimum":
+        assert any("has no minimum" in w.value for w in at.warning)

@@ -159,7 +159,7 @@ def test_trainer_pool_queues_beyond_its_workers():
     while first.state == "waiting" and time.time() < deadline:
         time.sleep(0.01)
     assert first.state == "running" and second.state == "waiting"
-    assert pool.position(second) == 1 and pool.position(first) == 0
+    assert pool.position(second) == 0 and pool.position(first) == 0   # second is next in line
     first.stop()
     while second.active and time.time() < deadline:
         time.sleep(0.02)

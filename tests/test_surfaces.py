@@ -133,3 +133,23 @@ def test_typed_surface_errors(text, code):
     with pytest.raises(LessonError) as err:
         typed_surface(text)
     assert err.value.code == code
+
+
+@pytest.mark.parametrize("text", ["x^2/4 + y^2 + 0.5*sin(3*x)", "(x-1)^2 + (y+0.5)^2", "x^2 + 3*y^2 + x*y - y",
+                                  "exp(x^2/4) + (y - 1)^2"])
+def test_typed_surface_marks_its_lowest_point(text):
+    s = typed_surface(text)
+    assert len(s.minima) == 1
+    # outside oracle: brute force on a fine grid, then SciPy from the best grid point
+    xs = np.linspace(-3, 3, 601)
+    xx, yy = np.meshgrid(xs, xs)
+    z = s.f(xx, yy)
+    i, j = np.unravel_index(np.argmin(z), z.shape)
+    res = minimize(lambda p: float(s.f(p[0], p[1])), [xx[i, j], yy[i, j]], method="Nelder-Mead",
+                   options={"xatol": 1e-9, "fatol": 1e-12})
+    np.testing.assert_allclose(s.minima[0], res.x, atol=1e-4)
+
+
+@pytest.mark.parametrize("text", ["x", "-(x^2+y^2)", "3", "(x-5)^2 + y^2"])
+def test_typed_surface_without_a_minimum_on_the_map_marks_none(text):
+    assert typed_surface(text).minima == ()

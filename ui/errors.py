@@ -10,6 +10,7 @@ names the exception and where it was raised, never the student's data.
 from __future__ import annotations
 
 import logging
+import re
 
 import streamlit as st
 
@@ -27,19 +28,40 @@ def _log_once(exc, reason):
         pass
 
 
+#: What Markdown (and Streamlit's additions: :red[...], :material/...:, $math$) gives a meaning to.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#!|~$:@])")
+#: ... and "www." (a link without brackets); a parameter sits inside a sentence, never at a line start.
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def plain(text):
+    """``text`` shown literally inside Markdown: its special characters backslash-escaped, on one line.
+
+    For anything a student or a link supplied (a kernel token, a file name, a layer name): in a
+    message it must never become a link, an image, a heading or coloured text (issue 17).
+    """
+    return _WWW.sub(r"\1\\.", _MARKDOWN.sub(r"\\\1", " ".join(str(text).split())))
+
+
+def _param(v, t):
+    """A message parameter: a known term in the current language, other text as plain text."""
+    if not isinstance(v, str):
+        return v
+    return t.term(v) if t.has(f"term.{v}") else plain(v)
+
+
 def message(exc, t):
-    """The translated sentence for an exception raised by ``cnnlab``."""
+    """The translated sentence for an exception raised by ``cnnlab`` (quoted input as plain text)."""
     code = getattr(exc, "code", None)
     if code and t.has(f"error.{code}"):
-        params = {k: (t.term(v) if isinstance(v, str) else v)
-                  for k, v in getattr(exc, "params", {}).items()}
+        params = {k: _param(v, t) for k, v in getattr(exc, "params", {}).items()}
         try:
             return t(f"error.{code}", **params)
         except (KeyError, IndexError, ValueError) as fmt_exc:
             _log_once(exc, f"error.{code} does not fit its parameters: {fmt_exc!r}")
     else:
         _log_once(exc, f"no catalog entry error.{code}" if code else "no error code")
-    return t("error.generic", detail=str(exc))
+    return t("error.generic", detail=plain(exc))
 
 
 def show(exc, t):

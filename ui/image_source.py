@@ -84,8 +84,9 @@ def image_source(t, key, *, gray=True, max_side=64, camera=False, default_sample
         try:
             arr, info = decode_info(up.getvalue(), gray, max_side)
             intake_note(t, info)
-            st.session_state[f"{key}.last_good"] = (arr, up.name)
-            return arr, up.name
+            name = errors.plain(up.name)       # shown in captions: never Markdown of the student's
+            st.session_state[f"{key}.last_good"] = (arr, name)
+            return arr, name
         except ValueError as exc:
             errors.show(exc, t)
     if f"{key}.last_good" in st.session_state:

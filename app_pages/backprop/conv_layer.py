@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages.backprop.figures import num
 from cnnlab.ops import conv_backward as cb
+from cnnlab.text import byte_units
 from ui import errors, figures
 from ui.style import PLOT
 
@@ -42,8 +43,8 @@ def jacobian(t):
         return
     m1, m2, m3 = st.columns(3)
     m1.metric(t("bp.jac_entries"), f"{s['entries']:,}")
-    mb = s["megabytes"]
-    m2.metric(t("bp.jac_memory"), f"{mb:,.1f} MB" if mb < 1024 else f"{mb / 1024:,.1f} GB")
+    size, unit = byte_units(s["megabytes"] * 2 ** 20)       # 37.3 PB, not 39,062,500.0 GB
+    m2.metric(t("bp.jac_memory"), f"{size:,.1f} {unit}")
     m3.metric(t("bp.jac_nonzero"), f"{s['diagonal_entries']:,}",
               help=t("bp.jac_nonzero_help", share=f"{s['nonzero_fraction']:.2e}"))
     st.markdown(t("bp.jac_diagonal"))

@@ -90,29 +90,45 @@ def controls(t, url):
     except ValueError as exc:
         errors.show(exc, t)
         return None
-    if not expr.variables:
-        st.info(t("bp.no_variables"), icon=":material/info:")
     linked = _vals_parse(url.get("vals"))
-    values = {}
+    values, bad = {}, []
     cols = st.columns(max(1, min(6, len(expr.variables))))
     for i, name in enumerate(expr.variables):
         key = f"bp.val.{name}"
         if key not in st.session_state:
             st.session_state[key] = linked.get(name, 1.0)
-        values[name] = float(cols[i % len(cols)].number_input(
-            name, min_value=-LIMIT, max_value=LIMIT, step=0.5, key=key, format="%g"))
+        # no min/max on the box: Streamlit's own range message is English; we explain in the page's language
+        typed = cols[i % len(cols)].number_input(name, min_value=None, max_value=None, step=0.5, key=key,
+                                                 format="%g")
+        if typed is not None and math.isfinite(typed) and abs(typed) <= LIMIT:
+            values[name] = st.session_state[f"bp._ok.{name}"] = float(typed)
+        else:
+            values[name] = st.session_state.get(f"bp._ok.{name}", linked.get(name, 1.0))
+            bad.append((name, typed))
+    for name, typed in bad:
+        st.error(t("bp.value_out_of_range", name=name, limit=f"{LIMIT:g}",
+                   value="—" if typed is None else f"{typed:g}", old=gf.num(values[name])),
+                 icon=":material/error:")
     url.set("vals", _vals_text(values))
     try:
         tr = autograd.expression_trace(text, values)
     except ValueError as exc:
-        errors.show(exc, t)
+        errors.show(exc, t)           # one message: 1/0 and log(-1) are errors, not "no variables"
         return None
+    if not expr.variables:
+        st.info(t("bp.no_variables"), icon=":material/info:")
     return text, values, tr
 
 
 # ----------------------------------------------------------------------------- steps
 def _formula(tr, node_id, names):
     """``n1 = x + y = −2 + 5 = 3`` for a forward step."""
+    rhs = _rhs(tr, node_id, names)
+    return f"{names[node_id]} = {rhs[0]} = {rhs[1]} = {gf.num(tr['nodes'][node_id]['value'])}"
+
+
+def _rhs(tr, node_id, names):
+    """A node's operation written with its inputs' names and with their values: ``("x + y", "−2 + 5")``."""
     n = tr["nodes"][node_id]
     kids = [c for c, p, _ in tr["edges"] if p == node_id]
     val = [gf.num(tr["nodes"][c]["value"]) for c in kids]
@@ -129,7 +145,7 @@ def _formula(tr, node_id, names):
     else:
         fname = "σ" if n["op"] == "sigmoid" else n["op"]
         rhs = (f"{fname}({', '.join(nm)})", f"{fname}({', '.join(val)})")
-    return f"{names[node_id]} = {rhs[0]} = {rhs[1]} = {gf.num(n['value'])}"
+    return rhs
 
 
 def _gate_note(t, tr, s, names):
@@ -158,7 +174,9 @@ def _explain(t, tr, state, names):
     parent, child = names[s["node"]], names[s["child"]]
     st.markdown(t("bp.step_backward", k=state["index"], total=state["total"], parent=parent,
                   child=child))
-    st.code(f"∂f/∂{child} += ∂f/∂{parent} × ∂{parent}/∂{child} = "
+    # the local gradient is written with the parent's own operation, ∂(n1 × z)/∂n1, so it never reads
+    # like the total gradient ∂f/∂n1 when the parent is the output f
+    st.code(f"∂f/∂{child} += ∂f/∂{parent} × ∂({_rhs(tr, s['node'], names)[0]})/∂{child} = "
             f"({gf.num(s['upstream'])}) × ({gf.num(s['local'])}) = {gf.num(s['product'])}",
             language=None)
     st.markdown(_gate_note(t, tr, s, names))

@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.vision import kernels
+from ui.grid_guard import bound_edits
 from ui.image_source import image_source
 from ui.state import UrlState
 
@@ -40,6 +41,7 @@ def url_state():
 
 def _editor(values, key, caption):
     """An editable numeric grid; a cleared cell becomes NaN (reported by the core, not crashed)."""
+    bound_edits(key, values.shape[0], range(values.shape[1]))  # a client cannot add rows or columns
     edited = st.data_editor(values, key=key)
     arr = np.array([[np.nan if v is None else v for v in row] for row in np.asarray(edited).tolist()],
                    dtype=float)

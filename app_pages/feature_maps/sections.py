@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.feature_maps import figures as ff
+from cnnlab.text import normalize_text
 from cnnlab.vision import filters, spectrum
 from cnnlab.vision.images import to_png_bytes
 from ui import errors, figures
@@ -55,7 +56,7 @@ def chosen_kernels(t, url):
         text = st.text_area(t("fm.custom_text"), key=url.key("kernel"), height=100, max_chars=400,
                             help=t("fm.custom_help"))
         try:
-            chosen.append(("custom", filters.parse_kernel(text)))
+            chosen.append(("custom", filters.parse_kernel(normalize_text(text))))   # ５ ０；０ ５ reads as 5 0; 0 5
         except ValueError as exc:
             errors.show(exc, t)
     return chosen

@@ -43,10 +43,15 @@ if tab == "map":
                                         s.start, s.mom)
         except ValueError as exc:
             errors.show(exc, t)
+        for o, typed in s.bad_lrs:
+            st.error(t("gd.lr_out_of_range", name=t(f"gd.opt.{o}"), limit=f"{ctl.LR_MAX:g}", value=typed),
+                     icon=":material/error:")
+        if surface is not None and surface["shape"]:
+            st.info(t(f"gd.note.{surface['shape']}"), icon=":material/info:")
         if surface is not None:
             names = {o: t(f"gd.opt.{o}") for o in OPTIMIZERS}
             floor = descent.lowest_value(surface["z"], paths.values(), surface["minima_f"])
-            if not paths:
+            if not paths and not s.bad_lrs:
                 st.info(t("gd.no_optimizer"), icon=":material/info:")
             views.divergence_notes(t, paths, names)
             views.player(t, url, surface, paths, names, floor, s.show3d, s.start)
@@ -87,8 +92,9 @@ if tab == "search":
             st.info(t("gd.fix_surface_first"), icon=":material/info:")
         else:
             try:
+                lr_sgd = url.get("lr_sgd")
                 found = ctl.search_paths(s.surface, s.kappa, s.formula, s.start, tries, radius, sseed,
-                                         float(url.get("lr_sgd")))
+                                         float(lr_sgd) if ctl.valid_lr(lr_sgd) else url.defaults["lr_sgd"])
             except ValueError as exc:
                 errors.show(exc, t)
             else:

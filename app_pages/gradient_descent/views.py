@@ -22,8 +22,11 @@ BROWSER_FRAMES = 100  # the map's own play control (Plotly frames, drawn by the 
 
 
 def _reason(path):
-    """The catalog suffix of a divergence: ``start`` when the start itself was no good."""
-    return "start" if path.step == 0 else path.diverged
+    """The catalog suffix of a divergence: ``start`` when the start itself was no good, ``no_minimum`` when
+    the surface has no minimum (whatever the learning rate), else how it diverged."""
+    if path.step == 0:
+        return "start"
+    return "no_minimum" if getattr(path, "why", None) == "no_minimum" else path.diverged
 
 
 def _last_loss(path):
@@ -38,6 +41,13 @@ def divergence_notes(t, paths, names):
                        icon=":material/warning:")
 
 
+def _status(t, path):
+    why = getattr(path, "why", None)
+    if why in ("no_minimum", "flat"):
+        return t(f"gd.status.{why}")
+    return t(f"gd.status.{path.diverged or 'ok'}", step=path.step)
+
+
 def results_table(t, paths, names, lrs=None):
     rows = []
     for key, path in paths.items():
@@ -47,7 +57,7 @@ def results_table(t, paths, names, lrs=None):
                      **({t("gd.col.lr"): _fmt(lrs[key])} if lrs else {}),
                      t("gd.col.steps"): path.steps, t("gd.col.end"): end,
                      t("gd.col.loss"): _last_loss(path),
-                     t("gd.col.status"): t(f"gd.status.{path.diverged or 'ok'}", step=path.step)})
+                     t("gd.col.status"): _status(t, path)})
     st.dataframe(rows, hide_index=True, width="stretch")
 
 

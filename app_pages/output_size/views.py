@@ -93,7 +93,7 @@ def compute(s):
 
 
 def fix_text(t, fixes):
-    return " · ".join(t(f"size.fix_{name}", value=v) for name, v in fixes)
+    return t("size.list_sep").join(t(f"size.fix_{name}", value=v) for name, v in fixes)   # "；" in Chinese
 
 
 def show_error(t, s, err):
@@ -219,7 +219,7 @@ def picture(t, s, outs):
         st.info(t("size.too_big_picture"))
         return
     if s.mode == "transposed":
-        st.markdown(t("size.transposed_picture", s=s.axes[0].s))
+        st.markdown(t("size.transposed_picture", s=s.axes[0].s, zeros=s.axes[0].s - 1))
     total = outs[0] * outs[1]
     zero_label = t("size.legend_zeros") if s.mode == "transposed" else None
 

@@ -11,6 +11,7 @@ from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
 from ui.fmt import num as _fmt
+from ui.grid_guard import bound_edits
 from ui.image_source import image_source
 from ui.state import UrlState
 from ui.style import PLOT
@@ -69,6 +70,7 @@ def input_array(t, s):
     """The input: an editable grid or an image (sample / upload). Returns ``(x, is_grid)``."""
     if s.source == "grid":
         st.caption(t("pool.grid_help"))
+        bound_edits("pool.grid", DEFAULT_GRID.shape[0], range(DEFAULT_GRID.shape[1]))
         table = st.data_editor(DEFAULT_GRID, key="pool.grid", width="content")
         return _clean(table), True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
@@ -121,6 +123,7 @@ def backward(t, s, x, is_grid):
     if is_grid:
         default = np.arange(1, out.size + 1).reshape(out.shape)
         st.caption(t("pool.dout_help"))
+        bound_edits(f"pool.dout.{out.shape}", default.shape[0], range(default.shape[1]))
         dout = _clean(st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"))
     else:
         dout = np.ones_like(out)
@@ -152,5 +155,5 @@ def why_pool(t, s, x, is_grid):
     h, w = x.shape
     oh, ow = res["pooled"].shape
     before, after = shapes.fc_params(h * w, 10), shapes.fc_params(oh * ow, 10)
-    st.markdown(t("pool.reduction", h=h, w=w, oh=oh, ow=ow, ratio=f"{(h * w) / (oh * ow):.1f}",
+    st.markdown(t("pool.reduction", h=h, w=w, oh=oh, ow=ow, ratio=f"{(h * w) / (oh * ow):.3g}",
                   before=f"{before:,}", after=f"{after:,}"))

@@ -7,12 +7,15 @@ import streamlit as st
 
 from cnnlab.geometry import receptive
 from ui import errors, figures, shape_figures
+from ui.grid_guard import bound_edits
 from ui.image_source import image_source
 from ui.state import UrlState
 from ui.style import PLOT
 
 PRESETS = list(receptive.PRESETS) + ["custom"]
 LIMITS = {"kernel": (1, 15), "stride": (1, 8), "padding": (0, 20), "dilation": (1, 16)}
+#: The most layers the table may have (the same limit as a stack in the URL); more are ignored.
+MAX_LAYERS = 30
 NEW_LAYER = {"type": "conv", "kernel": 3, "stride": 1, "padding": 0, "dilation": 1}
 
 
@@ -75,8 +78,10 @@ def stack_editor(t, url):
     layers = st.session_state["rf.layers"]
     table = [{"name": layer.get("name", ""), **{k: layer.get(k, NEW_LAYER[k]) for k in NEW_LAYER}}
              for layer in layers]
+    key = f"rf.editor.{st.session_state.get('rf.version', 0)}"
+    bound_edits(key, len(table), ["name", *NEW_LAYER], max_rows=MAX_LAYERS)
     edited = st.data_editor(
-        table, key=f"rf.editor.{st.session_state.get('rf.version', 0)}", num_rows="dynamic", width="stretch",
+        table, key=key, num_rows="dynamic", width="stretch",
         column_config={
             "name": st.column_config.TextColumn(t("rf.col_name"), max_chars=24),
             "type": st.column_config.SelectboxColumn(t("rf.col_type"), options=["conv", "pool"], required=True,
@@ -121,7 +126,7 @@ def compute(t, layers, size):
     except ValueError as exc:
         cause = exc.__cause__ if exc.__cause__ is not None else exc
         if getattr(exc, "code", None) == "stack_layer_invalid":
-            st.error(t("rf.layer_invalid", layer=exc.params["layer"], name=exc.params["name"],
+            st.error(t("rf.layer_invalid", layer=exc.params["layer"], name=errors.plain(exc.params["name"]),
                        reason=errors.message(cause, t)), icon=":material/error:")
         else:
             errors.show(exc, t)

@@ -16,7 +16,10 @@ import streamlit as st
 from cnnlab.nn.layers import LAYER_TYPES
 from cnnlab.nn.model import PRESETS, Model
 from ui import errors, fmt
+from ui.grid_guard import bound_edits
 
+#: The most layers the table may have (LeNet-5 has 12); rows a client adds beyond it are ignored.
+MAX_ROWS = 30
 COLUMNS = ("type", "filters", "kernel", "size", "stride", "padding", "units", "rate")
 APPLIES = {
     "conv": ("filters", "kernel", "stride", "padding"),
@@ -119,7 +122,8 @@ def editor(t, preset):
         "units": num(t("train.col_units"), min_value=1, max_value=4096, step=1, help=t("train.col_units_help")),
         "rate": num(t("train.col_rate"), min_value=0.0, max_value=0.9, step=0.05, help=t("train.col_rate_help")),
     }
-    edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False,
+    bound_edits(key, len(df), COLUMNS, max_rows=MAX_ROWS)  # what a client may add
+    edited = st.data_editor(df, column_config=config, num_rows="dynamic", hide_index=False, placeholder="—",
                             width="stretch", key=key, height=table_height(len(df) + 1))
     description = description_from_rows(edited.to_dict("records"))
     _edits()[preset] = (version, base, description)
@@ -174,7 +178,8 @@ def summary_table(t, model):
     rows = [{t("train.col_layer"): r["index"] + 1, t("train.col_type"): t(f"train.layer.{r['type']}"),
              t("train.col_out"): fmt_shape(r["out_shape"]), t("train.col_params"): f"{r['params']:,}",
              t("train.col_macs"): f"{r['macs']:,}"} for r in model.summary()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=table_height(len(rows)))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=table_height(len(rows)),
+                 placeholder="—")
     st.caption(t("train.total", params=f"{model.n_params():,}", macs=f"{model.macs:,}",
                  shape=fmt_shape(model.input_shape)))
 

@@ -37,7 +37,7 @@ if tab == "train":
         with st.container(border=True):
             settings = panel.settings(t, url)
         panel.buttons(t, lambda: arch.build(t, arch.current_description(preset), url.get("init"), url.get("seed")),
-                      url.get("dataset"), settings)
+                      url.get("dataset"), settings, description=arch.current_description(preset))
         panel.live_panel(t)
         st.markdown(t("train.train_explain"))
 else:

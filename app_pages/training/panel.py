@@ -10,12 +10,15 @@ from cnnlab.nn.data import fashion_available, load_dataset, mnist_folder
 from cnnlab.nn.layers import INITS
 from cnnlab.nn.model import PRESETS
 from cnnlab.nn.train import DEFAULTS
+from services.job_budget import plan
 from services.session_models import set_trained_model
 from services.training import Job, trainer_pool
 from ui import errors
 from ui.state import UrlState
 
 BATCHES = [8, 16, 32, 64, 128, 256]
+#: The message of a job stopped early, by the reason services/training.py gives.
+STOPPED = {"time": "train.stopped_time", "session": "train.stopped_away", "abandoned": "train.stopped_away"}
 POLL_SECONDS = 0.5
 
 
@@ -72,10 +75,46 @@ def settings(t, url):
             "augment": bool(url.get("augment")), "seed": int(url.get("seed"))}
 
 
-def buttons(t, build_model, name, train_settings, max_batches=None):
-    """Train and Stop. ``build_model()`` returns a fresh model or None (shape error already shown)."""
+def duration(t, seconds):
+    """``45 s`` / ``3 min 20 s`` in the page's language."""
+    seconds = max(1, round(seconds))
+    if seconds < 60:
+        return t("train.time_s", s=seconds)
+    return t("train.time_min_s", m=seconds // 60, s=seconds % 60)
+
+
+def job_plan(t, description, name, train_settings, input_shape=(1, 28, 28)):
+    """The budget of a run (services/job_budget.py), or None with the reason shown."""
+    try:
+        return plan(description, dataset(name), train_settings, input_shape)
+    except ValueError as exc:
+        errors.show(exc, t)
+        return None
+
+
+def show_plan(t, p, asked):
+    """The ETA before Train, and why a run is shortened."""
+    if not p.shortened:
+        st.caption(t("train.eta", time=duration(t, p.seconds)), help=t("train.eta_help"))
+    elif p.max_batches is None:
+        st.info(t("train.shortened", full=duration(t, p.requested_seconds), limit=duration(t, p.limit_seconds),
+                  epochs=p.settings["epochs"], asked=asked, time=duration(t, p.seconds)),
+                icon=":material/timer:")
+    else:
+        st.info(t("train.shortened_batches", full=duration(t, p.requested_seconds),
+                  limit=duration(t, p.limit_seconds), batches=p.max_batches, time=duration(t, p.seconds)),
+                icon=":material/timer:")
+
+
+def buttons(t, build_model, name, train_settings, max_batches=None, description=None):
+    """Train and Stop. ``build_model()`` returns a fresh model or None (shape error already shown);
+    ``description`` (the editor's network) gives the time budget before Train is pressed."""
     job = st.session_state.get("train.job")
     active = job is not None and job.active
+    if description is not None and not active:
+        p = job_plan(t, description, name, train_settings)
+        if p is not None:
+            show_plan(t, p, train_settings["epochs"])
     c1, c2, _ = st.columns([1, 1, 3])
     if c1.button(t("train.start"), type="primary", icon=":material/play_arrow:", disabled=active,
                  key="train.start"):
@@ -86,7 +125,14 @@ def buttons(t, build_model, name, train_settings, max_batches=None):
             except ValueError as exc:
                 errors.show(exc, t)
                 return
-            job = Job(model, data, train_settings, max_batches=max_batches)
+            p = job_plan(t, model.description(), name, train_settings, model.input_shape)
+            if p is None:
+                return
+            if max_batches is not None:
+                batches = max_batches if p.max_batches is None else min(max_batches, p.max_batches)
+            else:
+                batches = p.max_batches
+            job = Job(model, data, p.settings, max_batches=batches, planned_seconds=p.seconds)
             job.dataset = name
             if trainer_pool().submit(job):
                 st.session_state["train.job"] = job
@@ -95,24 +141,31 @@ def buttons(t, build_model, name, train_settings, max_batches=None):
                 st.warning(t("train.queue_full"), icon=":material/hourglass_empty:")
     if c2.button(t("train.stop"), icon=":material/stop:", disabled=not active, key="train.stop"):
         job.stop()
+        if not job.active:            # it was still waiting: it has left the queue already
+            st.rerun()
 
 
 def _status(t, job, snap):
     state = snap["state"]
     if state == "waiting":
-        st.info(t("train.waiting", ahead=trainer_pool().position(job)), icon=":material/hourglass_top:")
+        ahead = trainer_pool().position(job)
+        st.info(t("train.waiting", ahead=ahead) if ahead else t("train.waiting_next"),
+                icon=":material/hourglass_top:")
         return
     steps = max(snap["steps"], 1)
     eta = snap["eta"]
     text = t("train.progress", epoch=snap["epoch"], epochs=snap["epochs"], step=snap["step"], steps=steps,
              eta=f"{eta:.0f}" if eta is not None else "–", ips=f"{snap['images_per_s']:,.0f}")
-    st.progress(min(1.0, snap["step"] / steps), text=text)
+    if snap["step"] or state == "running":      # a job stopped before it started has no progress
+        st.progress(min(1.0, snap["step"] / steps), text=text)
     last_val = snap["vals"][-1][2] if snap["vals"] else None
     if state == "done":
         st.success(t("train.done", seconds=f"{snap['elapsed']:.1f}",
                      acc=f"{last_val:.1%}" if last_val is not None else "–"), icon=":material/check_circle:")
     elif state == "stopped":
-        st.warning(t("train.stopped", step=snap["step"]), icon=":material/stop_circle:")
+        key = STOPPED.get(snap.get("reason"), "train.stopped") if snap["step"] else "train.stopped_waiting"
+        st.warning(t(key, step=snap["step"], time=duration(t, snap.get("max_seconds") or 0)),
+                   icon=":material/stop_circle:")
     elif state == "error":
         errors.show(snap["error"], t)
 

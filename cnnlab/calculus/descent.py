@@ -43,6 +43,8 @@ class DescentPath:
     evaluations : int, how many times f or a gradient was evaluated (search methods: f only)
     tried : (M, 2) ndarray, candidate points a search method looked at (empty for optimizers)
     samples : int, training samples used for gradients (data-driven descent)
+    why : None or str, the lesson's explanation (:func:`why`): ``"lr_too_large"``, ``"no_minimum"``,
+        ``"flat"``; set by :func:`run_optimizer`
     """
 
     points: np.ndarray
@@ -54,6 +56,7 @@ class DescentPath:
     evaluations: int = 0
     tried: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     samples: int = 0
+    why: str | None = None
 
     @property
     def steps(self):
@@ -161,20 +164,26 @@ def descend(value, grad, start, steps=100, optimizer="sgd", lr=0.01, schedule="c
 
 
 def run_optimizer(surface, optimizer="sgd", start=None, steps=100, lr=0.01, schedule="constant",
-                  hyper=None, box="auto"):
+                  hyper=None, box="auto", shape="auto"):
     """The path of ``optimizer`` on a :class:`~cnnlab.calculus.surfaces.Surface` (exact gradients).
 
     ``box="auto"`` uses ``surface.box()``; ``None`` turns the box off (then only
-    overflow and NaN stop the walk).
+    overflow and NaN stop the walk). ``shape`` is the surface's
+    :func:`surface_shape` (``"auto"`` works it out) and sets ``path.why``.
     """
     start = surface.start if start is None else start
     bounds = surface.box() if box == "auto" else box
-    return descend(lambda p: surface.f(p[0], p[1]), lambda p, k: np.array(surface.grad(p[0], p[1]), float),
+    path = descend(lambda p: surface.f(p[0], p[1]), lambda p, k: np.array(surface.grad(p[0], p[1]), float),
                    start, steps, optimizer, lr, schedule, bounds, hyper)
+    path.why = why(path, surface_shape(surface) if shape == "auto" else shape)
+    return path
 
 
-def curvature(surface, point, h=1e-4):
-    """Largest eigenvalue of the Hessian at ``point`` by central differences of the exact gradient."""
+def hessian(surface, point, h=1e-4):
+    """The 2 x 2 Hessian at ``point`` by central differences of the exact gradient (symmetrized).
+
+    NaN entries when the gradient is undefined or overflows next to ``point``.
+    """
     p = np.asarray(point, dtype=float)
     hess = np.zeros((2, 2))
     with np.errstate(all="ignore"):
@@ -184,7 +193,12 @@ def curvature(surface, point, h=1e-4):
             gp = np.array(surface.grad(*(p + e)), float)
             gm = np.array(surface.grad(*(p - e)), float)
             hess[:, j] = (gp - gm) / (2 * h)
-    hess = 0.5 * (hess + hess.T)
+    return 0.5 * (hess + hess.T)
+
+
+def curvature(surface, point, h=1e-4):
+    """Largest eigenvalue of the Hessian at ``point`` by central differences of the exact gradient."""
+    hess = hessian(surface, point, h)
     if not np.all(np.isfinite(hess)):
         return float("nan")
     return float(np.linalg.eigvalsh(hess).max())
@@ -204,21 +218,215 @@ def lr_regimes(surface):
     return {"small": 0.05 / big, "right": 1.0 / big, "large": 2.2 / big}
 
 
-def suggested_lrs(surface):
-    """A learning rate per optimizer that makes a good first picture on ``surface``.
+# ---------------------------------------------------------------------------
+# what kind of surface: has it a minimum at all?
+# ---------------------------------------------------------------------------
+SHAPES = ("flat", "no_minimum", "off_map")
 
-    Gradient descent gets ``1.6/L`` (stable, with a visible zig-zag; see
-    :func:`lr_regimes`); momentum and Nesterov a tenth of it, because with
-    ``mu = 0.9`` their steady step is ``lr / (1 - mu)``, ten times larger. The
-    adaptive methods take steps of about ``lr`` in each coordinate, so they get
-    a fraction of the window's width (AdaGrad more, as its steps keep shrinking).
-    Values are rounded to two significant digits.
+
+def _lowest(surface, window, n=41):
+    """``(lowest finite value, on_edge, highest)`` of ``surface`` on an ``n x n`` grid over ``window``."""
+    from .surfaces import surface_grid
+
+    _, _, z = surface_grid(surface, n, window)
+    z = np.where(np.isfinite(z), z, np.nan)
+    if np.all(np.isnan(z)):
+        return math.nan, False, math.nan
+    i, j = np.unravel_index(int(np.nanargmin(z)), z.shape)
+    return float(z[i, j]), bool(i in (0, n - 1) or j in (0, n - 1)), float(np.nanmax(z))
+
+
+def surface_shape(surface):
+    """Whether the surface has a minimum to walk to: ``None`` (it has), or why not.
+
+    - ``"flat"``: the value is the same everywhere on the map, the gradient is
+      zero, no optimizer moves;
+    - ``"no_minimum"``: the lowest point of the map is on its edge and the
+      surface keeps falling beyond it (on the box four times as large), as for
+      ``x`` or ``-(x^2 + y^2)``: every walk goes downhill for ever, whatever the
+      learning rate;
+    - ``"off_map"``: the lowest point of the map is on its edge but the larger
+      box has a lower point inside it: the minimum is just off the map.
+
+    Surfaces with known minima (all the named ones) return ``None`` at once.
     """
-    right = lr_regimes(surface)["right"]
+    if surface.minima:
+        return None
+    low, edge, high = _lowest(surface, surface.window)
+    if not math.isfinite(low):
+        return None
+    if high - low <= 1e-12 * (1.0 + abs(high)):
+        return "flat"
+    if not edge:
+        return None
+    big_low, big_edge, _ = _lowest(surface, surface.box(), 81)
+    if not big_low < low - 1e-9 * (1.0 + abs(low)):
+        return None            # as low as it gets (a flat floor reaching the edge, like relu(x))
+    return "no_minimum" if big_edge else "off_map"
+
+
+def why(path, shape):
+    """The lesson's explanation of a path on a surface of :func:`surface_shape` ``shape``.
+
+    ``"flat"`` or ``"no_minimum"`` when the surface is to blame (whatever the
+    learning rate), ``"lr_too_large"`` when a path left the box or overflowed on
+    a surface that has a minimum, ``None`` otherwise.
+    """
+    if shape in ("flat", "no_minimum"):
+        return shape
+    if path.diverged in ("box", "overflow") and path.step:
+        return "lr_too_large"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# learning rates tuned for the surface
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Suggestion:
+    """Settings that show each optimizer at its best on one surface, from its default start.
+
+    Attributes
+    ----------
+    lrs : dict optimizer -> learning rate (three significant digits)
+    momentum : float, the ``mu`` shared by momentum and Nesterov (two decimals)
+    steps : int, iterations that tell the surface's story
+    rho : dict optimizer -> predicted per-step factor of the distance to the
+        minimum (closed forms; only on a quadratic, and only sgd, momentum, nesterov)
+    basis : ``"quadratic"`` (closed forms of :func:`optim.quadratic_tuning`),
+        ``"search"`` (measured: the lowest final loss over a grid of rates) or
+        ``"none"`` (the surface has no minimum, see :func:`surface_shape`)
+    eigenvalues : (2,) the Hessian's eigenvalues used (at the minimum, else at the start)
+    """
+
+    lrs: dict
+    momentum: float
+    steps: int
+    rho: dict
+    basis: str
+    eigenvalues: tuple = ()
+
+
+def _round(v, digits=3):
+    return float(f"{v:.{digits}g}")
+
+
+def _constant_hessian(surface, hess, tol=1e-6):
+    """Whether the Hessian at a few points of the map equals ``hess`` (then ``f`` is a quadratic)."""
+    x0, x1, y0, y1 = surface.window
+    for u, v in ((0.2, 0.3), (0.7, 0.8), (0.5, 0.5)):
+        other = hessian(surface, (x0 + u * (x1 - x0), y0 + v * (y1 - y0)))
+        if not np.all(np.isfinite(other)) or np.max(np.abs(other - hess)) > tol * (1 + np.max(np.abs(hess))):
+            return False
+    return True
+
+
+def _final_score(path, window):
+    """Lower is better: a path that diverged is out; one that leaves the map comes after all that stay."""
+    if path.diverged or not len(path.losses) or not math.isfinite(path.losses[-1]):
+        return None
+    x0, x1, y0, y1 = window
+    pts = path.points
+    inside = bool(np.all((pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)))
+    return (0 if inside else 1, float(path.losses[-1]))
+
+
+def _search(surface, optimizer, lrs, mus, steps):
+    """The (lr, mu) of the grid (rounded to three digits, as shown) whose path ends lowest, ``None`` if all diverge."""
+    best = None
+    for mu in mus:
+        for lr in sorted({_round(float(v)) for v in lrs}):
+            path = run_optimizer(surface, optimizer, None, steps, lr, hyper={"momentum": mu}, shape=None)
+            score = _final_score(path, surface.window)
+            if score is not None and (best is None or score < best[0]):
+                best = (score, float(lr), mu)
+    return None if best is None else best[1:]
+
+
+ADAPTIVE = ("adagrad", "rmsprop", "adam")
+
+
+def suggested_settings(surface, steps=None):
+    """A learning rate per optimizer (and the momentum ``mu``) tuned for ``surface`` from its start.
+
+    - A quadratic (the bowl, or a typed formula whose Hessian is the same
+      everywhere) with curvatures ``lmin..lmax``: the closed forms of
+      :func:`optim.quadratic_tuning`: gradient descent ``2 / (lmin + lmax)``,
+      heavy-ball momentum ``4 / (sqrt lmax + sqrt lmin)^2`` with
+      ``mu = ((sqrt k - 1) / (sqrt k + 1))^2``; Nesterov gets the rate that is
+      best for that same ``mu`` (the page has one ``mu`` for both).
+    - Any other surface: a measured search. With ``L`` the largest eigenvalue
+      of the Hessian at the minimum (at the start if no minimum is known),
+      gradient descent tries ``2^k / L`` (k = -6 .. 0) and ``1.9 / L`` (beyond
+      ``2 / L`` it is unstable at the minimum); momentum ``2^k / 2L``
+      (k = -4 .. 2) with ``mu`` in 0.5, 0.8, 0.9, 0.95 and the closed-form one;
+      Nesterov ``2^k / 2L`` (k = -6 .. 2) with momentum's ``mu``; the adaptive
+      methods ``2^k / 100`` of the map's width (k = -3 .. 4). The run whose
+      final loss is lowest, among those that stay on the map, wins. A typed
+      formula, ten times slower to evaluate, tries every other grid value.
+    - The adaptive methods are always measured (their steps do not follow a
+      linear recurrence).
+    - A surface without a minimum (:func:`surface_shape`) gets the old rule of
+      thumb (``1.6 / L``, a tenth of it for momentum with ``mu = 0.9``): no
+      learning rate helps there.
+    """
+    from .optim import best_nesterov_lr, contraction, quadratic_tuning
+
+    steps = _check_steps(steps or getattr(surface, "steps", 100))
+    point = surface.minima[0] if surface.minima else surface.start
+    hess = hessian(surface, point)
+    eig = np.linalg.eigvalsh(hess) if np.all(np.isfinite(hess)) else np.array([math.nan, math.nan])
     width = surface.window[1] - surface.window[0]
-    out = {"sgd": 1.6 * right, "momentum": 0.16 * right, "nesterov": 0.16 * right, "adagrad": 0.1 * width,
-           "rmsprop": 0.01 * width, "adam": 0.02 * width}
-    return {k: float(f"{v:.2g}") for k, v in out.items()}
+    # a typed formula costs ~10x more per step (the expression reader and autograd): every other grid point
+    coarse = 2 if surface.name == "typed" else 1
+    adaptive_lrs = width / 100 * 2.0 ** np.arange(-3, 5, coarse)
+    shape = surface_shape(surface)
+    lrs, rho = {}, {}
+    if shape in ("flat", "no_minimum") or not np.all(np.isfinite(eig)) or eig.max() <= 1e-9:
+        big = eig.max() if np.all(np.isfinite(eig)) and eig.max() > 1e-9 else 1.0
+        lrs = {"sgd": 1.6 / big, "momentum": 0.16 / big, "nesterov": 0.16 / big, "adagrad": 0.1 * width,
+               "rmsprop": 0.01 * width, "adam": 0.02 * width}
+        return Suggestion({k: _round(v) for k, v in lrs.items()}, 0.9, steps, {}, "none", tuple(eig))
+    quadratic = eig.min() > 1e-9 and _constant_hessian(surface, hess)
+    if quadratic:
+        lmin, lmax = float(eig.min()), float(eig.max())
+        tune = quadratic_tuning(lmin, lmax)
+        # mu rounded UP to two decimals keeps both directions' roots complex, |z| = sqrt(mu), for every
+        # rate between (1 - sqrt mu)^2 / lmin and (1 + sqrt mu)^2 / lmax: take the middle of that range
+        # (if the rounded rate falls outside, take the next mu: the range widens as mu grows)
+        mu = math.ceil(tune["momentum_mu"] * 100 - 1e-9) / 100
+        while True:
+            low, high = (1 - math.sqrt(mu)) ** 2 / lmin, (1 + math.sqrt(mu)) ** 2 / lmax
+            if low <= _round((low + high) / 2) <= high or mu >= 0.99:
+                break
+            mu = round(mu + 0.01, 2)
+        lrs = {"sgd": _round(tune["sgd_lr"]), "momentum": _round((low + high) / 2)}
+        lrs["nesterov"] = _round(best_nesterov_lr(mu, eig)[0])
+        rho = {o: contraction(o, lrs[o], eig, mu) for o in ("sgd", "momentum", "nesterov")}
+        basis = "quadratic"
+    else:
+        big = float(eig.max())
+        base = 2.0 ** np.arange(-6, 3, coarse) / big
+        mus = [0.5, 0.8, 0.9, 0.95][::coarse]
+        if eig.min() > 1e-9:
+            mus.append(math.ceil(quadratic_tuning(float(eig.min()), big)["momentum_mu"] * 100 - 1e-9) / 100)
+        # gradient descent: below 2 / L, or it would end oscillating ever wider around the minimum
+        found = _search(surface, "sgd", np.append(base[base < 1.5 / big], 1.9 / big), [0.0], steps)
+        lrs["sgd"] = found[0] if found else _round(1.0 / big)
+        found = _search(surface, "momentum", base[2:] / 2, sorted(set(mus)), steps)
+        lrs["momentum"], mu = found if found else (_round(0.1 / big), 0.9)
+        found = _search(surface, "nesterov", base / 2, [mu], steps)
+        lrs["nesterov"] = found[0] if found else lrs["momentum"]
+        basis = "search"
+    for o in ADAPTIVE:
+        found = _search(surface, o, adaptive_lrs, [0.0], steps)
+        lrs[o] = found[0] if found else _round(0.01 * width)
+    return Suggestion(lrs, float(mu), steps, rho, basis, tuple(float(e) for e in eig))
+
+
+def suggested_lrs(surface):
+    """``suggested_settings(surface).lrs``: a learning rate per optimizer."""
+    return suggested_settings(surface).lrs
 
 
 # ---------------------------------------------------------------------------

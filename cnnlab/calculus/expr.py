@@ -6,6 +6,9 @@ Before ``ast.parse`` runs, the length, the characters and the nesting depth of
 the brackets are checked, so hostile input (``__import__('os')``, ten thousand
 nested brackets, ``9**9**9``) fails quickly with a :class:`LessonError`.
 
+Full-width input from a Chinese keyboard and the signs × · ÷ − are first made
+ASCII by :func:`cnnlab.text.normalize_text` (``（x＋y）×z`` reads as ``(x+y)*z``).
+
 Grammar (Python syntax, with ``^`` accepted as a synonym of ``**``)::
 
     numbers        2, 0.5, 1e-3
@@ -42,6 +45,7 @@ import re
 import numpy as np
 
 from ..checks import LessonError
+from ..text import normalize_text
 
 MAX_LENGTH = 500          # characters
 MAX_DEPTH = 40            # nesting of brackets
@@ -57,6 +61,41 @@ FUNCTIONS = UNARY + NARY
 BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 OPS = ("add", "sub", "mul", "div", "pow", "neg") + FUNCTIONS
 SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−"}
+
+# what a student wrote, in words (a ``term.*`` of the catalogs), for the node types the reader refuses
+SYNTAX_TERMS = {"Attribute": "syntax_attribute", "IfExp": "syntax_if", "Compare": "syntax_compare",
+                "BoolOp": "syntax_logic", "Not": "syntax_logic", "Invert": "syntax_logic",
+                "Subscript": "syntax_index", "Slice": "syntax_index", "List": "syntax_collection",
+                "Tuple": "syntax_collection", "Set": "syntax_collection", "Dict": "syntax_collection",
+                "ListComp": "syntax_collection", "SetComp": "syntax_collection",
+                "GeneratorExp": "syntax_collection", "DictComp": "syntax_collection",
+                "Lambda": "syntax_lambda", "NamedExpr": "syntax_assign", "Starred": "syntax_keyword",
+                "keyword": "syntax_keyword", "complex": "syntax_complex", "Mod": "syntax_operator",
+                "FloorDiv": "syntax_operator", "MatMult": "syntax_operator", "BitOr": "syntax_operator",
+                "BitAnd": "syntax_operator", "BitXor": "syntax_operator", "LShift": "syntax_operator",
+                "RShift": "syntax_operator", "Call": "syntax_call"}
+SYNTAX_WORDS = {"syntax_attribute": "a dot after a name (a.b)", "syntax_if": "if ... else",
+                "syntax_compare": "a comparison (<, >, ==)", "syntax_logic": "and / or / not",
+                "syntax_index": "square brackets (a[i])", "syntax_collection": "a list or tuple",
+                "syntax_lambda": "lambda", "syntax_assign": "an assignment (:=)",
+                "syntax_keyword": "named or starred arguments (f(a=1), *a)", "syntax_complex": "a complex number (1j)",
+                "syntax_operator": "an operator other than + - * / ^", "syntax_call": "calling something that is "
+                "not a function name", "syntax_other": "this kind of syntax"}
+
+
+def _syntax(node_or_name):
+    """The ``term.*`` name of a refused piece of syntax (``syntax_other`` if it has none)."""
+    name = node_or_name if isinstance(node_or_name, str) else type(node_or_name).__name__
+    if isinstance(node_or_name, (ast.UnaryOp, ast.BinOp)):
+        name = type(node_or_name.op).__name__
+    return SYNTAX_TERMS.get(name, "syntax_other")
+
+
+def _unsupported(node_or_name, message=None):
+    term = _syntax(node_or_name)
+    return LessonError("expr_unsupported", message or f"{SYNTAX_WORDS[term]} is not allowed in an expression; "
+                       "use numbers, variables, + - * / ^, brackets and the listed functions.", what=term)
+
 
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_.+\-*/^(), \t\r\n]*")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
@@ -122,8 +161,7 @@ class _Reader:
                               f"(at most {MAX_NODES}).", limit=MAX_NODES)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise LessonError("expr_unsupported", "Only numbers can appear as constants, "
-                                  f"not {node.value!r}.", what=type(node.value).__name__)
+                raise _unsupported(type(node.value).__name__, "Only real numbers can appear as constants.")
             return ("num", _finite_number(node.value, self.source_of(node)))
         if isinstance(node, ast.Name):
             return self.name(node.id)
@@ -142,10 +180,7 @@ class _Reader:
             return (op, left, self.read(node.right))
         if isinstance(node, ast.Call):
             return self.call(node)
-        raise LessonError("expr_unsupported",
-                          f"{type(node).__name__} is not allowed in an expression; use numbers, "
-                          "variables, + - * / **, brackets and the listed functions.",
-                          what=type(node).__name__)
+        raise _unsupported(node)
 
     def source_of(self, node):
         return (ast.get_source_segment(self.source, node) or "")[:20]
@@ -192,16 +227,14 @@ class _Reader:
 
     def call(self, node):
         if not isinstance(node.func, ast.Name):
-            raise LessonError("expr_unsupported", "Only plain function names such as exp(x) "
-                              "can be called.", what=type(node.func).__name__)
+            raise _unsupported("Call", "Only plain function names such as exp(x) can be called.")
         fname = node.func.id
         if fname not in FUNCTIONS:
             raise LessonError("expr_unknown_function", f"Unknown function {fname[:20]}; the "
                               f"functions are {', '.join(FUNCTIONS)}.", name=fname[:20],
                               allowed=", ".join(FUNCTIONS))
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            raise LessonError("expr_unsupported", f"{fname} takes plain arguments only.",
-                              what="keyword")
+            raise _unsupported("keyword", f"{fname} takes plain arguments only.")
         args = [self.read(a) for a in node.args]
         if fname in UNARY and len(args) != 1:
             raise LessonError("expr_arity", f"{fname} takes exactly one argument, "
@@ -345,7 +378,11 @@ def parse(text, variables=None):
     LessonError (a ``ValueError``) with a code listed in the module docstring.
     """
     if not isinstance(text, str):
-        raise LessonError("expr_syntax", "The expression must be text.", detail=type(text).__name__)
+        raise LessonError("expr_syntax", "The expression must be text.", detail="")
+    if len(text) > MAX_LENGTH:
+        raise LessonError("expr_too_long", f"The expression is {len(text)} characters long; "
+                          f"the limit is {MAX_LENGTH}.", length=len(text), limit=MAX_LENGTH)
+    text = normalize_text(text)       # full width (（x＋y）×z) -> ASCII; may lengthen a few characters
     if len(text) > MAX_LENGTH:
         raise LessonError("expr_too_long", f"The expression is {len(text)} characters long; "
                           f"the limit is {MAX_LENGTH}.", length=len(text), limit=MAX_LENGTH)

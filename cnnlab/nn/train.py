@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from ..calculus.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 from ..checks import LessonError
 from ..geometry.cost import MAX_STEP_BYTES, check_budget, network_cost
+from . import fast_train
 from .data import to_float
 from .layers import F32, softmax_cross_entropy
 
@@ -163,7 +164,8 @@ def check_settings(optimizer="adam", lr=0.002, schedule="cosine", batch_size=64,
 
 
 def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
-          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES):
+          augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, max_step_bytes=MAX_STEP_BYTES,
+          engine="readable"):
     """Train ``model`` in place, yielding a progress report after every batch.
 
     Parameters
@@ -180,6 +182,8 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     max_step_bytes : the budget of one step's estimated peak memory
         (:func:`cnnlab.geometry.cost.network_cost`); a larger network and batch is
         refused with ``LessonError("train_too_much_memory")`` before training starts
+    engine : ``"readable"`` (the loop below, these layers) or ``"fast"`` (the same loop on the
+        batch-innermost engine of :mod:`cnnlab.nn.fast_train`: same settings, reports and model)
 
     Yields
     ------
@@ -190,9 +194,15 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
       ``"val"``: ``step``, ``epoch``, ``val_loss``, ``val_accuracy``, ``elapsed``;
       ``"end"``: ``step``, ``stopped`` (bool), ``elapsed`` (seconds of training).
     """
+    if engine not in ("readable", "fast"):
+        raise ValueError(f"unknown training engine {engine!r}; use 'readable' or 'fast'.")
     check_settings(optimizer, lr, schedule, batch_size, epochs)
     cost = network_cost(model.description(), model.input_shape, batch_size)
     check_budget(cost, max_params=float("inf"), max_macs=float("inf"), max_bytes=max_step_bytes)
+    if engine == "fast":
+        yield from fast_train.run(model, data, optimizer, lr, schedule, batch_size, epochs, augment, seed,
+                                  val_per_epoch, max_batches, stop)
+        return
     (xtr, ytr), (xva, yva) = data[0], data[1]
     x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
     x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)

@@ -39,7 +39,7 @@ from ..checks import LessonError
 #: Images with more pixels than this are refused before decoding (about 8K x 5K).
 MAX_PIXELS = 40_000_000
 #: Uploads larger than this many bytes are refused (the server caps uploads too).
-MAX_BYTES = 25 * 1024 * 1024
+MAX_BYTES = 25_000_000  # 25 MB as Streamlit's uploader counts them (server.maxUploadSize = 25)
 #: The memory one decode may take (:func:`decode_cost`): Pillow's decoded pixels plus the working copies.
 MAX_DECODE_BYTES = 64 * 2 ** 20
 #: Formats the app accepts (MPO is what many phone cameras write: JPEG plus extra frames).
@@ -97,8 +97,8 @@ def _open(data):
         raise ImageError("empty", "the file is empty.")
     if len(data) > MAX_BYTES:
         raise ImageError("too_large_bytes",
-                         f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.",
-                         size_mb=len(data) / 2**20, limit_mb=MAX_BYTES // 2**20)
+                         f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES // 10**6} MB.",
+                         size_mb=len(data) / 1e6, limit_mb=MAX_BYTES // 10**6)
     other = _sniff(data)
     if other:
         raise ImageError("unsupported_format",

@@ -23,7 +23,7 @@ def test_step_through_the_backward_pass(page, app_url):
     page.wait_for_selector("text=f = n1 × z = 3 × (−4) = −12")
     _click(page, "Next", 1)                          # backward, through the multiply gate
     page.wait_for_selector("text=Multiply gate — it swaps the inputs.")
-    page.wait_for_selector("text=∂f/∂n1 += ∂f/∂f × ∂f/∂n1 = (1) × (−4) = −4")
+    page.wait_for_selector("text=∂f/∂n1 += ∂f/∂f × ∂(n1 × z)/∂n1 = (1) × (−4) = −4")
     _click(page, "Next", 3)                          # ... through the add gate to x and y
     page.wait_for_selector("text=Backward pass: step 4 of 4")
     page.wait_for_selector("text=Add gate — it distributes the gradient.")
