@@ -143,7 +143,7 @@ def row_tools(t, preset, description):
     n = len(description)
     if n == 0:
         return
-    cols = st.columns([2, 2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
+    cols = st.columns([3, 2, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     row = cols[0].selectbox(t("train.row_pick"), range(n), key="train.row_pick",
                             index=None if "train.row_pick" in st.session_state else n - 1,
                             format_func=lambda i: t("train.row_name", i=i + 1,
@@ -158,7 +158,8 @@ def row_tools(t, preset, description):
                ("up", ":material/arrow_upward:", lambda d: move_layer(d, row, -1)),
                ("down", ":material/arrow_downward:", lambda d: move_layer(d, row, 1)),
                ("delete", ":material/delete:", lambda d: delete_layer(d, row))]
-    disabled = {"up": row == 0, "down": row == n - 1, "delete": n == 1}
+    full = n >= MAX_ROWS                                   # the same bound as rows added in the table
+    disabled = {"above": full, "below": full, "up": row == 0, "down": row == n - 1, "delete": n == 1}
     for col, (name, icon, change) in zip(cols[2:], buttons):
         col.button(t(f"train.row_{name}"), icon=icon, key=f"train.row_{name}", help=t(f"train.row_{name}_help"),
                    disabled=disabled.get(name, False), on_click=_apply, args=(preset, change), width="stretch")
