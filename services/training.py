@@ -29,6 +29,7 @@ import collections
 import contextlib
 import itertools
 import logging
+import os
 import threading
 import time
 
@@ -39,6 +40,13 @@ from services import liveness
 from services.job_budget import HARD_LIMIT, MAX_JOB_SECONDS, learn
 
 logger = logging.getLogger(__name__)
+
+# The trainers run the batch-innermost engine (cnnlab.nn.fast_train, tested equal to the readable layers);
+# CNNLAB_ENGINE=readable switches back to the layers a student reads, e.g. to compare.
+ENGINE = os.environ.get("CNNLAB_ENGINE", "fast")
+if ENGINE not in ("fast", "readable"):
+    logger.warning("CNNLAB_ENGINE=%r is not 'fast' or 'readable'; using 'fast'", ENGINE)
+    ENGINE = "fast"
 
 WORKERS = 2
 MAX_QUEUE = 40
@@ -62,7 +70,8 @@ _numbers = itertools.count(1)
 class Job:
     """One training run of one session's model."""
 
-    def __init__(self, model, data, settings, max_batches=None, planned_seconds=None, session_id=None):
+    def __init__(self, model, data, settings, max_batches=None, planned_seconds=None, session_id=None,
+                 resume_from=None):
         self.model = model
         self.data = data
         self.settings = dict(settings)
@@ -85,6 +94,13 @@ class Job:
         self._started = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        # Resume: continue the same model; the curves go on from where the last run ended
+        self.base_step = 0
+        if resume_from is not None:
+            prev = resume_from.snapshot()
+            self.base_step = resume_from.base_step + prev["step"]
+            self.batches, self.vals = list(prev["batches"]), list(prev["vals"])
+            self.resumes = getattr(resume_from, "resumes", 0) + 1
 
     # called from the page
     def stop(self):
@@ -167,7 +183,7 @@ class Job:
                     time.monotonic() - self.created, self.describe())
         try:
             for r in train(self.model, self.data, stop=self._should_stop, max_batches=self.max_batches,
-                           **self.settings):
+                           engine=ENGINE, **self.settings):
                 with self._lock:
                     self._record(r)
         except Exception as exc:  # noqa: BLE001 - logged with its traceback; the student sees a message
@@ -191,15 +207,34 @@ class Job:
 
     def _record(self, r):
         kind = r["kind"]
+        base = self.base_step
         if kind == "start":
             self.steps = r["steps"]
         elif kind == "batch":
             self.step, self.epoch = r["step"], r["epoch"]
-            self.batches.append((r["step"], r["loss"], r["accuracy"]))
+            self.batches.append((base + r["step"], r["loss"], r["accuracy"]))
             self.images_per_s, self.elapsed = r["images_per_s"], r["elapsed"]
         elif kind == "val":
-            self.vals.append((r["step"], r["val_loss"], r["val_accuracy"]))
+            self.vals.append((base + r["step"], r["val_loss"], r["val_accuracy"]))
             self.elapsed = r["elapsed"]
+
+
+def resume(job, settings=None, max_batches=None):
+    """A new job that continues training ``job``'s model from its current weights (Resume).
+
+    Same data; ``settings`` default to the last run's. The history carries on (steps
+    count on from the last run); the optimizer starts afresh (Adam's moments and the
+    learning-rate schedule restart), and the batches are drawn with a new seed.
+    """
+    if job.active:
+        raise ValueError("a job can be resumed only after it has stopped or finished.")
+    settings = dict(job.settings if settings is None else settings)
+    settings["seed"] = int(settings.get("seed", 0)) + getattr(job, "resumes", 0) + 1
+    new = Job(job.model, job.data, settings, max_batches=max_batches, resume_from=job)
+    for attr in ("dataset", "meta"):
+        if hasattr(job, attr):
+            setattr(new, attr, getattr(job, attr))
+    return new
 
 
 class TrainerPool:

@@ -38,9 +38,14 @@ LESSONS = [
     Lesson("backprop", "app_pages/backprop/page.py", ":material/device_hub:", "learning", "backprop"),
     Lesson("descent", "app_pages/gradient_descent/page.py", ":material/landscape:", "learning",
            "gradient-descent"),
+    Lesson("linear", "app_pages/linear_classifier/page.py", ":material/scatter_plot:", "learning",
+           "linear-classifier"),
+    Lesson("deep", "app_pages/deep_gradients/page.py", ":material/stacked_line_chart:", "learning", "deep-gradients"),
     Lesson("training", "app_pages/training/page.py", ":material/model_training:", "learning", "training"),
+    Lesson("sliding", "app_pages/sliding_window/page.py", ":material/view_week:", "your_image", "sliding-window"),
     Lesson("features", "app_pages/feature_maps/page.py", ":material/photo_camera:", "your_image",
            "feature-maps"),
+    Lesson("own", "app_pages/own_classes/page.py", ":material/category:", "your_image", "own-classes"),
 ]
 
 SECTIONS = ["basics", "learning", "your_image"]

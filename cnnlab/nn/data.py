@@ -316,6 +316,11 @@ def class_names(name):
 
 
 def to_float(images):
-    """uint8 images ``(N, 28, 28)`` -> float32 network input ``(N, 1, 28, 28)`` in [0, 1]."""
+    """uint8 images ``(N, 28, 28)`` -> float32 network input ``(N, 1, 28, 28)`` in [0, 1].
+
+    Images that already have channels, ``(N, C, H, W)`` uint8, keep their shape.
+    """
     x = np.asarray(images)
+    if x.ndim == 4:
+        return x.astype(np.float32) * np.float32(1 / 255)
     return (x.astype(np.float32) * np.float32(1 / 255)).reshape(x.shape[0], 1, *x.shape[1:])

@@ -174,7 +174,7 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     data : ``(train, val, test)`` pairs of (uint8 (N, 28, 28) images, labels); test is not used
     optimizer, lr, schedule : see :mod:`cnnlab.calculus.optim` (the schedule spans the whole run)
     batch_size, epochs : ints
-    augment : bool, random shifts (+-2 px) and rotations (+-10 degrees)
+    augment : bool, random shifts (+-2 px) and rotations (+-10 degrees); or a function ``(x, rng) -> x``
     seed : int; the same seed and settings give the same run
     val_per_epoch : how many times per epoch to measure the validation set
     max_batches : stop after this many batches in all (for quick demos and tests)
@@ -235,7 +235,9 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
                 t0 = time.perf_counter()
                 idx = order[b * batch_size:(b + 1) * batch_size]
                 xb, yb = x_train[idx], y_train[idx]
-                if augment:
+                if callable(augment):           # a lesson's own augmentation, (x, rng) -> x
+                    xb = augment(xb, rng)
+                elif augment:
                     xb = augment_batch(xb, rng)
                 rate = opt.current_lr()
                 logits, caches = model.forward(xb, train=True, rng=rng)
