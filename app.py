@@ -5,7 +5,7 @@ import os
 
 import streamlit as st
 
-from ui import i18n
+from ui import classroom, i18n
 from ui.lessons import HOME, SECTIONS, available_lessons
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
@@ -59,5 +59,6 @@ current = st.navigation(pages)
 with st.sidebar:
     i18n.language_picker()
     st.caption(t("app.sidebar_note"))
+classroom.sidebar(t, current)
 
 current.run()

@@ -150,6 +150,9 @@ def test_a_training_run_belongs_to_its_own_session():
 SHARED_BY_DESIGN = {
     "TrainerPool": "a fixed set of worker threads; each job belongs to one session "
                    "(test_a_training_run_belongs_to_its_own_session)",
+    "SQLiteStore": "the class store handle (ui.classroom.store): a path and a clock, no data; every call "
+                   "opens its own connection and the data lives in the database (tests/test_class_store.py)",
+    "RedisStore": "the class store handle: a connection pool; the data lives in Redis (tests/test_class_store.py)",
     "Model": "the pretrained LeNet-5 (ui.models.pretrained_model): pages only run it, its weights are "
              "read-only arrays (test_the_shared_pretrained_model_is_never_changed)",
 }

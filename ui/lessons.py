@@ -46,9 +46,10 @@ LESSONS = [
     Lesson("features", "app_pages/feature_maps/page.py", ":material/photo_camera:", "your_image",
            "feature-maps"),
     Lesson("own", "app_pages/own_classes/page.py", ":material/category:", "your_image", "own-classes"),
+    Lesson("classroom", "app_pages/classroom/page.py", ":material/co_present:", "classroom", "class"),
 ]
 
-SECTIONS = ["basics", "learning", "your_image"]
+SECTIONS = ["basics", "learning", "your_image", "classroom"]
 
 
 def available_lessons():

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from app_pages.architectures import questions
 from app_pages.architectures import views as arch_views
+from ui import quiz
 from ui.i18n import translator
 
 t = translator()
@@ -21,3 +23,5 @@ if result is not None:
     arch_views.table(t, result)
     st.subheader(t("arch.notes_title"))
     arch_views.notes(t, net)
+
+quiz.show(t, "arch", questions.build(quiz.url_values(url)))

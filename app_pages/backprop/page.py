@@ -3,7 +3,9 @@
 import streamlit as st
 
 from app_pages.backprop import conv_layer as backprop_layers
+from app_pages.backprop import questions
 from app_pages.backprop import views as backprop_views
+from ui import quiz
 from ui.i18n import translator
 from ui.tabs import tabs
 
@@ -33,3 +35,5 @@ with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
         backprop_layers.pooling(t)
     if tab == "graph":
         st.markdown(t("bp.gates_summary"))
+
+quiz.show(t, "bp", questions.build(quiz.url_values(url)))

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from app_pages.convolution import questions
 from app_pages.convolution import views as conv_views
 from app_pages.convolution.controls import controls, url_state
+from ui import quiz
 from ui.i18n import translator
 from ui.image_source import image_source
 from ui.tabs import tabs
@@ -30,3 +32,5 @@ with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
     else:
         rgb, _ = image_source(t, "conv.rgb", gray=False, max_side=48, default_sample="shapes")
         conv_views.multi_channel(t, rgb)
+
+quiz.show(t, "conv", questions.build(quiz.url_values(url)))

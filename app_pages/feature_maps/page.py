@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from app_pages.feature_maps import learned
+from app_pages.feature_maps import learned, questions
 from app_pages.feature_maps import sections as fs
 from cnnlab.vision import filters
 from cnnlab.vision.images import to_gray
+from ui import quiz
 from ui.i18n import translator
 from ui.image_source import image_source, sample_names
 from ui.state import UrlState
@@ -53,3 +54,5 @@ with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
         fs.frequency(t, url, gray, dict(chosen).get("custom"))
 
 url.publish()
+
+quiz.show(t, "fm", questions.build(quiz.url_values(url)))

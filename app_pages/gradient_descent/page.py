@@ -3,10 +3,11 @@
 import streamlit as st
 
 from app_pages.gradient_descent import controls as ctl
+from app_pages.gradient_descent import questions
 from app_pages.gradient_descent import views as views
 from cnnlab.calculus import descent
 from cnnlab.calculus.optim import OPTIMIZERS
-from ui import errors
+from ui import errors, quiz
 from ui.i18n import translator
 from ui.tabs import tabs
 
@@ -102,3 +103,5 @@ if tab == "search":
                 views.search_view(t, surface, found, floor, s.start)
 
 url.publish()
+
+quiz.show(t, "gd", questions.build(quiz.url_values(url)))

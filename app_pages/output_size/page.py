@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from app_pages.output_size import questions
 from app_pages.output_size import views as size_views
+from ui import quiz
 from ui.i18n import translator
 
 t = translator()
@@ -29,3 +31,5 @@ elif size_views.predict(t, settings, outs):
 st.divider()
 st.header(t("size.params_title"))
 size_views.parameters(t)
+
+quiz.show(t, "size", questions.build(quiz.url_values(url)))

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from app_pages.pooling import questions
 from app_pages.pooling import views as pool_views
+from ui import quiz
 from ui.i18n import translator
 
 t = translator()
@@ -24,3 +26,5 @@ if out is not None:
     pool_views.backward(t, settings, x, is_grid)
     st.subheader(t("pool.why_title"))
     pool_views.why_pool(t, settings, x, is_grid)
+
+quiz.show(t, "pool", questions.build(quiz.url_values(url)))

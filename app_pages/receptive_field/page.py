@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from app_pages.receptive_field import questions
 from app_pages.receptive_field import views as rf_views
+from ui import quiz
 from ui.i18n import translator
 
 t = translator()
@@ -25,3 +27,5 @@ if rows:
         rf_views.unit_picture(t, rows, size)
     else:
         st.info(t("rf.picture_needs_valid"))
+
+quiz.show(t, "rf", questions.build(quiz.url_values(url)))

@@ -4,8 +4,10 @@ import streamlit as st
 
 from app_pages.training import editor as arch
 from app_pages.training import panel as panel
+from app_pages.training import questions
 from app_pages.training import results as res
 from services.session_models import trained_model
+from ui import quiz
 from ui.i18n import translator
 from ui.models import PRETRAINED_DATASET, pretrained_model
 from ui.tabs import tabs
@@ -72,3 +74,5 @@ if tab == "try":
         if trained is not None and dataset in ("digits", "mnist"):
             models[t("train.try_mine")] = (model, dataset)
         res.try_it(t, models)
+
+quiz.show(t, "train", questions.build(quiz.url_values(url)))
