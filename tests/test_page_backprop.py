@@ -198,3 +198,16 @@ def test_jacobian_memory_switches_units():
     assert_ok(at)
     memory = at.metric[1].value
     assert memory.endswith(" PB") and memory == f"{4 * (100_000 * 1024) ** 2 / 2 ** 50:,.1f} PB"
+
+
+def test_hand_edited_expression_with_a_preset_gets_the_custom_caption():
+    """Issue 18: ?preset=simple&expr=x*y showed the (x+y)*z caption for another expression."""
+    from ui.i18n import catalog
+    at = run_page(PAGE, "en", query={"preset": "simple", "expr": "x * y", "vals": "x=2,y=3"})
+    assert_ok(at)
+    captions = [c.value for c in at.caption]
+    assert catalog("en")["bp.preset_note.simple"] not in captions
+    assert catalog("en")["bp.preset_note.custom"] in captions
+    assert at.selectbox(key="bp.preset").value == "custom"
+    same = run_page(PAGE, "en", query={"preset": "simple", "expr": "(x + y) * z"})
+    assert catalog("en")["bp.preset_note.simple"] in [c.value for c in same.caption]

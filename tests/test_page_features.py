@@ -183,3 +183,33 @@ def test_session_model_is_offered_beside_the_pretrained_one():
     layers.set_value(layers.value + [9]).run()      # add the fully connected F6
     assert_ok(at)
     assert any(catalog("en")["fm.kind.dense"] in m for m in texts(at))
+
+
+def _param(at, name):
+    v = at.query_params.get(name)
+    return v[0] if isinstance(v, list) else v
+
+
+def test_every_sample_image_is_part_of_the_link():
+    """Issue 18 Major 4: choose a sample, the link names it, and the link opens that sample again."""
+    from ui.image_source import sample_names
+    for name in sample_names():
+        at = run_page(PAGE, "en", query=SMALL)
+        at.selectbox(key="fm.img.sample").set_value(name).run()
+        assert_ok(at)
+        assert _param(at, "img.sample") == name
+        again = run_page(PAGE, "en", query={**SMALL, "img.sample": name})
+        assert_ok(again)
+        assert again.selectbox(key="fm.img.sample").value == name
+        assert not again.warning                      # no "default value and Session State" warning
+    bad = run_page(PAGE, "en", query={**SMALL, "img.sample": "../etc/passwd"})
+    assert_ok(bad)
+    assert bad.selectbox(key="fm.img.sample").value == "cat"
+
+
+def test_frequency_tab_draws_the_gray_image_in_gray():
+    at = run_page(PAGE, "en", query={**SMALL, "tab": "freq"})
+    assert_ok(at)
+    image, result = chart(at, "fm.freq_pictures")["data"]
+    assert image["colorscale"] == [[0.0, "#000000"], [1.0, "#ffffff"]]
+    assert result["colorscale"] != image["colorscale"]

@@ -165,3 +165,43 @@ def test_trainer_pool_queues_beyond_its_workers():
         time.sleep(0.02)
     assert first.state == "stopped" and second.state == "done"
     assert second.model is not first.model          # nothing shared between the two runs
+
+
+def test_row_tools_insert_move_and_delete_by_hand():
+    from app_pages.training.editor import delete_layer, insert_layer, move_layer
+    d = [{"type": "conv", "filters": 6}, {"type": "relu"}, {"type": "dense", "units": 10}]
+    assert [x["type"] for x in insert_layer(d, 1, False, "maxpool")] == ["conv", "maxpool", "relu", "dense"]
+    assert [x["type"] for x in insert_layer(d, 1, True, "maxpool")] == ["conv", "relu", "maxpool", "dense"]
+    assert insert_layer(d, 0, False, "conv")[0] == {"type": "conv", "filters": 8, "kernel": 3, "padding": 1}
+    assert [x["type"] for x in move_layer(d, 2, -1)] == ["conv", "dense", "relu"]
+    assert move_layer(d, 0, -1) == d and move_layer(d, 2, 1) == d          # nothing moves past an end
+    assert [x["type"] for x in delete_layer(d, 0)] == ["relu", "dense"]
+    assert d[0] == {"type": "conv", "filters": 6} and len(d) == 3            # the input is never changed
+
+
+def summary_rows(at):
+    return at.dataframe[1].value                      # [0] is the layer editor itself
+
+
+def test_editor_inserts_a_conv_layer_before_flatten_and_moves_rows(lang):
+    """Issue 18 Major 3: a new conv row lands where it is asked for, and rows move up and down."""
+    at = run_page(PAGE, lang)
+    table = summary_rows(at)
+    assert len(table) == 12 and list(table.iloc[:, 0]) == list(range(1, 13))   # every layer, from 1
+    assert table.iloc[0, 3] == "156" and table.iloc[6, 4] == "48,000"          # separators: C5 48,000 MACs
+    at.selectbox(key="train.row_pick").set_value(8).run()                    # layer 9: flatten
+    at.selectbox(key="train.row_kind").set_value("conv").run()
+    at.button(key="train.row_above").click().run()
+    assert_ok(at)
+    assert not at.error, "a 3x3 padded conv on 1x1x120 fits"
+    table = summary_rows(at)
+    assert len(table) == 13 and table.iloc[8, 1] == table.iloc[0, 1]           # a conv row, as layer 1
+    assert "1 × 1" in table.iloc[8, 2]
+    at.selectbox(key="train.row_pick").set_value(8).run()
+    at.button(key="train.row_up").click().run()                               # conv above the last ReLU
+    assert_ok(at)
+    assert not at.error
+    types = [x["type"] for x in at.session_state["train.editor"]["lenet5"][2]]
+    assert types[7:10] == ["conv", "relu", "flatten"]
+    at.button(key="train.row_delete").click().run()
+    assert len(summary_rows(at)) == 12

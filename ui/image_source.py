@@ -68,8 +68,9 @@ def image_source(t, key, *, gray=True, max_side=64, camera=False, default_sample
     fallback_name = (default_sample if default_sample in names
                      else "shapes" if "shapes" in names else names[0])
     if source == "sample":
-        name = st.selectbox(t("image.sample"), names, key=f"{key}.sample",
-                            index=names.index(fallback_name),
+        # a page may keep the sample in its link (UrlState under the same key): then no index here
+        index = None if f"{key}.sample" in st.session_state else names.index(fallback_name)
+        name = st.selectbox(t("image.sample"), names, key=f"{key}.sample", index=index or 0,
                             format_func=lambda n: t(f"sample.{n}") if t.has(f"sample.{n}") else n)
         return load_sample(name, gray, max_side), t(f"sample.{name}") if t.has(f"sample.{name}") else name
     if source == "upload":

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+SLIDER_PX = 260                        # the position slider beside the buttons (wraps below them on a phone)
+
 
 def _pos_key(key):
     return f"{key}._pos"
@@ -109,21 +111,23 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
                 st.session_state[_goto_key(key)] = hi   # and shows the end whatever the browser sends
         st.session_state[_pos_key(key)] = pos
         now = playing(key)
-        b = st.columns([1, 1, 1, 1, 1.3, 4], vertical_alignment="bottom")
-        b[0].button(t("player.first"), key=f"{prefix}.first_btn", icon=":material/first_page:",
-                    on_click=move, args=(lo,), width="stretch")
-        b[1].button(t("player.back"), key=f"{prefix}.prev_btn", icon=":material/chevron_left:",
-                    on_click=move, args=(pos - stride,), width="stretch")
-        b[2].button(t("player.next"), key=f"{prefix}.next_btn", icon=":material/chevron_right:",
-                    on_click=move, args=(pos + stride,), width="stretch")
-        b[3].button(t("player.last"), key=f"{prefix}.last_btn", icon=":material/last_page:",
-                    on_click=move, args=(hi,), width="stretch")
-        b[4].button(t("player.pause") if now else t("player.play"), key=f"{prefix}.play_btn",
-                    icon=":material/pause:" if now else ":material/play_arrow:", width="stretch",
-                    on_click=_toggle, args=(key, lo, hi), help=t("player.play_help", s=f"{interval:g}"))
+        # one wrapping row sized to its buttons: on a phone they stay side by side (columns would stack)
+        row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
+        row.button(t("player.first"), key=f"{prefix}.first_btn", icon=":material/first_page:",
+                   on_click=move, args=(lo,))
+        row.button(t("player.back"), key=f"{prefix}.prev_btn", icon=":material/chevron_left:",
+                   on_click=move, args=(pos - stride,))
+        row.button(t("player.next"), key=f"{prefix}.next_btn", icon=":material/chevron_right:",
+                   on_click=move, args=(pos + stride,))
+        row.button(t("player.last"), key=f"{prefix}.last_btn", icon=":material/last_page:",
+                   on_click=move, args=(hi,))
+        row.button(t("player.pause") if now else t("player.play"), key=f"{prefix}.play_btn",
+                   icon=":material/pause:" if now else ":material/play_arrow:",
+                   on_click=_toggle, args=(key, lo, hi), help=t("player.play_help", s=f"{interval:g}"))
         if hi > lo:
             st.session_state[key] = pos
-            b[5].slider(label, lo, hi, key=key, help=help)
+            with row:
+                st.slider(label, lo, hi, key=key, help=help, width=SLIDER_PX)
         draw(pos)
 
     body()

@@ -52,8 +52,12 @@ def _vals_parse(text):
 
 def url_state():
     expr, vals = PRESETS["simple"]
-    return UrlState("bp", {"preset": "simple", "expr": expr, "vals": _vals_text(vals)},
-                    choices={"preset": CHOICES})
+    url = UrlState("bp", {"preset": "simple", "expr": expr, "vals": _vals_text(vals)},
+                   choices={"preset": CHOICES})
+    preset = url.get("preset")
+    if preset in PRESETS and url.get("expr") != PRESETS[preset][0]:
+        url.set("preset", "custom")   # a hand-edited expr: the preset's caption would speak of another one
+    return url
 
 
 def _apply_preset():

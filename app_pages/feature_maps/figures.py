@@ -16,12 +16,17 @@ def _scale(lo, hi):
 ROBUST = 99.5  # percentile: a few extreme border values must not wash out the rest
 
 
-def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_title="", robust=ROBUST):
+GRAY = [[0.0, "#000000"], [1.0, "#ffffff"]]
+
+
+def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_title="", robust=ROBUST,
+             gray=()):
     """Feature maps ``(F, h, w)`` as a grid of heatmaps.
 
     ``shared``: one colour scale for all maps (compare strengths across filters,
     with one colour bar); otherwise each map is stretched over its own range.
     The figure is built from plain dicts in one go (``make_subplots`` is slow for many maps).
+    ``gray``: indices of maps that are images (drawn black to white, not in a map's colours).
     """
     m = np.asarray(maps, dtype=float)
     f, h, w = m.shape
@@ -38,7 +43,7 @@ def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_
         n = "" if i == 0 else str(i + 1)
         x0 = c * (width + gap_x)
         y1 = 1 - r * (height + gap_y)
-        data.append(dict(type="heatmap", z=m[i], zmin=lo, zmax=hi, colorscale=_scale(lo, hi),
+        data.append(dict(type="heatmap", z=m[i], zmin=lo, zmax=hi, colorscale=GRAY if i in gray else _scale(lo, hi),
                          showscale=bool(shared and i == 0), xaxis=f"x{n}", yaxis=f"y{n}",
                          colorbar=dict(title=dict(text=colorbar_title), thickness=12, len=0.9),
                          hovertemplate=hover or "%{y}, %{x}: %{z:.3g}<extra></extra>"))

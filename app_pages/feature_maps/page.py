@@ -8,7 +8,7 @@ from cnnlab.vision import filters
 from cnnlab.vision.images import to_gray
 from ui import quiz
 from ui.i18n import translator
-from ui.image_source import image_source
+from ui.image_source import image_source, sample_names
 from ui.state import UrlState
 from ui.tabs import tabs
 
@@ -21,9 +21,11 @@ url = UrlState(
     "fm",
     {"size": 128, "bank": ",".join(filters.DEFAULT_BANK), "custom": False,
      "kernel": "0 -1 0\n-1 4 -1\n0 -1 0", "relu": True, "pool_on": True, "pool": 2, "mode": "max",
-     "scale": "shared", "inspect": "edge_90", "rgb": "edge_all", "bias": 0.0, "freq": "blur"},
+     "scale": "shared", "inspect": "edge_90", "rgb": "edge_all", "bias": 0.0, "freq": "blur",
+     "img.sample": "cat"},                # the sample image (the widget key of ui.image_source): in the link
     choices={"size": SIZES, "pool": [2, 3, 4], "mode": ["max", "avg"], "scale": ["shared", "per_map"],
-             "rgb": list(filters.RGB_KERNEL_NAMES)},
+             "rgb": list(filters.RGB_KERNEL_NAMES),
+             "img.sample": sample_names()},
     bounds={"bias": (-1.0, 1.0)},
 )
 

@@ -64,12 +64,15 @@ def chosen_kernels(t, url):
 
 def pipeline_controls(t, url):
     """ReLU and pooling toggles and the colour-scale choice; returns a dict of settings."""
-    c1, c2, c3, c4 = st.columns(4)
-    use_relu = c1.toggle(t("fm.relu"), key=url.key("relu"), help=t("fm.relu_help"))
-    use_pool = c2.toggle(t("fm.pool"), key=url.key("pool_on"), help=t("fm.pool_help"))
-    size = c3.selectbox(t("fm.pool_size"), [2, 3, 4], key=url.key("pool"), disabled=not use_pool)
-    mode = c4.selectbox(t("fm.pool_mode"), ["max", "avg"], key=url.key("mode"), disabled=not use_pool,
-                        format_func=lambda m: t(f"fm.pool_mode_{m}"))
+    # wrapping rows sized to their content (four columns cut the toggles to "R." and "P." at 1024 px)
+    toggles = st.container(horizontal=True, gap="medium")
+    use_relu = toggles.toggle(t("fm.relu"), key=url.key("relu"), help=t("fm.relu_help"), width="content")
+    use_pool = toggles.toggle(t("fm.pool"), key=url.key("pool_on"), help=t("fm.pool_help"), width="content")
+    pooling = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
+    size = pooling.selectbox(t("fm.pool_size"), [2, 3, 4], key=url.key("pool"), disabled=not use_pool,
+                             width=140)
+    mode = pooling.selectbox(t("fm.pool_mode"), ["max", "avg"], key=url.key("mode"), disabled=not use_pool,
+                             format_func=lambda m: t(f"fm.pool_mode_{m}"), width=180)
     scale = st.radio(t("fm.scale"), ["shared", "per_map"], key=url.key("scale"), horizontal=True,
                      format_func=lambda s: t(f"fm.scale_{s}"), help=t("fm.scale_help"))
     return {"relu": use_relu, "pool": size if use_pool else 1, "mode": mode, "shared": scale == "shared"}
@@ -224,7 +227,7 @@ def frequency(t, url, gray, custom):
                     **CHART)
     st.caption(t("fm.spec_caption"))
     st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
-                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map")),
+                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map"), gray=(0,)),
                     key="fm.freq_pictures", **CHART)
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)

@@ -48,7 +48,7 @@ def _frame(path, frame):
 
 def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=(), start=None,
                    click=False, title="", height=520, axis=("x", "y"), click_hover="", floor=None,
-                   tried=None, legend=True, colorbar=True):
+                   tried=None, legend=True, colorbar=True, play=None):
     """Contour map of a surface with the walk of each path up to ``frame``.
 
     Parameters
@@ -57,6 +57,8 @@ def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=()
     paths : dict key -> DescentPath (keys pick the colours), names : dict key -> legend text
     click : bool, add an invisible grid of points that a click selects (the start point)
     tried : dict key -> (M, 2) array of candidate points (search methods)
+    play : optional ``(positions, play_text, pause_text)``: Plotly frames and a play control, so that
+        the browser animates the walk by itself (only the paths change; the contour is sent once)
     """
     shown, tickvals, ticktext = level_values(z, log_levels, floor)
     fig = go.Figure(go.Contour(
@@ -74,15 +76,18 @@ def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=()
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", hoverinfo="skip",
                                  showlegend=False, marker=dict(size=4, color=COLORS.get(key, "#ccc"),
                                                                opacity=0.45)))
+    moving = []                        # (trace index, path, head?) of the traces a frame changes
     for key, path in paths.items():
         pts = _frame(path, frame)
         color = COLORS.get(key, "#f8fafc")
+        moving.append((len(fig.data), path, False))
         fig.add_trace(go.Scatter(
             x=pts[:, 0], y=pts[:, 1], mode="lines+markers", name=names.get(key, key),
             line=dict(color=color, width=2.5), marker=dict(size=4, color=color),
             hovertemplate=f"{names.get(key, key)}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
             showlegend=legend))
         if len(pts):
+            moving.append((len(fig.data), path, True))
             fig.add_trace(go.Scatter(x=pts[-1:, 0], y=pts[-1:, 1], mode="markers", showlegend=False,
                                      hoverinfo="skip", marker=dict(size=12, color=color,
                                                                    line=dict(width=2, color="white"))))
@@ -102,6 +107,34 @@ def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=()
                      constrain="domain")
     fig.update_yaxes(range=[ys[0], ys[-1]], title_text=axis[1], showgrid=False, zeroline=False,
                      scaleanchor="x", constrain="domain")
+    if play is not None and moving:
+        add_play(fig, moving, *play)
+    return fig
+
+
+FRAME_MS = 50                          # 20 frames per second, drawn by the browser (only the paths move)
+
+
+def add_play(fig, moving, positions, play_text, pause_text):
+    """Plotly frames (one per position) that redraw only the path traces, with Play / Pause buttons."""
+    frames = []
+    for pos in positions:
+        data = []
+        for _, path, head in moving:
+            pts = _frame(path, pos)
+            pts = pts[-1:] if head else pts
+            data.append(go.Scatter(x=pts[:, 0], y=pts[:, 1]))
+        frames.append(go.Frame(data=data, traces=[i for i, _, _ in moving], name=str(pos)))
+    fig.frames = frames
+    step = dict(frame=dict(duration=FRAME_MS, redraw=False), transition=dict(duration=0), fromcurrent=True,
+                mode="immediate")
+    fig.update_layout(updatemenus=[dict(
+        type="buttons", direction="left", x=0.01, y=0.99, xanchor="left", yanchor="top", showactive=False,
+        bgcolor="rgba(255,255,255,0.85)", font=dict(color="#111827"),
+        pad=dict(t=4, r=4), name="play",
+        buttons=[dict(label="▶ " + play_text, method="animate", args=[None, step]),
+                 dict(label="■ " + pause_text, method="animate",
+                      args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])])
     return fig
 
 

@@ -18,6 +18,7 @@ from ui import player as ui_player
 from ui.fmt import sig as _fmt
 
 FRAMES = 40  # an animation shows about this many frames, whatever the number of steps
+BROWSER_FRAMES = 100  # the map's own play control (Plotly frames, drawn by the browser at 20 per second)
 
 
 def _reason(path):
@@ -71,7 +72,9 @@ def player(t, url, data, paths, names, floor, show3d, start):
             fig = figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
                                       frame=frame, minima=data["minima"], start=start, click=True,
                                       title=t("gd.map_title"), click_hover=t("gd.click_hover"),
-                                      floor=floor)
+                                      floor=floor,
+                                      play=(sorted({*range(0, total + 1, max(1, math.ceil(total / BROWSER_FRAMES))),
+                                                   total}), t("gd.play_browser"), t("player.pause")))
             st.plotly_chart(fig, key="gd.map", on_select=lambda: on_map_click(url), selection_mode="points",
                             theme="streamlit", alt=t("gd.map_alt"))
             st.caption(t("gd.map_caption"))

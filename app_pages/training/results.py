@@ -85,7 +85,7 @@ def feature_maps(t, model, dataset, test):
                         config={"displayModeBar": False})
     flat = []
     for index, kind, out in acts[:-1]:
-        name = t("train.layer_title", index=index, kind=t(f"train.layer.{kind}"),
+        name = t("train.layer_title", index=index + 1, kind=t(f"train.layer.{kind}"),
                  shape=" × ".join(str(s) for s in out.shape[1:]))
         a = out[0]
         if a.ndim == 3 and a.shape[1] > 1:

@@ -80,3 +80,15 @@ def test_dark_theme(page, app_url):
     _click(page, "End")
     page.wait_for_selector("text=Backward pass: step 4 of 4")
     shot(page, "bp_dark_en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
+def test_screens_projector_and_phone(page, app_url, lang, size):
+    """Issue 18: screenshots at 1024x768 and 390x844 in both languages, to be looked at."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/backprop?lang={lang}")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
+    page.wait_for_timeout(800)
+    shot(page, f"backprop_screen_{size[0]}_{lang}")

@@ -89,3 +89,32 @@ def test_dark_theme(page, app_url):
     open_lesson(page, app_url, "lang=en&surface=himmelblau&opts=sgd,nesterov,rmsprop,adam")
     page.wait_for_timeout(800)
     shot(page, "descent_himmelblau_dark")
+
+
+def test_map_plays_in_the_browser_at_ten_frames_a_second(page, app_url):
+    """Issue 18 Major 2: the map's own play control (Plotly frames); frame timestamps give the rate."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_lesson(page, app_url, "lang=en&steps=100&opts=sgd,momentum,adam")
+    page.evaluate("""() => { const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+                             window.__frames = [];
+                             gd.on('plotly_animatingframe', () => window.__frames.push(performance.now())); }""")
+    page.locator(".updatemenu-button").first.click()
+    page.wait_for_function("() => window.__frames.length >= 60", timeout=60_000)
+    stamps = page.evaluate("() => window.__frames")
+    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
+    fps = 1000 / gaps[len(gaps) // 2]                # the median gap between two frames
+    print(f"browser animation: {len(stamps)} frames, median {fps:.1f} frames per second")
+    assert fps >= 10
+    shot(page, "descent_browser_play_1024_en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
+def test_screens_projector_and_phone(page, app_url, lang, size):
+    """Issue 18: screenshots at 1024x768 and 390x844 in both languages, to be looked at."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/gradient-descent?lang={lang}")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
+    page.wait_for_timeout(800)
+    shot(page, f"descent_screen_{size[0]}_{lang}")

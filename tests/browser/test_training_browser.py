@@ -100,3 +100,15 @@ def test_dark_theme(page, app_url):
     page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
     settle(page)
     shot(page, "training_results_dark")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
+def test_screens_projector_and_phone(page, app_url, lang, size):
+    """Issue 18: screenshots at 1024x768 and 390x844 in both languages, to be looked at."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/training?lang={lang}")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
+    page.wait_for_timeout(800)
+    shot(page, f"training_screen_{size[0]}_{lang}")
