@@ -55,7 +55,7 @@ for section in SECTIONS:
     if members:
         pages[t(f"section.{section}")] = members
 
-current = st.navigation(pages)
+current = st.navigation(pages, expanded=True)   # every lesson listed: no untranslatable "View N more"
 
 with st.sidebar:
     i18n.language_picker()
