@@ -1,10 +1,10 @@
 """Training on the fast engine (:mod:`cnnlab.nn.fast`): the loop of :func:`cnnlab.nn.train.train`, faster.
 
-:func:`run` (``cnnlab.nn.train.train(..., engine="fast")``) takes the same
-settings and yields the same reports as the readable trainer; the forward and backward passes, the update and the
-validation run on a :class:`~cnnlab.nn.fast.FastNet`, and the trained weights
-are written back into the model (at every validation point, at the end and
-when the caller stops asking), so the model stays the readable one.
+``cnnlab.nn.train.train(..., engine="fast")`` runs the readable trainer's own loop
+with the forward and backward passes, the update and the validation on a
+:class:`~cnnlab.nn.fast.FastNet`; the trained weights are written back into the
+model (at every validation point, at the end and when the caller stops asking),
+so the model stays the readable one.
 
 :func:`augment_batch` is the trainer's augmentation (same random numbers,
 same images to float rounding), computed in chunks with 32-bit indices and
@@ -14,15 +14,9 @@ two linear interpolations instead of four weights per pixel.
 from __future__ import annotations
 
 import logging
-import math
-import time
 
 import numpy as np
 
-from ..calculus.optim import make_optimizer, make_schedule
-from ..checks import LessonError
-from .data import to_float
-from .fast import FastNet, evaluate
 from .layers import F32
 
 logger = logging.getLogger(__name__)
@@ -82,87 +76,3 @@ def augment_batch(x, rng, max_shift=2.0, max_degrees=10.0):
     return out
 
 
-def run(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size=64, epochs=8,
-        augment=True, seed=0, val_per_epoch=4, max_batches=None, stop=None, val_size=None):
-    """Train ``model`` in place on the fast engine, yielding the reports of :func:`cnnlab.nn.train.train`.
-
-    Called as ``train(model, data, engine="fast", ...)``, which checks the settings and
-    the memory budget first. Same parameters and reports as the readable loop, plus ``val_size``: measure
-    the validation curve on the first ``val_size`` validation images only (default:
-    all of them). The same seed gives the same batches, augmentations and dropout
-    masks as the readable trainer (the weights then agree to float rounding).
-    """
-    (xtr, ytr), (xva, yva) = data[0], data[1]
-    x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
-    x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)
-    if val_size is not None:
-        x_val, y_val = x_val[:int(val_size)], y_val[:int(val_size)]
-    n = x_train.shape[0]
-    if n == 0:
-        raise LessonError("train_no_data", "the training set is empty.")
-    rng = np.random.default_rng(seed)
-    per_epoch = math.ceil(n / batch_size)
-    steps = per_epoch * epochs
-    if max_batches is not None:
-        steps = min(steps, int(max_batches))
-    opt = make_optimizer(optimizer, lr=lr, schedule=make_schedule(schedule, total_steps=steps))
-    net = FastNet(model)
-    val_points = {min(per_epoch, round(per_epoch * (i + 1) / val_per_epoch)) for i in range(val_per_epoch)}
-    logger.info("fast training started: %d steps, batch %d, %s", steps, batch_size, optimizer)
-    yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
-    t_start = time.perf_counter()
-    busy, recent, step, stopped, finished = 0.0, [], 0, False, False
-    try:
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n)
-            for b in range(per_epoch):
-                if step >= steps or (stop is not None and stop()):
-                    stopped = step < steps
-                    break
-                t0 = time.perf_counter()
-                idx = order[b * batch_size:(b + 1) * batch_size]
-                xb, yb = x_train[idx], y_train[idx]
-                if augment:
-                    xb = augment_batch(xb, rng)
-                rate = opt.current_lr()
-                loss, correct = net.train_step(xb, yb, opt, rng)
-                if not math.isfinite(loss):
-                    raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is "
-                                      "no longer a finite number; lower the learning rate.", step=step + 1)
-                step += 1
-                dt = time.perf_counter() - t0
-                busy += dt
-                recent = (recent + [(idx.size, dt)])[-20:]
-                yield {"kind": "batch", "epoch": epoch, "batch": b + 1, "step": step, "steps": steps,
-                       "loss": loss, "accuracy": correct / idx.size,
-                       "images_per_s": sum(k for k, _ in recent) / max(sum(t for _, t in recent), 1e-9),
-                       "lr": rate, "elapsed": busy}
-                if (b + 1) in val_points or step == steps:
-                    t0 = time.perf_counter()
-                    ev = evaluate(net, x_val, y_val)
-                    net.write_to(model)
-                    busy += time.perf_counter() - t0
-                    yield {"kind": "val", "epoch": epoch, "step": step, "val_loss": ev["loss"],
-                           "val_accuracy": ev["accuracy"], "elapsed": busy}
-            else:
-                continue
-            break
-        net.write_to(model)
-        finished = True
-        logger.info("fast training %s at step %d of %d after %.1f s", "stopped" if stopped else "finished",
-                    step, steps, busy)
-        yield {"kind": "end", "step": step, "stopped": stopped, "elapsed": busy,
-               "wall": time.perf_counter() - t_start}
-    except GeneratorExit:
-        if not finished:
-            logger.info("fast training abandoned by its caller at step %d of %d", step, steps)
-        raise
-    except LessonError as exc:
-        logger.warning("fast training failed at step %d of %d: %s", step, steps, exc.code)
-        raise
-    except Exception:
-        logger.exception("fast training failed at step %d of %d", step, steps)
-        raise
-    finally:                                  # however it ends, the model keeps what was learned
-        net.write_to(model)
-        net.release()

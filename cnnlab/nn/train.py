@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from ..calculus.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 from ..checks import LessonError
 from ..geometry.cost import MAX_STEP_BYTES, check_budget, network_cost
-from . import fast_train
+from . import fast, fast_train
 from .data import to_float
 from .layers import F32, softmax_cross_entropy
 
@@ -199,10 +199,42 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     check_settings(optimizer, lr, schedule, batch_size, epochs)
     cost = network_cost(model.description(), model.input_shape, batch_size)
     check_budget(cost, max_params=float("inf"), max_macs=float("inf"), max_bytes=max_step_bytes)
-    if engine == "fast":
-        yield from fast_train.run(model, data, optimizer, lr, schedule, batch_size, epochs, augment, seed,
-                                  val_per_epoch, max_batches, stop)
+    params = model.parameters()
+
+    def readable_step(xb, yb, opt, rng):
+        logits, caches = model.forward(xb, train=True, rng=rng)
+        loss, dlogits, probs = softmax_cross_entropy(logits, yb)
+        if not np.all(np.isfinite(logits)):
+            return math.nan, 0
+        _, grads = model.backward(dlogits, caches, input_grad=False)
+        del caches
+        opt.step(params, grads)
+        return loss, int(np.sum(probs.argmax(1) == yb))
+
+    settings = dict(optimizer=optimizer, lr=lr, schedule=schedule, batch_size=batch_size, epochs=epochs,
+                    augment=augment, seed=seed, val_per_epoch=val_per_epoch, max_batches=max_batches, stop=stop)
+    about = f"{model.n_params()} parameters, est. step peak {cost.peak_bytes / 2 ** 20:.0f} MB"
+    if engine == "readable":
+        yield from _loop("training job", data, readable_step, lambda x, y: evaluate(model, x, y),
+                         augment_batch, about=about, **settings)
         return
+    net = fast.FastNet(model)
+    try:
+        yield from _loop("training job on the fast engine", data, net.train_step,
+                         lambda x, y: fast.evaluate(net, x, y), fast_train.augment_batch,
+                         after_val=lambda: net.write_to(model), about=about, **settings)
+    finally:                                  # however it ends, the model keeps what was learned
+        net.write_to(model)
+        net.release()
+
+
+def _loop(label, data, step_fn, eval_fn, default_augment, optimizer, lr, schedule, batch_size, epochs, augment,
+          seed, val_per_epoch, max_batches, stop, after_val=None, about=""):
+    """The training loop both engines share: batches, augmentation, validation points, reports, logging.
+
+    ``step_fn(xb, yb, opt, rng) -> (loss, number correct)`` does one forward/backward/update;
+    ``eval_fn(x, y) -> {"loss", "accuracy"}`` measures the validation set; ``after_val()`` runs after it.
+    """
     (xtr, ytr), (xva, yva) = data[0], data[1]
     x_train, y_train = to_float(xtr), np.asarray(ytr, dtype=np.int64)
     x_val, y_val = to_float(xva), np.asarray(yva, dtype=np.int64)
@@ -215,10 +247,8 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
     if max_batches is not None:
         steps = min(steps, int(max_batches))
     opt = make_optimizer(optimizer, lr=lr, schedule=make_schedule(schedule, total_steps=steps))
-    params = model.parameters()
     val_points = {min(per_epoch, round(per_epoch * (i + 1) / val_per_epoch)) for i in range(val_per_epoch)}
-    logger.info("training job started: %d steps, batch %d, %s, lr %g, %d parameters, est. step peak %.0f MB",
-                steps, batch_size, optimizer, lr, model.n_params(), cost.peak_bytes / 2 ** 20)
+    logger.info("%s started: %d steps, batch %d, %s, lr %g, %s", label, steps, batch_size, optimizer, lr, about)
     step, finished = 0, False
     try:
         yield {"kind": "start", "steps": steps, "steps_per_epoch": per_epoch, "train_size": n}
@@ -238,28 +268,25 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
                 if callable(augment):           # a lesson's own augmentation, (x, rng) -> x
                     xb = augment(xb, rng)
                 elif augment:
-                    xb = augment_batch(xb, rng)
+                    xb = default_augment(xb, rng)
                 rate = opt.current_lr()
-                logits, caches = model.forward(xb, train=True, rng=rng)
-                loss, dlogits, probs = softmax_cross_entropy(logits, yb)
-                if not np.isfinite(loss) or not np.all(np.isfinite(logits)):
+                loss, correct = step_fn(xb, yb, opt, rng)
+                if not math.isfinite(loss):
                     raise LessonError("train_diverged", f"training diverged at step {step + 1}: the loss is no "
                                       "longer a finite number; lower the learning rate.", step=step + 1)
-                _, grads = model.backward(dlogits, caches, input_grad=False)
-                del caches
-                opt.step(params, grads)
-                del grads
                 step += 1
                 dt = time.perf_counter() - t0
                 busy += dt
                 recent = (recent + [(idx.size, dt)])[-20:]
                 yield {"kind": "batch", "epoch": epoch, "batch": b + 1, "step": step, "steps": steps,
-                       "loss": loss, "accuracy": float(np.mean(probs.argmax(1) == yb)),
+                       "loss": loss, "accuracy": correct / idx.size,
                        "images_per_s": sum(k for k, _ in recent) / max(sum(t for _, t in recent), 1e-9),
                        "lr": rate, "elapsed": busy}
                 if (b + 1) in val_points or step == steps:
                     t0 = time.perf_counter()
-                    ev = evaluate(model, x_val, y_val)
+                    ev = eval_fn(x_val, y_val)
+                    if after_val is not None:
+                        after_val()
                     busy += time.perf_counter() - t0
                     yield {"kind": "val", "epoch": epoch, "step": step, "val_loss": ev["loss"],
                            "val_accuracy": ev["accuracy"], "elapsed": busy}
@@ -267,19 +294,19 @@ def train(model, data, optimizer="adam", lr=0.002, schedule="cosine", batch_size
                 continue
             break
         finished = True
-        logger.info("training job %s at step %d of %d after %.1f s", "stopped" if stopped else "finished",
+        logger.info("%s %s at step %d of %d after %.1f s", label, "stopped" if stopped else "finished",
                     step, steps, busy)
         yield {"kind": "end", "step": step, "stopped": stopped, "elapsed": busy,
                "wall": time.perf_counter() - t_start}
     except GeneratorExit:
         if not finished:
-            logger.info("training job abandoned by its caller at step %d of %d", step, steps)
+            logger.info("%s abandoned by its caller at step %d of %d", label, step, steps)
         raise
     except LessonError as exc:
-        logger.warning("training job failed at step %d of %d: %s", step, steps, exc.code)
+        logger.warning("%s failed at step %d of %d: %s", label, step, steps, exc.code)
         raise
     except Exception:
-        logger.exception("training job failed at step %d of %d", step, steps)
+        logger.exception("%s failed at step %d of %d", label, step, steps)
         raise
 
 
