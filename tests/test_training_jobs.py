@@ -19,7 +19,7 @@ def test_watched_job_runs_to_the_end():
 
 
 def test_abandoned_job_stops_and_keeps_its_model(monkeypatch):
-    data = make_shapes(10, seed=0)
+    data = make_shapes(1000, seed=0)             # long enough that the fast engine is still running when abandoned
     model = Model(SMALL, seed=0)
     w0 = model.parameters()[0][0].copy()
     job = Job(model, data, {"epochs": 50, "batch_size": 16, "augment": False})
@@ -59,7 +59,7 @@ def test_start_and_end_are_logged(caplog):
 
 def test_a_stop_says_why(caplog, monkeypatch):
     caplog.set_level("INFO", logger="services.training")
-    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
+    job = Job(Model(SMALL, seed=0), make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
     monkeypatch.setattr(training_jobs, "ABANDON_AFTER_S", 0.3)
     job.seen = time.monotonic()
     job.run()

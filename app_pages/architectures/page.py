@@ -4,10 +4,11 @@ import streamlit as st
 
 from app_pages.architectures import questions
 from app_pages.architectures import views as arch_views
-from ui import quiz
+from ui import quiz, style
 from ui.i18n import translator
 
 t = translator()
+style.wrap_controls()
 st.title(t("arch.title"))
 st.markdown(t("arch.intro"))
 

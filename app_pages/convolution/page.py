@@ -5,12 +5,13 @@ import streamlit as st
 from app_pages.convolution import questions
 from app_pages.convolution import views as conv_views
 from app_pages.convolution.controls import controls, url_state
-from ui import quiz
+from ui import quiz, style
 from ui.i18n import translator
 from ui.image_source import image_source
 from ui.tabs import tabs
 
 t = translator()
+style.wrap_controls()
 st.title(t("conv.title"))
 st.markdown(t("conv.intro"))
 

@@ -4,10 +4,11 @@ import streamlit as st
 
 from app_pages.pooling import questions
 from app_pages.pooling import views as pool_views
-from ui import quiz
+from ui import quiz, style
 from ui.i18n import translator
 
 t = translator()
+style.wrap_controls()
 st.title(t("pool.title"))
 st.markdown(t("pool.intro"))
 

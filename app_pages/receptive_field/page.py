@@ -4,10 +4,11 @@ import streamlit as st
 
 from app_pages.receptive_field import questions
 from app_pages.receptive_field import views as rf_views
-from ui import quiz
+from ui import quiz, style
 from ui.i18n import translator
 
 t = translator()
+style.wrap_controls()
 st.title(t("rf.title"))
 st.markdown(t("rf.intro"))
 
