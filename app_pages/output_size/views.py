@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from app_pages.output_size import compute as size_compute
 from cnnlab.geometry import shapes
 from ui import errors, player, shape_figures
 from ui.state import UrlState
@@ -82,14 +83,10 @@ def controls(t, url):
 
 def compute(s):
     """Output size per axis, or the error of the first axis that fails and its fixes."""
-    outs = []
-    for n, a in enumerate(s.axes):
-        try:
-            outs.append(shapes.output_size(s.mode, a.i, a.k, a.s, a.p, a.d, s.ceil, s.op))
-        except ValueError as exc:
-            fixes = shapes.suggest_fixes(a.i, a.k, a.s, a.p, a.d, s.mode, s.op)
-            return None, (n, exc, fixes)
-    return tuple(outs), None
+    res = size_compute.sizes(s.mode, tuple(tuple(vars(a).values()) for a in s.axes), s.ceil, s.op)
+    if res.outs is None:
+        return None, (res.axis, res.error(), list(res.fixes))
+    return res.outs, None
 
 
 def fix_text(t, fixes):

@@ -25,7 +25,7 @@ if rows:
     st.markdown(t("rf.formulas"))
     st.subheader(t("rf.picture_title"))
     if with_out:
-        rf_views.unit_picture(t, rows, size)
+        rf_views.unit_picture(t, rows, size, layers)
     else:
         st.info(t("rf.picture_needs_valid"))
 

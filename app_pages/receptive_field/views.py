@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.receptive_field import compute as rf_compute
 from cnnlab.geometry import receptive
 from ui import errors, figures, shape_figures
 from ui.grid_guard import bound_edits
@@ -180,7 +181,7 @@ def _picked(chart_key, out):
             return
 
 
-def unit_picture(t, rows, size):
+def unit_picture(t, rows, size, layers):
     """Choose a layer and a unit (inputs or a click); draw its receptive field on the image."""
     c1, c2, c3 = st.columns([2, 1, 1])
     names = [f"{n}. {r['name']}" for n, r in enumerate(rows, start=1)]
@@ -196,21 +197,20 @@ def unit_picture(t, rows, size):
     ur = c2.number_input(t("rf.unit_row"), 0, out - 1, key="rf.ur")
     uc = c3.number_input(t("rf.unit_col"), 0, out - 1, key="rf.uc")
     img, _ = image_source(t, "rf.image", gray=False, max_side=160, default_sample="cat")
-    reg_r = receptive.unit_region(prefix, ur, size)
-    reg_c = receptive.unit_region(prefix, uc, size)
+    reg = rf_compute.region(tuple(tuple(sorted(lay.items())) for lay in layers), layer, int(ur), int(uc), size)
     units = None
     if out <= 40:
         centres = prefix[-1]["start"] + prefix[-1]["jump"] * np.arange(out)
         units = (centres, centres)
-    fig = shape_figures.rf_picture(t, img, size, ((reg_r["u"], reg_r["v"]), (reg_c["u"], reg_c["v"])),
+    fig = shape_figures.rf_picture(t, img, size, (reg.rows, reg.cols),
                                    units, (ur, uc), t("rf.fig_title", layer=names[layer - 1], r=ur, c=uc))
     chart_key = "rf.fig_unit"
     st.plotly_chart(fig, **PLOT, key=chart_key, on_select=lambda: _picked(chart_key, out),
                     selection_mode="points")
     if units is not None:
         st.caption(t("rf.click_hint"))
-    st.markdown(t("rf.region", r0=reg_r["u"], r1=reg_r["v"], c0=reg_c["u"], c1=reg_c["v"],
-                  size=prefix[-1]["size"], cr=f"{reg_r['centre']:g}", cc=f"{reg_c['centre']:g}"))
-    if reg_r["in_padding"] or reg_c["in_padding"]:
-        st.info(t("rf.clipped", r0=reg_r["u_clip"], r1=reg_r["v_clip"], c0=reg_c["u_clip"], c1=reg_c["v_clip"]),
+    st.markdown(t("rf.region", r0=reg.rows[0], r1=reg.rows[1], c0=reg.cols[0], c1=reg.cols[1],
+                  size=prefix[-1]["size"], cr=f"{reg.centre[0]:g}", cc=f"{reg.centre[1]:g}"))
+    if reg.in_padding:
+        st.info(t("rf.clipped", r0=reg.rows_clip[0], r1=reg.rows_clip[1], c0=reg.cols_clip[0], c1=reg.cols_clip[1]),
                 icon=":material/crop:")
