@@ -17,6 +17,7 @@ SIGTERM with a running training, reload orphans, Stop on a waiting job.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import io
 import json
@@ -50,7 +51,14 @@ SIGTERM_S = 5.0
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """Run a websocket scenario to its end, in a thread of its own when this one already has a running
+    event loop (Playwright's sync API keeps one while a browser fixture lives)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class Tab(StreamlitSession):

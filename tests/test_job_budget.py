@@ -13,6 +13,7 @@ import math
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from cnnlab.checks import LessonError
@@ -94,7 +95,7 @@ def _wait(cond, timeout=30):
 
 def test_stop_takes_a_waiting_job_out_of_the_queue_and_the_next_is_next(data):
     pool = TrainerPool(workers=1)
-    first = Job(Model(PRESETS["small"]), data, {"epochs": 100, "batch_size": 8})
+    first = Job(Model(PRESETS["small"]), _endless(data), {"epochs": 100, "batch_size": 8})
     second = Job(Model(PRESETS["small"]), data, {"epochs": 1, "batch_size": 8})
     third = Job(Model(PRESETS["small"]), data, {"epochs": 1, "batch_size": 8})
     assert pool.submit(first) and pool.submit(second) and pool.submit(third)
@@ -108,13 +109,20 @@ def test_stop_takes_a_waiting_job_out_of_the_queue_and_the_next_is_next(data):
     assert second.step == 0, "a job stopped while waiting never ran"
 
 
+def _endless(data):
+    """The same digits 100 times over: 25,000 steps at batch 8, still running whenever a test looks
+    (the fast engine would finish 100 epochs of 20 digits in well under a second)."""
+    (x, y), val, test = data
+    return (np.tile(x, (100, 1, 1)), np.tile(y, 100)), val, test
+
+
 def test_jobs_of_a_session_that_went_away_are_dropped_or_stopped(data, monkeypatch):
     away = {"gone"}
     monkeypatch.setattr(liveness, "session_state",
                         lambda sid: liveness.AWAY if sid in away else liveness.ACTIVE)
     monkeypatch.setattr(training, "GONE_AFTER_S", 0.3)
     pool = TrainerPool(workers=1)
-    busy = Job(Model(PRESETS["small"]), data, {"epochs": 100, "batch_size": 8}, session_id="here")
+    busy = Job(Model(PRESETS["small"]), _endless(data), {"epochs": 100, "batch_size": 8}, session_id="here")
     waiting = Job(Model(PRESETS["small"]), data, {"epochs": 1, "batch_size": 8}, session_id="gone")
     assert pool.submit(busy) and pool.submit(waiting)
     assert _wait(lambda: waiting.state == "stopped", timeout=10), "the waiting job of a gone session stayed"
@@ -128,7 +136,7 @@ def test_jobs_of_a_session_that_went_away_are_dropped_or_stopped(data, monkeypat
 
 def test_a_running_job_stops_at_its_time_bound(data):
     pool = TrainerPool(workers=1)
-    job = Job(Model(PRESETS["small"]), data, {"epochs": 100, "batch_size": 8})
+    job = Job(Model(PRESETS["small"]), _endless(data), {"epochs": 100, "batch_size": 8})
     job.max_seconds = 0.5
     assert pool.submit(job)
     assert _wait(lambda: job.state == "stopped", timeout=20)

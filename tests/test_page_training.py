@@ -151,8 +151,9 @@ def test_trainer_pool_queues_beyond_its_workers():
     from services.training import Job, TrainerPool
 
     data = make_shapes(20, seed=0)
+    many = make_shapes(2000, seed=0)               # 100 epochs of these: still running when the test looks
     pool = TrainerPool(workers=1)
-    first = Job(Model(PRESETS["small"]), data, {"epochs": 100, "batch_size": 8})
+    first = Job(Model(PRESETS["small"]), many, {"epochs": 100, "batch_size": 8})
     second = Job(Model(PRESETS["small"]), data, {"epochs": 1, "batch_size": 8})
     assert pool.submit(first) and pool.submit(second)
     deadline = time.time() + 30

@@ -78,8 +78,11 @@ def app_url():
     stop_process(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an asyncio loop running
+    in this thread while it lives, which would break a later module's own Playwright (the fake-camera
+    browser) or its asyncio.run (the websocket clients of tests/test_hostile.py)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's 'chromium' (.ci/run does)")
     sync_api = pytest.importorskip("playwright.sync_api")
