@@ -11,8 +11,8 @@ import re
 
 import streamlit as st
 
+from app_pages.backprop import compute
 from app_pages.backprop import figures as gf
-from cnnlab.calculus import autograd
 from cnnlab.calculus.expr import parse
 from ui import errors, player
 from ui.state import UrlState
@@ -115,7 +115,7 @@ def controls(t, url):
                  icon=":material/error:")
     url.set("vals", _vals_text(values))
     try:
-        tr = autograd.expression_trace(text, values)
+        tr = compute.trace(text, tuple(values.items())).graph
     except ValueError as exc:
         errors.show(exc, t)           # one message: 1/0 and log(-1) are errors, not "no variables"
         return None
@@ -216,28 +216,28 @@ H_CHOICES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10, 1e-12]
 
 def gradient_check(t, setup):
     """Analytic (backprop) against numerical (central differences) gradients, with relative errors."""
-    text, values, tr = setup
+    text, values, _ = setup
     st.markdown(t("bp.check_intro"))
     h = st.select_slider(t("bp.h"), H_CHOICES, value=1e-5, key="bp.h",
                          format_func=lambda v: f"{v:.0e}", help=t("bp.h_help"))
     try:
-        rows = autograd.gradient_check(text, values, h=h)
+        check = compute.gradient_check(text, tuple(values.items()), h)
     except ValueError as exc:
         errors.show(exc, t)
         return
+    rows = check.rows
     if not rows:
         st.info(t("bp.no_variables"), icon=":material/info:")
         return
-    table = [{t("bp.col.variable"): r["name"], t("bp.col.analytic"): f"{r['analytic']:.10g}",
-              t("bp.col.numerical"): f"{r['numerical']:.10g}",
-              t("bp.col.rel_error"): f"{r['rel_error']:.2e}",
-              t("bp.col.verdict"): t("bp.verdict." + ("ok" if r["rel_error"] < 1e-6 else
-                                                       "close" if r["rel_error"] < 1e-3 else
+    table = [{t("bp.col.variable"): r.name, t("bp.col.analytic"): f"{r.analytic:.10g}",
+              t("bp.col.numerical"): f"{r.numerical:.10g}",
+              t("bp.col.rel_error"): f"{r.rel_error:.2e}",
+              t("bp.col.verdict"): t("bp.verdict." + ("ok" if r.rel_error < 1e-6 else
+                                                       "close" if r.rel_error < 1e-3 else
                                                        "bad"))}
              for r in rows]
     st.dataframe(table, hide_index=True, width="stretch")
-    worst = max(r["rel_error"] for r in rows)
-    st.markdown(t("bp.check_worst", worst=f"{worst:.1e}", h=f"{h:.0e}"))
-    if any(n["op"] in ("relu", "max", "min", "abs") for n in tr["nodes"]):
+    st.markdown(t("bp.check_worst", worst=f"{check.worst:.1e}", h=f"{h:.0e}"))
+    if check.kinked:
         st.warning(t("bp.kink_note"), icon=":material/warning:")
     st.markdown(t("bp.tradeoff"))

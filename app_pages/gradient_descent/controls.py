@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import streamlit as st
 
+from app_pages.gradient_descent import compute
 from cnnlab.calculus import descent, surfaces
 from cnnlab.calculus.optim import OPTIMIZERS, SCHEDULES
 from ui import player
@@ -19,7 +19,6 @@ from ui.state import UrlState
 
 SURFACE_CHOICES = surfaces.SURFACES + ("typed",)
 DEFAULT_FORMULA = "x^2/4 + y^2 + 0.5*sin(3*x)"
-GRID = 101
 
 
 LR_MAX = 10.0    # the learning-rate boxes accept 0 < lr <= LR_MAX; anything else is explained, not clamped
@@ -78,64 +77,8 @@ def url_state():
     return url
 
 
-# ---------------------------------------------------------------------------
-# cached core calls (plain arguments in, arrays out)
-# ---------------------------------------------------------------------------
-def build_surface(name, kappa, formula):
-    """The surface chosen on the page (raises LessonError for a bad formula)."""
-    if name == "typed":
-        return surfaces.typed_surface(formula)
-    return surfaces.get_surface(name, **({"kappa": kappa} if name == "quadratic" else {}))
+build_surface = compute.build_surface
 
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def surface_data(name, kappa, formula):
-    """Grid values and facts of a surface: ``dict(xs, ys, z, log, minima, window, start, fmin)``."""
-    surf = build_surface(name, kappa, formula)
-    xs, ys, z = surfaces.surface_grid(surf, GRID)
-    minima_f = [float(surf.f(*m)) for m in surf.minima]
-    return {"xs": xs, "ys": ys, "z": z, "log": surf.log_levels, "minima": surf.minima,
-            "window": surf.window, "start": surf.start, "minima_f": minima_f,
-            "shape": descent.surface_shape(surf)}
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def optimizer_paths(name, kappa, formula, opts, lrs, steps, sched, start, mom):
-    """``{optimizer: DescentPath}`` from the same start."""
-    surf = build_surface(name, kappa, formula)
-    return {o: descent.run_optimizer(surf, o, start, steps, lr, sched, hyper={"momentum": mom})
-            for o, lr in zip(opts, lrs)}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def regime_paths(name, kappa, formula, start, steps=60):
-    """Plain gradient descent with a too small, a good and a too large learning rate."""
-    surf = build_surface(name, kappa, formula)
-    lrs = descent.lr_regimes(surf)
-    return lrs, {k: descent.run_optimizer(surf, "sgd", start, steps, lr) for k, lr in lrs.items()}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def search_paths(name, kappa, formula, start, tries, radius, seed, lr):
-    surf = build_surface(name, kappa, formula)
-    return {"random_search": descent.random_search(surf, tries, seed),
-            "random_local": descent.random_local_search(surf, start, tries, radius, seed),
-            "follow_slope": descent.follow_slope(surf, start, tries, radius),
-            "sgd": descent.run_optimizer(surf, "sgd", start, tries, lr)}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def data_run(kind, l2, batch, lr, steps, seed):
-    """Grid of the full objective, BGD / SGD / mini-batch paths and the fitted curves."""
-    data = descent.make_data(kind, 100, seed, l2)
-    surf = data.surface()
-    xs, ys, z = surfaces.surface_grid(surf, GRID)
-    paths = {m: descent.data_descent(data, m, None, steps, lr, batch, seed) for m in descent.MODES}
-    grid = np.linspace(data.x.min() - 0.3, data.x.max() + 0.3, 80)
-    curves = {m: (grid, data.predict(p.points[-1], grid)) for m, p in paths.items()}
-    return {"xs": xs, "ys": ys, "z": z, "minimum": surf.minima[0], "start": surf.start, "paths": paths,
-            "x": data.x, "y": data.y, "curves": curves,
-            "floor": descent.lowest_value(z, paths.values(), [surf.f(*surf.minima[0])])}
 
 
 # ---------------------------------------------------------------------------

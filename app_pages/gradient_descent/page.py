@@ -2,10 +2,9 @@
 
 import streamlit as st
 
+from app_pages.gradient_descent import compute, questions
 from app_pages.gradient_descent import controls as ctl
-from app_pages.gradient_descent import questions
 from app_pages.gradient_descent import views as views
-from cnnlab.calculus import descent
 from cnnlab.calculus.optim import OPTIMIZERS
 from ui import errors, quiz
 from ui.i18n import translator
@@ -30,7 +29,7 @@ if tab == "map":
 s = ctl.map_settings(url)
 surface, surface_error = None, None
 try:
-    surface = ctl.surface_data(s.surface, s.kappa, s.formula)
+    surface = compute.surface_data(s.surface, s.kappa, s.formula)
 except ValueError as exc:
     surface_error = exc
 
@@ -40,18 +39,19 @@ if tab == "map":
         try:
             if surface_error:
                 raise surface_error
-            paths = ctl.optimizer_paths(s.surface, s.kappa, s.formula, s.opts, s.lrs, s.steps, s.sched,
-                                        s.start, s.mom)
+            res = compute.optimizer_paths(s.surface, s.kappa, s.formula, s.opts, s.lrs, s.steps, s.sched,
+                                          s.start, s.mom)
+            paths = res.paths
         except ValueError as exc:
             errors.show(exc, t)
         for o, typed in s.bad_lrs:
             st.error(t("gd.lr_out_of_range", name=t(f"gd.opt.{o}"), limit=f"{ctl.LR_MAX:g}", value=typed),
                      icon=":material/error:")
-        if surface is not None and surface["shape"]:
-            st.info(t(f"gd.note.{surface['shape']}"), icon=":material/info:")
+        if surface is not None and surface.shape:
+            st.info(t(f"gd.note.{surface.shape}"), icon=":material/info:")
         if surface is not None:
             names = {o: t(f"gd.opt.{o}") for o in OPTIMIZERS}
-            floor = descent.lowest_value(surface["z"], paths.values(), surface["minima_f"])
+            floor = res.floor if paths else surface.floor
             if not paths and not s.bad_lrs:
                 st.info(t("gd.no_optimizer"), icon=":material/info:")
             views.divergence_notes(t, paths, names)
@@ -66,12 +66,11 @@ if tab == "lr":
             st.info(t("gd.fix_surface_first"), icon=":material/info:")
         else:
             try:
-                lrs, regime = ctl.regime_paths(s.surface, s.kappa, s.formula, s.start)
+                reg = compute.regime_paths(s.surface, s.kappa, s.formula, s.start)
             except ValueError as exc:
                 errors.show(exc, t)
             else:
-                floor = descent.lowest_value(surface["z"], regime.values(), surface["minima_f"])
-                views.regimes(t, surface, lrs, regime, floor, s.start)
+                views.regimes(t, surface, reg.lrs, reg.paths, reg.floor, s.start)
         views.schedules(t, s.steps)
 
 if tab == "data":
@@ -79,7 +78,7 @@ if tab == "data":
         st.markdown(t("gd.data.intro"))
         kind, l2, batch, lr, steps, seed = ctl.data_controls(t, url)
         try:
-            run = ctl.data_run(kind, l2, batch, lr, steps, seed)
+            run = compute.data_run(kind, l2, batch, lr, steps, seed)
         except ValueError as exc:
             errors.show(exc, t)
         else:
@@ -94,13 +93,12 @@ if tab == "search":
         else:
             try:
                 lr_sgd = url.get("lr_sgd")
-                found = ctl.search_paths(s.surface, s.kappa, s.formula, s.start, tries, radius, sseed,
+                found = compute.search_paths(s.surface, s.kappa, s.formula, s.start, tries, radius, sseed,
                                          float(lr_sgd) if ctl.valid_lr(lr_sgd) else url.defaults["lr_sgd"])
             except ValueError as exc:
                 errors.show(exc, t)
             else:
-                floor = descent.lowest_value(surface["z"], found.values(), surface["minima_f"])
-                views.search_view(t, surface, found, floor, s.start)
+                views.search_view(t, surface, found.paths, found.floor, s.start)
 
 url.publish()
 

@@ -69,8 +69,8 @@ def player(t, url, data, paths, names, floor, show3d, start):
     def draw(frame):
         left, right = st.columns([3, 2])
         with left:
-            fig = figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
-                                      frame=frame, minima=data["minima"], start=start, click=True,
+            fig = figs.contour_figure(data.xs, data.ys, data.z, data.log, paths, names,
+                                      frame=frame, minima=data.minima, start=start, click=True,
                                       title=t("gd.map_title"), click_hover=t("gd.click_hover"),
                                       floor=floor,
                                       play=(sorted({*range(0, total + 1, max(1, math.ceil(total / BROWSER_FRAMES))),
@@ -83,7 +83,7 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                              xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
                             theme="streamlit", key="gd.loss")
         if show3d:
-            st.plotly_chart(figs.surface3d_figure(data["xs"], data["ys"], data["z"], data["log"], paths,
+            st.plotly_chart(figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
                                                   names, frame=frame, floor=floor,
                                                   title=t("gd.surface3d_title")),
                             theme="streamlit", key="gd.surface3d")
@@ -99,8 +99,8 @@ def regimes(t, data, lrs, paths, floor, start):
     cols = st.columns(3)
     for col, (key, path) in zip(cols, paths.items()):
         with col:
-            st.plotly_chart(figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], {key: path},
-                                                names, minima=data["minima"], start=start, legend=False,
+            st.plotly_chart(figs.contour_figure(data.xs, data.ys, data.z, data.log, {key: path},
+                                                names, minima=data.minima, start=start, legend=False,
                                                 colorbar=False,
                                                 title=f"{names[key]}: η = {_fmt(lrs[key])}", height=340,
                                                 floor=floor),
@@ -129,19 +129,19 @@ def schedules(t, steps):
 def data_view(t, run, kind):
     """BGD, SGD and mini-batch on the contours of the full objective, the loss curves, the fitted models."""
     names = {m: t(f"gd.mode.{m}") for m in descent.MODES}
-    paths = run["paths"]
+    paths = run.paths
     divergence_notes(t, paths, names)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figs.contour_figure(run["xs"], run["ys"], run["z"], False, paths, names,
-                                            minima=[run["minimum"]], start=run["start"], floor=run["floor"],
+        st.plotly_chart(figs.contour_figure(run.xs, run.ys, run.z, False, paths, names,
+                                            minima=[run.minimum], start=run.start, floor=run.floor,
                                             title=t("gd.data.map_title"), axis=("w", "b")),
                         theme="streamlit", key="gd.data.map")
     with right:
-        st.plotly_chart(figs.loss_figure(paths, names, run["floor"], title=t("gd.data.loss_title"),
+        st.plotly_chart(figs.loss_figure(paths, names, run.floor, title=t("gd.data.loss_title"),
                                          xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300),
                         theme="streamlit", key="gd.data.loss")
-        st.plotly_chart(figs.data_figure(run["x"], run["y"], run["curves"], names,
+        st.plotly_chart(figs.data_figure(run.x, run.y, run.curves, names,
                                          title=t("gd.data.fit_title"), height=260),
                         theme="streamlit", key="gd.data.fit")
     st.caption(t("gd.data.samples", bgd=paths["bgd"].samples, sgd=paths["sgd"].samples,
@@ -153,8 +153,8 @@ def search_view(t, data, paths, floor, start):
     names = {k: t(f"gd.search.{k}") for k in paths}
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figs.contour_figure(data["xs"], data["ys"], data["z"], data["log"], paths, names,
-                                            minima=data["minima"], start=start, floor=floor,
+        st.plotly_chart(figs.contour_figure(data.xs, data.ys, data.z, data.log, paths, names,
+                                            minima=data.minima, start=start, floor=floor,
                                             tried={"random_search": paths["random_search"].tried},
                                             title=t("gd.search.map_title")),
                         theme="streamlit", key="gd.search.map")
