@@ -7,6 +7,8 @@
   ``inf`` / ``nan`` spelled out.
 - :func:`math_num` - a number as a student writes it in a derivation, with a true minus sign: ``−2``, ``0.7311``.
 - :func:`shape` - an array shape: ``1 × 28 × 28``.
+- :func:`grouped` - a whole count with thousands separators: ``73,856``.
+- :func:`big` - a large count: exact below ten million, else ``10¹²`` or ``2.5 × 10⁹``.
 """
 
 from __future__ import annotations
@@ -47,3 +49,25 @@ def math_num(v, digits=4):
 def shape(dims):
     """An array shape: ``1 × 28 × 28``."""
     return " × ".join(str(s) for s in dims)
+
+
+def grouped(v):
+    """A whole count with thousands separators: ``73,856``."""
+    return f"{int(v):,}"
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def big(v):
+    """A large count as a student reads it: exact below ten million (``3,168,400``), else a power of
+    ten (``10¹²``, ``2.5 × 10⁹``)."""
+    v = int(v)
+    if abs(v) < 10_000_000:
+        return grouped(v)
+    e = len(str(abs(v))) - 1
+    mant = v / 10 ** e
+    power = "10" + str(e).translate(_SUPERSCRIPT)
+    if abs(mant - round(mant)) < 1e-9 and round(mant) == 1:
+        return power if v > 0 else "−" + power
+    return f"{mant:.3g} × {power}".replace("-", "−")

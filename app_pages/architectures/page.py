@@ -1,8 +1,11 @@
-"""Lesson: classic CNN architectures, layer by layer, with totals that match the published counts."""
+"""Lesson: classic CNN architectures, layer by layer, with totals that match the published counts.
+
+controls -> ``compute`` (pure, cached, frozen results) -> ``views`` / ``representation`` (render only).
+"""
 
 import streamlit as st
 
-from app_pages.architectures import questions
+from app_pages.architectures import questions, representation
 from app_pages.architectures import views as arch_views
 from ui import quiz, style
 from ui.i18n import translator
@@ -12,7 +15,7 @@ style.wrap_controls()
 st.title(t("arch.title"))
 st.markdown(t("arch.intro"))
 
-url = arch_views.url_state()
+url = arch_views.url_state(representation.n_digits())
 net, size = arch_views.choose(t, url)
 url.publish(t)
 
@@ -24,5 +27,7 @@ if result is not None:
     arch_views.table(t, result)
     st.subheader(t("arch.notes_title"))
     arch_views.notes(t, net)
+    if net == "deepid":
+        representation.show(t, url)
 
 quiz.show(t, "arch", questions.build(quiz.url_values(url)))

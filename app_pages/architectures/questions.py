@@ -8,13 +8,18 @@ from cnnlab.geometry import architectures
 DEFAULTS = {"net": "lenet5", "fcn_size": 384}
 
 
+def _name(row):
+    """A layer as a choice: its catalog key when its name is a phrase (shown translated), else its name."""
+    return f"arch.layer.{row['label']}" if row.get("label") else row["name"]
+
+
 def _candidates(rows, field):
     """Four layer names: the one with the most ``field`` and three others spread over the network."""
     best = max(range(len(rows)), key=lambda i: rows[i][field])
     others = [i for i in range(len(rows)) if i != best and rows[i]["name"] != rows[best]["name"]]
     step = max(len(others) // 3, 1)
     picked = sorted({best, *others[::step][:3]})
-    names = [rows[i]["name"] for i in picked]
+    names = [_name(rows[i]) for i in picked]
     return names, picked.index(best)
 
 
@@ -22,7 +27,7 @@ def build(settings):
     """``settings``: the lesson's URL values (``net, fcn_size``) -> list of Questions."""
     s = quiz.settings_with_defaults(settings, DEFAULTS)
     net = s["net"] if s["net"] in architectures.NETWORKS else "lenet5"
-    size = quiz.clamp_int(s["fcn_size"], 32, 1024, 384) if net == "fcn" else None
+    size = quiz.clamp_int(s["fcn_size"], 224, 1024, 384) if net == "fcn" else None
     try:
         result = architectures.network(net, size)
     except ValueError:          # a size the page itself refuses (with its message): ask about LeNet-5
@@ -40,5 +45,5 @@ def build(settings):
     with_rf = [r for r in rows if r.get("rf")]
     if with_rf:
         last = with_rf[-1]
-        out.append(quiz.numeric("arch.rf", "arch.q.rf", last["rf"], "arch.q.rf_why", layer=last["name"], **common))
+        out.append(quiz.numeric("arch.rf", "arch.q.rf", last["rf"], "arch.q.rf_why", layer=_name(last), **common))
     return out

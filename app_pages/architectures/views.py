@@ -1,20 +1,41 @@
-"""Sections of the architectures lesson: network choice, layer table, totals, notes and diagram."""
+"""Sections of the architectures lesson: network choice, totals, diagram, layer table and notes.
+
+Every number comes from ``compute`` (frozen results); these functions only draw them.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.geometry import architectures
+from app_pages.architectures import compute
 from ui import errors, shape_figures
+from ui.fmt import grouped
 from ui.state import UrlState
 from ui.style import PLOT
 
-NETWORKS = list(architectures.NETWORKS)
+NETWORKS = list(compute.NETWORKS)
+FCN_NOTE = "arch._fcn_clamped"          # (typed, used) after the student typed a size out of range
 
 
-def url_state():
-    return UrlState("arch", {"net": "lenet5", "fcn_size": 384}, choices={"net": NETWORKS},
-                    bounds={"fcn_size": (32, 1024)})
+def url_state(n_digits):
+    lo, hi = compute.FCN_RANGE
+    return UrlState("arch", {"net": "lenet5", "fcn_size": 384, "digit": 0, "k": 8, "space": "hidden"},
+                    choices={"net": NETWORKS, "space": compute.SPACES},
+                    bounds={"fcn_size": (lo, hi), "digit": (0, n_digits - 1), "k": (1, 16)})
+
+
+def _clamp_fcn(key):
+    """A typed size out of range is brought into range, visibly (the box shows the size in use)."""
+    typed = st.session_state.get(key)
+    if typed is None:
+        st.session_state[key] = 384
+        return
+    used, clamped = compute.clamp_fcn_size(typed)
+    if clamped:
+        st.session_state[key] = used
+        st.session_state[FCN_NOTE] = (int(typed), used)
+    else:
+        st.session_state.pop(FCN_NOTE, None)
 
 
 def choose(t, url):
@@ -22,87 +43,100 @@ def choose(t, url):
     net = c1.selectbox(t("arch.network"), NETWORKS, key=url.key("net"), format_func=lambda n: t(f"arch.net_{n}"))
     size = None
     if net == "fcn":
-        size = c2.number_input(t("arch.fcn_size"), 32, 1024, step=32, key=url.key("fcn_size"),
-                               help=t("arch.fcn_size_help"))
+        lo, hi = compute.FCN_RANGE
+        # No min/max on the box: Streamlit would keep a typed 100000 in it and silently use the old
+        # value; the callback brings it into range and says so.
+        size = c2.number_input(t("arch.fcn_size"), step=32, key=url.key("fcn_size"),
+                               help=t("arch.fcn_size_help", lo=lo, hi=hi),
+                               on_change=_clamp_fcn, args=(url.key("fcn_size"),))
+        note = st.session_state.get(FCN_NOTE)
+        if note:
+            st.info(t("arch.fcn_clamped", typed=grouped(note[0]), used=note[1], lo=lo, hi=hi),
+                    icon=":material/straighten:")
+        size = compute.clamp_fcn_size(384 if size is None else size)[0]
     return net, size
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _network(name, size):
-    return architectures.network(name, size)
 
 
 def load(t, net, size):
     try:
-        return _network(net, size)
+        return compute.network(net, size)
     except ValueError as exc:
         errors.show(exc, t)
         return None
 
 
-def _kind(t, row):
-    kind = t(f"arch.kind_{row['kind']}")
-    if row["kind"] == "pool":
-        kind = t(f"arch.pool_{row.get('mode', 'max')}")
-    if row.get("groups", 1) > 1:
-        kind += " " + t("arch.groups", g=row["groups"])
-    if row.get("bn"):
-        kind += " + BN"
+def layer_name(t, layer):
+    """The shown name of a layer: its catalog label when its name is a phrase, else the paper's name."""
+    return t(f"arch.layer.{layer.label}") if layer.label else layer.name
+
+
+def _kind(t, layer):
+    kind = t(f"arch.pool_{layer.mode or 'max'}") if layer.kind == "pool" else t(f"arch.kind_{layer.kind}")
+    if layer.groups > 1:
+        kind += " " + t("arch.groups", g=layer.groups)
+    if layer.unshared:
+        kind += " " + t("arch.unshared")
+    elif layer.regions > 1:
+        kind += " " + t("arch.shared_regions", n=layer.regions)
+    if layer.bn:
+        kind += " " + t("arch.with_bn")
     return kind
 
 
 def summary(t, net, result):
-    what, number, source = result["published"]
+    source = t(f"arch.source_{net}")
     st.markdown(t(f"arch.form_{net}"))
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("arch.total_params"), f"{result['params']:,}")
-    m2.metric(t("arch.total_macs"), f"{result['macs']:,}", help=t("arch.macs_help"))
-    mine = result["params"] if what == "params" else result["macs"]
-    if mine == number:
-        m3.metric(t("arch.published"), f"{number:,}", help=source)
-        st.success(t("arch.matches", what=t(f"arch.what_{what}"), number=f"{number:,}", source=source),
-                   icon=":material/verified:")
+    m1.metric(t("arch.total_params"), grouped(result.params))
+    m2.metric(t("arch.total_macs"), grouped(result.macs), help=t("arch.macs_help"))
+    what = t(f"arch.what_{result.what}")
+    number = grouped(result.published)
+    if result.matches:
+        m3.metric(t("arch.published"), number, help=source)
+        st.success(t("arch.matches", what=what, number=number, source=source), icon=":material/verified:")
     else:
-        m3.metric(t("arch.published"), f"≈ {number:,}", help=source)
-        st.info(t("arch.close", what=t(f"arch.what_{what}"), number=f"{number:,}", mine=f"{mine:,}",
-                  source=source), icon=":material/info:")
+        m3.metric(t("arch.published"), f"≈ {number}", help=source)
+        st.info(t("arch.close", what=what, number=number, mine=grouped(result.mine), source=source),
+                icon=":material/info:")
 
 
 def table(t, result):
+    """A static table: every name and number shown whole (no column cuts "3×3 reduce"), numbers grouped."""
+    branches = any(lay.branch for lay in result.layers)
     data = []
-    branches = any(r.get("branch") for r in result["rows"])
-    for r in result["rows"]:
-        item = {t("arch.col_layer"): r["name"], t("arch.col_type"): _kind(t, r)}
+    for lay in result.layers:
+        item = {t("arch.col_layer"): layer_name(t, lay), t("arch.col_type"): _kind(t, lay)}
         if branches:
-            b = r.get("branch") or ""
-            item[t("arch.col_branch")] = t(f"arch.branch_{b}") if t.has(f"arch.branch_{b}") else b
-        k = r["kernel"]
-        item[t("arch.col_ksp")] = "" if k is None else f"{k}×{k} / {r['stride']} / {r['padding']}"
-        item[t("arch.col_out")] = " × ".join(str(v) for v in r["out"])
-        item[t("arch.col_params")] = r["params"]
-        item[t("arch.col_macs")] = r["macs"]
-        item[t("arch.col_rf")] = t("arch.rf_all") if r["rf"] is None else f"{r['rf']}×{r['rf']}"
+            b = lay.branch
+            item[t("arch.col_branch")] = t(f"arch.branch_{b}") if b else ""
+        k = lay.kernel
+        item[t("arch.col_ksp")] = "" if k is None else f"{k}×{k} / {lay.stride} / {lay.padding}"
+        item[t("arch.col_out")] = " × ".join(str(v) for v in lay.out)
+        item[t("arch.col_params")] = grouped(lay.params)
+        item[t("arch.col_macs")] = grouped(lay.macs)
+        item[t("arch.col_rf")] = t("arch.rf_all") if lay.rf is None else f"{lay.rf}×{lay.rf}"
         data.append(item)
-    st.dataframe(data, hide_index=True, width="stretch",
-                 column_config={t("arch.col_params"): st.column_config.NumberColumn(format="localized"),
-                                t("arch.col_macs"): st.column_config.NumberColumn(format="localized")})
+    st.table(data, border="horizontal")
     st.caption(t("arch.table_caption"))
+    if result.key == "resnet18":
+        st.caption(t("arch.torchvision_names"))
 
 
 def notes(t, net):
     st.markdown(t(f"arch.note_{net}"))
     if net == "inception3a":
-        s = architectures.inception_savings()
+        s = compute.inception_savings()
         m1, m2, m3 = st.columns(3)
-        m1.metric(t("arch.inc_params"), f"{s['params'][1]:,}", delta=f"{s['params'][1] - s['params'][0]:,}",
-                  delta_color="inverse", help=t("arch.inc_without", v=f"{s['params'][0]:,}"))
-        m2.metric(t("arch.inc_macs"), f"{s['macs'][1]:,}", delta=f"{s['macs'][1] - s['macs'][0]:,}",
-                  delta_color="inverse", help=t("arch.inc_without", v=f"{s['macs'][0]:,}"))
-        m3.metric(t("arch.inc_channels"), s["channels"][1], delta=s["channels"][1] - s["channels"][0],
-                  delta_color="inverse", help=t("arch.inc_without", v=s["channels"][0]))
+        m1.metric(t("arch.inc_params"), grouped(s.params[1]), delta=grouped(s.params[1] - s.params[0]),
+                  delta_color="inverse", help=t("arch.inc_without", v=grouped(s.params[0])))
+        m2.metric(t("arch.inc_macs"), grouped(s.macs[1]), delta=grouped(s.macs[1] - s.macs[0]),
+                  delta_color="inverse", help=t("arch.inc_without", v=grouped(s.macs[0])))
+        m3.metric(t("arch.inc_channels"), s.channels[1], delta=s.channels[1] - s.channels[0],
+                  delta_color="inverse", help=t("arch.inc_without", v=s.channels[0]))
 
 
 def diagram(t, net, result):
-    st.plotly_chart(shape_figures.network_diagram(t, result["rows"], t("arch.diagram_title", net=t(f"arch.net_{net}"))),
+    rows = [lay.as_row(layer_name(t, lay)) for lay in result.layers]
+    st.plotly_chart(shape_figures.network_diagram(t, rows, t("arch.diagram_title", net=t(f"arch.net_{net}"))),
                     **PLOT, key="arch.fig_diagram")
     st.caption(t("arch.diagram_caption"))
