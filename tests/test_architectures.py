@@ -15,6 +15,7 @@ PUBLISHED = {
     "resnet_block": ("params", 73_984, "2 x 3x3x64x64 weights + 2 x BN (2 x 64): He et al. 2015, Table 1"),
     "resnet18": ("params", 11_689_512, "torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta['num_params']"),
     "fcn": ("params", 138_357_544, "Long, Shelhamer & Darrell 2015: FCN-32s keeps VGG-16's weights"),
+    "deepid": ("dim", 160, "Sun, Wang & Tang 2014, Figure 2: the 160-dimensional DeepID layer"),
 }
 
 
@@ -30,6 +31,8 @@ def test_totals_match_published(name):
         assert net["params"] == 156 + 12 + 1516 + 32 + 48120 + 10164 == 60_000
     elif what == "params":
         assert net["params"] == number
+    elif what == "dim":                     # DeepID: the size of the representation layer
+        assert [r["out"] for r in net["rows"] if r["name"] == "DeepID"] == [(number,)]
     else:                                   # the paper rounds to millions
         assert abs(net["macs"] - number) / number < 0.001
 
@@ -77,3 +80,83 @@ def test_feature_map_sizes_match_the_papers():
     # He et al. 2015, Table 1: conv1 112x112, conv2_x 56x56, conv3_x 28x28, conv4_x 14x14, conv5_x 7x7
     assert [res[k][1] for k in ("conv1", "layer1.1.add", "layer2.1.add", "layer3.1.add", "layer4.1.add")] == [
         112, 56, 28, 14, 7]
+
+
+# --- DeepID (Sun, Wang & Tang, CVPR 2014, "Deep Learning Face Representation from Predicting 10,000
+# Classes"), Figure 2: input 39 x 31 x k; conv1 36 x 28 x 20, pool1 18 x 14 x 20, conv2 16 x 12 x 40,
+# pool2 8 x 6 x 40, conv3 6 x 4 x 60, pool3 3 x 2 x 60, conv4 2 x 1 x 80, DeepID 160, soft-max n.
+# Section 3: conv3's weights are shared within 2 x 2 regions, conv4's not at all; the DeepID layer is
+# fully connected to pool3 and conv4.
+DEEPID_FIG2 = {"conv1": (20, 36, 28), "pool1": (20, 18, 14), "conv2": (40, 16, 12), "pool2": (40, 8, 6),
+               "conv3": (60, 6, 4), "pool3": (60, 3, 2), "conv4": (80, 2, 1), "DeepID": (160,)}
+
+
+def test_deepid_shapes_match_figure_2():
+    rows = {r["name"]: r for r in network("deepid")["rows"]}
+    for name, shape in DEEPID_FIG2.items():
+        assert rows[name]["out"] == shape, name
+    assert rows["softmax"]["out"] == (10_000,)
+
+
+def test_deepid_layer_reads_pool3_and_conv4():
+    rows = {r["name"]: r for r in network("deepid")["rows"]}
+    deepid = rows["DeepID"]
+    assert deepid["inputs"] == 3 * 2 * 60 + 2 * 1 * 80 == 520          # both stages, flattened
+    assert deepid["params"] == (520 + 1) * 160 == 83_360
+    assert set(deepid["reads"]) == {"pool3", "conv4"}
+    # conv3: 6 regions (3 x 2 blocks of 2 x 2 output cells), each its own 3x3x40 kernels and biases;
+    # conv4: 2 output positions, each its own 2x2x60 kernels and biases (locally connected)
+    assert rows["conv3"]["params"] == 6 * (3 * 3 * 40 * 60 + 60) == 129_960
+    assert rows["conv4"]["params"] == 2 * (2 * 2 * 60 * 80 + 80) == 38_560
+    assert rows["conv4"]["unshared"] and not rows["conv3"]["unshared"]
+    assert rows["conv1"]["params"] == 4 * 4 * 3 * 20 + 20                # colour patch, k = 3
+    # multiply-adds do not depend on the sharing: output cells x kernel cells x input maps x maps
+    assert rows["conv3"]["macs"] == 6 * 4 * 3 * 3 * 40 * 60 and rows["conv4"]["macs"] == 2 * 1 * 2 * 2 * 60 * 80
+
+
+def test_layer_names_that_are_phrases_carry_a_catalog_label():
+    """Words in a layer name ("reduce", "pool proj", "concat", "block.conv1") are shown through the catalogs."""
+    import json
+    from pathlib import Path
+
+    cats = {lang: json.loads((Path(__file__).parent.parent / "assets" / "i18n" / f"{lang}.json").read_text("utf-8"))
+            for lang in ("en", "zh")}
+    for name in NETWORKS:
+        for r in network(name)["rows"]:
+            wordy = " " in r["name"] or "→" in r["name"] or r["name"].startswith("block.")
+            if wordy or r["kind"] in ("concat", "flatten"):
+                assert r["label"], (name, r["name"])
+            if r["label"]:
+                assert all(f"arch.layer.{r['label']}" in c for c in cats.values()), r["label"]
+    labels = {r["name"]: r["label"] for r in network("inception3a")["rows"]}
+    assert labels["3×3 reduce (1×1)"] == "reduce_3x3" and labels["concat"] == "concat"
+
+
+def test_weights_for_an_image_syllabus_numbers():
+    from cnnlab.geometry.architectures import weights_for_an_image
+
+    # SYLLABUS "History and motivation": 1000 x 1000 image, 10^6 hidden units, 10 x 10 windows
+    assert weights_for_an_image(1000, 10**6, 10) == (10**12, 10**8, 100)
+    assert weights_for_an_image(28, 100, 5) == (78_400, 2_500, 25)
+    with pytest.raises(LessonError):
+        weights_for_an_image(28, 100, 29)
+
+
+def test_compute_results_are_frozen_and_match_the_published_counts():
+    import dataclasses
+
+    from app_pages.architectures import compute
+
+    for name in NETWORKS:
+        net = compute.network(name, 384 if name == "fcn" else None)
+        assert net.published == PUBLISHED[name][1]
+        if name != "inception3a":                              # the paper rounds to millions
+            assert net.matches, name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            net.params = 0
+    assert compute.network("deepid").mine == 160
+    assert compute.clamp_fcn_size(100_000) == (1024, True)
+    assert compute.clamp_fcn_size(-5) == (224, True)
+    assert compute.clamp_fcn_size(512) == (512, False)
+    s = compute.inception_savings()
+    assert s.channels == (416, 256)
