@@ -127,7 +127,8 @@ def test_layer_names_that_are_phrases_carry_a_catalog_label():
             if wordy or r["kind"] in ("concat", "flatten"):
                 assert r["label"], (name, r["name"])
             if r["label"]:
-                assert all(f"arch.layer.{r['label']}" in c for c in cats.values()), r["label"]
+                assert all(f"arch.layer.{r['label']}" in c and f"arch.layer_short.{r['label']}" in c
+                           for c in cats.values()), r["label"]
     labels = {r["name"]: r["label"] for r in network("inception3a")["rows"]}
     assert labels["3×3 reduce (1×1)"] == "reduce_3x3" and labels["concat"] == "concat"
 

@@ -16,7 +16,9 @@ def _name(row):
 def _candidates(rows, field):
     """Four layer names: the one with the most ``field`` and three others spread over the network."""
     best = max(range(len(rows)), key=lambda i: rows[i][field])
-    others = [i for i in range(len(rows)) if i != best and rows[i]["name"] != rows[best]["name"]]
+    # not a reshape (no parameters, no work), and never a second layer with the same count: one right answer
+    others = [i for i in range(len(rows)) if i != best and rows[i]["name"] != rows[best]["name"]
+              and rows[i]["kind"] != "flatten" and rows[i][field] != rows[best][field]]
     step = max(len(others) // 3, 1)
     picked = sorted({best, *others[::step][:3]})
     names = [_name(rows[i]) for i in picked]
@@ -42,7 +44,7 @@ def build(settings):
                      tolerance=max(0.1 * result["params"] / 1e6, 0.001), exact=f"{result['params']:,}", **common),
         quiz.choice("arch.most_macs", "arch.q.most_macs", mac_names, mac_best, "arch.q.most_macs_why", **common),
     ]
-    with_rf = [r for r in rows if r.get("rf")]
+    with_rf = [r for r in rows if r.get("rf") and r["kind"] != "flatten"]
     if with_rf:
         last = with_rf[-1]
         out.append(quiz.numeric("arch.rf", "arch.q.rf", last["rf"], "arch.q.rf_why", layer=_name(last), **common))

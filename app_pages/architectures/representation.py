@@ -57,8 +57,8 @@ def _pca_figure(t, rep, nb):
                              marker=dict(symbol="star", size=18, color=CLASS_COLOURS[nb.label],
                                          line=dict(width=1.5, color="#111827"))))
     e1, e2 = rep.explained
-    fig.update_xaxes(title=t("arch.rep.pc", i=1, share=num(100 * e1)), zeroline=False)
-    fig.update_yaxes(title=t("arch.rep.pc", i=2, share=num(100 * e2)), zeroline=False)
+    fig.update_xaxes(title=t("arch.rep.pc", i=1, share=sig(100 * e1, 3)), zeroline=False)
+    fig.update_yaxes(title=t("arch.rep.pc", i=2, share=sig(100 * e2, 3)), zeroline=False)
     fig.update_layout(title=dict(text=t(f"arch.rep.map_title_{rep.space}", n=len(rep.labels)), x=0.5,
                                  xanchor="center"),
                       height=480, margin=dict(l=10, r=10, t=50, b=10),

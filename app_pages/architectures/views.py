@@ -14,6 +14,11 @@ from ui.state import UrlState
 from ui.style import PLOT
 
 NETWORKS = list(compute.NETWORKS)
+# Totals such as 128,049,152 must show whole in a third of the page at 1024 px, and their labels wrap
+# (a constant: no user or URL text goes into it).
+METRIC_CSS = """<style>[data-testid="stMetricValue"] { font-size: 1.7rem !important; }
+[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] p { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere; }</style>"""
 FCN_NOTE = "arch._fcn_clamped"          # (typed, used) after the student typed a size out of range
 
 
@@ -39,6 +44,7 @@ def _clamp_fcn(key):
 
 
 def choose(t, url):
+    st.html(METRIC_CSS)
     c1, c2 = st.columns([3, 1])
     net = c1.selectbox(t("arch.network"), NETWORKS, key=url.key("net"), format_func=lambda n: t(f"arch.net_{n}"))
     size = None
@@ -71,12 +77,15 @@ def layer_name(t, layer):
 
 
 def _kind(t, layer):
-    kind = t(f"arch.pool_{layer.mode or 'max'}") if layer.kind == "pool" else t(f"arch.kind_{layer.kind}")
+    if layer.unshared:
+        kind = t("arch.kind_local")
+    elif layer.kind == "pool":
+        kind = t(f"arch.pool_{layer.mode or 'max'}")
+    else:
+        kind = t(f"arch.kind_{layer.kind}")
     if layer.groups > 1:
         kind += " " + t("arch.groups", g=layer.groups)
-    if layer.unshared:
-        kind += " " + t("arch.unshared")
-    elif layer.regions > 1:
+    if layer.regions > 1 and not layer.unshared:
         kind += " " + t("arch.shared_regions", n=layer.regions)
     if layer.bn:
         kind += " " + t("arch.with_bn")
@@ -136,7 +145,8 @@ def notes(t, net):
 
 
 def diagram(t, net, result):
-    rows = [lay.as_row(layer_name(t, lay)) for lay in result.layers]
+    # the diagram's labels sit side by side: the short form of a phrase ("3×3 reduce", "DeepID")
+    rows = [lay.as_row(t(f"arch.layer_short.{lay.label}") if lay.label else lay.name) for lay in result.layers]
     st.plotly_chart(shape_figures.network_diagram(t, rows, t("arch.diagram_title", net=t(f"arch.net_{net}"))),
                     **PLOT, key="arch.fig_diagram")
     st.caption(t("arch.diagram_caption"))

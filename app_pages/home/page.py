@@ -16,6 +16,9 @@ BY_KEY = {lesson.key: lesson for lesson in LESSONS}
 ASKS = (("local", "receptive"), ("anywhere", "conv"), ("size", "sliding"))
 SIDES = (28, 32, 64, 100, 224, 256, 500, 1000, 2000, 4000)
 HIDDEN = (100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+# A card's link names its lesson in a sentence: let it wrap instead of ending in "…" (a constant, no user text).
+LINK_CSS = """<style>[data-testid="stPageLink"] p, [data-testid="stPageLink"] span { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }</style>"""
 
 
 def _cards(items, body):
@@ -37,7 +40,7 @@ def _ask(item):
 
 
 def _lesson(lesson):
-    st.markdown(f"#### {t(f'lesson.{lesson.key}.title')}")
+    st.markdown(f"**{t(f'lesson.{lesson.key}.title')}**")
     st.markdown(t(f"lesson.{lesson.key}.summary"))
     if lesson.available:
         st.page_link(lesson.path, label=t("home.open"), icon=lesson.icon)
@@ -71,9 +74,11 @@ st.markdown(t("home.intro"))
 url = UrlState("home", {"side": 1000, "hidden": 1_000_000, "window": 10},
                choices={"side": SIDES, "hidden": HIDDEN}, bounds={"window": (1, 32)})
 
+st.html(LINK_CSS)
 st.subheader(t("home.ask.title"))
 st.markdown(t("home.ask.intro"))
 _cards(ASKS, _ask)
+_weights(url)
 
 for section in SECTIONS:
     st.subheader(t(f"section.{section}"))
@@ -86,7 +91,6 @@ for era in ("hubel", "neocognitron", "lenet", "alexnet"):
         st.markdown(f"**{t(f'home.history.{era}.title')}**")
         st.markdown(t(f"home.history.{era}.text"))
 
-_weights(url)
 # The home page is where every visit starts (and where a link to a lesson is first read): its settings go
 # into the link only once they differ from the defaults or came with the link, so other links stay as sent.
 if any(url.get(n) != d or n in st.query_params for n, d in url.defaults.items()):

@@ -68,7 +68,7 @@ class _Builder:
     def _add(self, name, kind, out, params, macs, k=None, s=None, p=None, label="", **extra):
         row = {"name": name, "kind": kind, "kernel": k, "stride": s, "padding": p,
                "out": tuple(out), "params": int(params), "macs": int(macs),
-               "rf": None if kind in ("fc", "flatten") else self.rf[0], "branch": self.branch,
+               "rf": None if kind == "fc" else self.rf[0], "branch": self.branch,
                "label": label}
         row.update(extra)
         self.rows.append(row)
