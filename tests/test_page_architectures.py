@@ -58,10 +58,10 @@ def test_typed_fcn_size_out_of_range_is_clamped_visibly(lang):
     assert at.number_input(key="arch.fcn_size").value == 1024          # the box shows the size in use
     assert cat["arch.fcn_clamped"].format(typed="100,000", used=1024, lo=224, hi=1024) in [i.value for i in at.info]
     out = {row[0]: row for row in _table(at)}[cat["arch.layer.fc8_conv"]]
-    assert "1000 × 26 × 26" in out                   # 1024 -> 32 after the pools -> 26 after the 7x7
+    assert "1000×26×26" in out                   # 1024 -> 32 after the pools -> 26 after the 7x7
     at.number_input(key="arch.fcn_size").set_value(96).run()
     assert at.number_input(key="arch.fcn_size").value == 224
-    assert "1000 × 1 × 1" in {row[0]: row for row in _table(at)}[cat["arch.layer.fc8_conv"]]
+    assert "1000×1×1" in {row[0]: row for row in _table(at)}[cat["arch.layer.fc8_conv"]]
     at.number_input(key="arch.fcn_size").set_value(512).run()
     assert not at.info and at.number_input(key="arch.fcn_size").value == 512
 

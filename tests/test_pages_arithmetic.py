@@ -122,9 +122,9 @@ def test_architectures_page(lang):
     assert_ok(at)
     assert at.info
     at.selectbox(key="arch.net").set_value("fcn").run()
-    at.number_input(key="arch.fcn_size").set_value(64).run()
+    at.number_input(key="arch.fcn_size").set_value(64).run()     # below 224: brought up to 224, and said so
     assert_ok(at)
-    assert at.error
+    assert at.number_input(key="arch.fcn_size").value == 224 and at.info and not at.error
 
 
 def test_why_pool_respects_round_up_and_shows_the_dot(lang):

@@ -120,7 +120,7 @@ def table(t, result):
             item[t("arch.col_branch")] = t(f"arch.branch_{b}") if b else ""
         k = lay.kernel
         item[t("arch.col_ksp")] = "" if k is None else f"{k}×{k} / {lay.stride} / {lay.padding}"
-        item[t("arch.col_out")] = " × ".join(str(v) for v in lay.out)
+        item[t("arch.col_out")] = "×".join(str(v) for v in lay.out)        # compact: the column stays narrow
         item[t("arch.col_params")] = grouped(lay.params)
         item[t("arch.col_macs")] = grouped(lay.macs)
         item[t("arch.col_rf")] = t("arch.rf_all") if lay.rf is None else f"{lay.rf}×{lay.rf}"
