@@ -147,6 +147,6 @@ def notes(t, net):
 def diagram(t, net, result):
     # the diagram's labels sit side by side: the short form of a phrase ("3×3 reduce", "DeepID")
     rows = [lay.as_row(t(f"arch.layer_short.{lay.label}") if lay.label else lay.name) for lay in result.layers]
-    st.plotly_chart(shape_figures.network_diagram(t, rows, t("arch.diagram_title", net=t(f"arch.net_{net}"))),
+    st.plotly_chart(shape_figures.network_diagram(t, rows, t("arch.diagram_title")),
                     **PLOT, key="arch.fig_diagram")
     st.caption(t("arch.diagram_caption"))

@@ -56,7 +56,8 @@ def test_names_whole_and_deepid_live(page, app_url):
     page.goto(f"{app_url}/architectures?lang=zh&net=inception3a")
     wait_idle(page)
     page.wait_for_selector("text=3×3 前的降维（1×1 卷积）")
-    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stTable"] td, [data-testid="stTable"] th')]
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid="stTable"] td, [data-testid="stTable"] th')]
         .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)""")
     assert not cut, cut
     assert page.locator("text=73,856").count() == 0          # (Inception has no 73,856; VGG below)
