@@ -29,6 +29,7 @@ def _contrast(a, b):
 
 @pytest.mark.parametrize("page", ["light", "dark"], indirect=True)
 def test_home_cards_equal_compact_and_readable(page, app_url, request):
+    page.set_default_timeout(90_000)
     page.set_viewport_size({"width": 1024, "height": 768})
     page.goto(f"{app_url}/?lang=en")
     wait_idle(page)
@@ -52,6 +53,7 @@ def test_home_cards_equal_compact_and_readable(page, app_url, request):
 
 
 def test_names_whole_and_deepid_live(page, app_url):
+    page.set_default_timeout(90_000)          # the first visit computes every digit's representation
     page.set_viewport_size({"width": 1024, "height": 768})
     page.goto(f"{app_url}/architectures?lang=zh&net=inception3a")
     wait_idle(page)
@@ -70,6 +72,7 @@ def test_names_whole_and_deepid_live(page, app_url):
     page.wait_for_selector("text=Test digit 5 (a")
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
         .filter(c => c.querySelector('.main-svg')).length >= 2""", timeout=60_000)
-    assert page.locator('[data-testid="stImage"] img').count() >= 9          # the digit and 8 neighbours
+    # the chosen digit and its 8 nearest digits
+    page.wait_for_function("""() => document.querySelectorAll('[data-testid="stMain"] img').length >= 9""")
     assert page.locator('[data-testid="stException"]').count() == 0
     shot(page, "arch_deepid_en")
