@@ -110,14 +110,13 @@ def summary(t, net, result):
 
 
 def table(t, result):
-    """A static table: every name and number shown whole (no column cuts "3×3 reduce"), numbers grouped."""
-    branches = any(lay.branch for lay in result.layers)
+    """A static table: every name and number shown whole (no column cuts "3×3 reduce"), numbers grouped.
+
+    No branch column: the names say the branch ("3×3 reduce", "shortcut") and the diagram draws it, and
+    without it the receptive field still fits beside the sidebar at 1024 px."""
     data = []
     for lay in result.layers:
         item = {t("arch.col_layer"): layer_name(t, lay), t("arch.col_type"): _kind(t, lay)}
-        if branches:
-            b = lay.branch
-            item[t("arch.col_branch")] = t(f"arch.branch_{b}") if b else ""
         k = lay.kernel
         item[t("arch.col_ksp")] = "" if k is None else f"{k}×{k} / {lay.stride} / {lay.padding}"
         item[t("arch.col_out")] = "×".join(str(v) for v in lay.out)        # compact: the column stays narrow
