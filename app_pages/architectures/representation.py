@@ -39,7 +39,17 @@ def _controls(t, url, n):
     return url.get("digit"), url.get("space"), url.get("k")
 
 
+def _ink():
+    """Black on a light page, white on a dark one: the chosen digit and its rings stand out of any cloud."""
+    try:
+        dark = st.context.theme.type == "dark"
+    except AttributeError:
+        dark = False
+    return "#f8fafc" if dark else "#111827"
+
+
 def _pca_figure(t, rep, nb):
+    ink = _ink()
     fig = go.Figure()
     xy = rep.scores
     for d in range(10):
@@ -51,11 +61,11 @@ def _pca_figure(t, rep, nb):
     near = list(nb.indices)
     fig.add_trace(go.Scatter(x=xy[near, 0], y=xy[near, 1], mode="markers", name=t("arch.rep.legend_near"),
                              hoverinfo="skip",
-                             marker=dict(size=13, color="rgba(0,0,0,0)", line=dict(width=2, color="#64748b"))))
+                             marker=dict(size=13, color="rgba(0,0,0,0)", line=dict(width=2, color=ink))))
     fig.add_trace(go.Scatter(x=[xy[nb.index, 0]], y=[xy[nb.index, 1]], mode="markers",
                              name=t("arch.rep.legend_chosen"), hoverinfo="skip",
-                             marker=dict(symbol="star", size=18, color=CLASS_COLOURS[nb.label],
-                                         line=dict(width=1.5, color="#111827"))))
+                             marker=dict(symbol="star", size=22, color=CLASS_COLOURS[nb.label],
+                                         line=dict(width=2, color=ink))))
     e1, e2 = rep.explained
     fig.update_xaxes(title=t("arch.rep.pc", i=1, share=sig(100 * e1, 3)), zeroline=False)
     fig.update_yaxes(title=t("arch.rep.pc", i=2, share=sig(100 * e2, 3)), zeroline=False)
