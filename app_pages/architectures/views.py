@@ -14,11 +14,14 @@ from ui.state import UrlState
 from ui.style import PLOT
 
 NETWORKS = list(compute.NETWORKS)
-# Totals such as 128,049,152 must show whole in a third of the page at 1024 px, and their labels wrap
-# (a constant: no user or URL text goes into it).
-METRIC_CSS = """<style>[data-testid="stMetricValue"] { font-size: 1.7rem !important; }
+# Totals such as 128,049,152 must show whole in a third of the page at 1024 px, and their labels wrap;
+# on a phone the layer table keeps each cell on one line and scrolls sideways (Chinese would otherwise
+# break "卷积" into one character per line). A constant: no user or URL text goes into it.
+PAGE_CSS = """<style>[data-testid="stMetricValue"] { font-size: 1.7rem !important; }
 [data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] p { white-space: normal !important;
-  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere; }</style>"""
+  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere; }
+@media (max-width: 640px) { [data-testid="stTable"] td, [data-testid="stTable"] th {
+  white-space: nowrap !important; } }</style>"""
 FCN_NOTE = "arch._fcn_clamped"          # (typed, used) after the student typed a size out of range
 
 
@@ -44,7 +47,7 @@ def _clamp_fcn(key):
 
 
 def choose(t, url):
-    st.html(METRIC_CSS)
+    st.html(PAGE_CSS)
     c1, c2 = st.columns([3, 1])
     net = c1.selectbox(t("arch.network"), NETWORKS, key=url.key("net"), format_func=lambda n: t(f"arch.net_{n}"))
     size = None
