@@ -10,7 +10,8 @@ geometry            shapes (output sizes, parameters, multiply-adds: the one pla
 calculus            expr (safe expression reader), autograd, gradcheck (the one numerical
                     gradient), optim, surfaces, descent
 nn                  layers (forward -> (out, cache), backward(dout, cache)), model, train,
-                    data, digits
+                    data, digits, represent (a last hidden layer as a representation: PCA,
+                    nearest neighbours)
 vision              images (safe intake, the only Pillow user), kernels (the one kernel
                     registry), filters, spectrum
 checks              LessonError and argument checks
