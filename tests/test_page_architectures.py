@@ -126,3 +126,12 @@ def test_home_asks_link_to_their_lessons_and_cards_are_not_grey(lang):
     # lesson summaries are body text (full contrast), not grey captions
     captions = " ".join(c.value for c in at.caption)
     assert cat["lesson.pooling.summary"] not in captions and cat["lesson.pooling.summary"] in text
+
+
+def test_counts_read_as_a_student_writes_them():
+    from ui.fmt import big, grouped
+
+    assert grouped(73856) == "73,856"
+    assert big(3_168_400) == "3,168,400"             # SYLLABUS: 400 maps of 89 x 89, exact
+    assert (big(10**12), big(10**8), big(100)) == ("10¹²", "10⁸", "100")
+    assert big(25_000_000) == "2.5 × 10⁷" and big(123_456_789) == "1.23 × 10⁸"
