@@ -20,8 +20,8 @@ NETWORKS = list(compute.NETWORKS)
 PAGE_CSS = """<style>[data-testid="stMetricValue"] { font-size: 1.7rem !important; }
 [data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] p { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere; }
-@media (max-width: 640px) { [data-testid="stTable"] td, [data-testid="stTable"] th {
-  white-space: nowrap !important; } }</style>"""
+@media (max-width: 640px) { [data-testid="stTable"] td, [data-testid="stTable"] th,
+  [data-testid="stTable"] td *, [data-testid="stTable"] th * { white-space: nowrap !important; } }</style>"""
 FCN_NOTE = "arch._fcn_clamped"          # (typed, used) after the student typed a size out of range
 
 
