@@ -1,5 +1,7 @@
-"""Trainer jobs: a job whose page stopped watching is stopped and keeps what it learned."""
+"""Trainer jobs: a job whose page stopped watching is stopped and keeps what it learned; trainer processes."""
 
+import os
+import signal
 import time
 
 import numpy as np
@@ -109,7 +111,7 @@ def test_the_pool_limits_blas_while_trainers_run_and_logs_it(caplog, monkeypatch
 
     monkeypatch.setattr(training_jobs, "blas_threads", Limit)
     caplog.set_level("INFO", logger="services.training")
-    pool = training_jobs.TrainerPool(workers=2)
+    pool = training_jobs.TrainerPool(workers=2, processes=False)
     jobs = [Job(Model(SMALL, seed=s), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16}) for s in (0, 1)]
     for job in jobs:
         assert pool.submit(job)
@@ -124,3 +126,97 @@ def test_the_pool_limits_blas_while_trainers_run_and_logs_it(caplog, monkeypatch
     text = " ".join(r.getMessage() for r in caplog.records)
     assert "BLAS limited to 1 thread(s) per trainer (openblas=1)" in text
     assert "BLAS threads restored" in text
+
+
+# --- trainer processes (services/trainer_process.py) ------------------------------------------
+def _wait(jobs, seconds=120):
+    deadline = time.time() + seconds
+    while any(j.active for j in jobs) and time.time() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_trainer_process_learns_exactly_what_a_thread_learns():
+    """Same model, data and seed: the weights and both curves of a run in a trainer process equal the
+    run in this thread (an independent path: the child rebuilds the model from its description)."""
+    data = make_shapes(100, seed=0)
+    settings = {"epochs": 2, "batch_size": 16, "augment": True, "seed": 3}
+    here = Job(Model(SMALL, seed=0), data, settings)
+    here.run()
+    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    there = Job(Model(SMALL, seed=0), data, settings)
+    assert pool.submit(there)
+    _wait([there])
+    assert there.state == "done" == here.state, there.error
+    assert there.batches == here.batches and there.vals == here.vals and len(there.vals) >= 2
+    for a, b in zip(here.model.parameters(), there.model.parameters()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_stop_reaches_a_trainer_process_and_the_model_keeps_what_it_learned(caplog):
+    caplog.set_level("INFO", logger="services.training")
+    model = Model(SMALL, seed=0)
+    w0 = model.parameters()[0].copy()
+    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    job = Job(model, make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
+    assert pool.submit(job)
+    deadline = time.time() + 60
+    while job.step < 5 and time.time() < deadline:
+        job.snapshot()
+        time.sleep(0.05)
+    job.stop()
+    t0 = time.time()
+    _wait([job], 30)
+    assert job.state == "stopped" and job.reason == "student"
+    assert time.time() - t0 < 5, "the process did not stop at its next batch"
+    assert 0 < job.step < job.steps
+    assert not np.array_equal(model.parameters()[0], w0), "the weights learned in the process did not come back"
+    last = _records(caplog, job.number)[-1].getMessage()
+    assert f"stopped at step {job.step}/{job.steps}" in last and "asked by the student" in last
+
+
+def test_a_failure_in_a_trainer_process_keeps_its_translated_code_and_traceback(caplog):
+    caplog.set_level("INFO", logger="services.training")
+    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "max_step_bytes": 1})
+    assert pool.submit(job)
+    _wait([job])
+    assert job.state == "error" and getattr(job.error, "code", None) == "train_too_much_memory", job.error
+    failed = [r for r in _records(caplog, job.number) if r.levelname == "ERROR"]
+    assert len(failed) == 1 and "in the trainer process" in failed[0].getMessage()
+    assert "check_budget" in failed[0].getMessage()        # the child's own traceback
+
+
+def test_a_killed_trainer_process_fails_its_job_and_the_next_job_gets_a_new_one():
+    import threading
+
+    proc = training_jobs.TrainerProcess("test-trainer")
+    job = Job(Model(SMALL, seed=0), make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
+    runner = threading.Thread(target=job.run, kwargs={"source": proc.run}, daemon=True)
+    runner.start()
+    deadline = time.time() + 60
+    while job.step < 3 and time.time() < deadline:
+        job.snapshot()
+        time.sleep(0.05)
+    pid = proc._proc.pid
+    os.kill(pid, signal.SIGKILL)
+    runner.join(30)
+    assert job.state == "error" and "trainer process ended" in str(job.error)
+    nxt = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+    nxt.run(source=proc.run)
+    assert nxt.state == "done" and proc._proc.pid != pid
+    proc.close()
+
+
+def test_a_job_whose_augmentation_cannot_be_sent_runs_in_its_thread():
+    from cnnlab.vision.augment import Augment, batch_augmenter
+    from services.trainer_process import can_run
+
+    data = make_shapes(10, seed=0)
+    assert can_run(Job(Model(SMALL, seed=0), data, {"augment": True}))
+    assert can_run(Job(Model(SMALL, seed=0), data, {"augment": batch_augmenter(Augment())}))
+    closure = Job(Model(SMALL, seed=0), data, {"epochs": 1, "batch_size": 16, "augment": lambda x, rng: x})
+    assert not can_run(closure)
+    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    assert pool.submit(closure)
+    _wait([closure])
+    assert closure.state == "done"
