@@ -53,21 +53,23 @@ def pct(values, q):
 
 
 def cpu_tree(pid):
-    """CPU seconds of ``pid`` and of its children (trainer processes, whether alive or reaped)."""
-    total = 0.0
+    """CPU seconds of ``pid`` and of its live children (trainer processes; any thread may have started them),
+    plus the children it has already reaped."""
     tck = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    try:
-        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
-    for i, p in enumerate(pids):
+    kids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    total = 0.0
+    for i, p in enumerate([pid] + kids):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / tck
-        if i == 0:      # children already reaped
+        if i == 0:
             total += (int(fields[13]) + int(fields[14])) / tck
     return total
 
@@ -225,13 +227,70 @@ def report(s):
             f"{ms(pct(own, 95)) if own else 'nan'}")
 
 
+def in_process(args):
+    """The trainers alone, without the trainer tabs' polls: AppTest reruns of a lesson in this process while
+    the same TrainerPool the server uses runs two LeNet-5 trainings, as threads or as processes."""
+    import warnings
+
+    import bench_reruns
+
+    from cnnlab.nn.data import load_digits
+    from cnnlab.nn.model import LENET5, Model
+    from services import training
+
+    warnings.filterwarnings("ignore")
+    data = load_digits()
+    pools = {mode: training.TrainerPool(workers=2, processes=mode == "process") for mode in args.modes}
+    settings = {"epochs": 30, "batch_size": 64, "augment": True}
+    result = {"idle": ([], []), **{m: ([], []) for m in args.modes}}
+    page = "conv"
+    for rnd in range(args.rounds):
+        for phase in ["idle"] + (args.modes if rnd % 2 == 0 else args.modes[::-1]):
+            jobs = []
+            if phase != "idle":
+                jobs = [training.Job(Model(LENET5, seed=k), data, settings) for k in range(2)]
+                for job in jobs:
+                    pools[phase].submit(job)
+                while any(j.step < 5 for j in jobs):
+                    for j in jobs:
+                        j.snapshot()
+                    time.sleep(0.1)
+            c0, w0 = time.thread_time(), time.perf_counter()
+            walls = bench_reruns.bench_times(page, args.changes * 2)
+            cpu = (time.thread_time() - c0) / (time.perf_counter() - w0)
+            steps = [j.step for j in jobs]
+            for job in jobs:
+                job.stop()
+            while any(j.active for j in jobs):
+                time.sleep(0.1)
+            result[phase][0].extend(walls)
+            result[phase][1].append(cpu)
+            print(f"   round {rnd + 1} {phase:>7}: rerun median {statistics.median(walls) * 1e3:.0f} ms, "
+                  f"p95 {pct(walls, 95) * 1e3:.0f} ms; trainer steps {steps}; load {os.getloadavg()[0]:.1f}",
+                  flush=True)
+    print(f"\nAppTest reruns of '{page}' ({bench_reruns.CHANGES[page][2]}) in the trainers' process")
+    print(f"{'':<28} {'n':>4} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+    for phase, (walls, _) in result.items():
+        name = "no training" if phase == "idle" else f"two trainings, {phase}{'es' if phase == 'process' else 's'}"
+        print(f"{name:<28} {len(walls):>4} {statistics.median(walls) * 1e3:>10.0f} {pct(walls, 95) * 1e3:>8.0f} "
+              f"{max(walls) * 1e3:>8.0f}")
+    print("RESULT " + " ".join(f"inproc_{p}_p50_ms={statistics.median(w) * 1e3:.0f} "
+                               f"inproc_{p}_p95_ms={pct(w, 95) * 1e3:.0f}" for p, (w, _) in result.items()))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8680, help="first port (one server per mode)")
     parser.add_argument("--modes", nargs="+", default=["thread", "process"], choices=["thread", "process"])
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--changes", type=int, default=5, help="widget changes per lesson per block")
+    parser.add_argument("--in-process", action="store_true",
+                        help="no server: AppTest reruns in the process of the trainer pool (no trainer tabs)")
     args = parser.parse_args(argv)
+    if args.in_process:
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs", flush=True)
+        return in_process(args)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs; "
           f"trainers as {' and '.join(args.modes)}, rounds alternate the servers", flush=True)
     setups = []

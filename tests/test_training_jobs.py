@@ -220,3 +220,17 @@ def test_a_job_whose_augmentation_cannot_be_sent_runs_in_its_thread():
     assert pool.submit(closure)
     _wait([closure])
     assert closure.state == "done"
+
+
+def test_a_snapshot_thins_a_long_batch_curve_and_keeps_its_last_point():
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1})
+    job.batches = [(i, 1.0 / i, 0.5) for i in range(1, 3751)]       # 30 epochs of the bundled digits
+    snap = job.snapshot()["batches"]
+    assert len(snap) <= training_jobs.CURVE_POINTS + 1 and snap[-1] == job.batches[-1]
+    steps = [b[0] for b in snap]
+    assert steps == sorted(set(steps)) and steps[0] <= 8
+    job.batches.append((3751, 0.1, 0.5))                               # the next poll keeps the same points
+    again = [b[0] for b in job.snapshot()["batches"]]
+    assert again[:-1] == steps[:-1] and again[-1] == 3751
+    job.batches = job.batches[:100]
+    assert job.snapshot()["batches"] == job.batches[:100]             # a short curve is drawn whole
