@@ -50,6 +50,12 @@ CHECK_S = 0.1
 #: Seconds a new process may take to import NumPy and cnnlab and say it is ready.
 START_S = 60.0
 ROOT = Path(__file__).resolve().parent.parent
+#: Left out of a trainer process's environment: a fixed mmap threshold (the Dockerfile sets it for the
+#: server, so that freed arrays go back to the system) makes glibc map and unmap every array above
+#: 128 KB, and a whole trainer run on the fast engine took 1.6x the CPU time per step with it
+#: (benchmarks/bench_malloc.py). The trainer gives its freed memory back after each job instead
+#: (``malloc_trim``).
+CHILD_ENV_DROP = ("MALLOC_MMAP_THRESHOLD_",)
 _started = []             # every process started, terminated when the server exits
 _started_lock = threading.Lock()
 
@@ -89,9 +95,10 @@ class TrainerProcess:
         up_r, up_w = os.pipe()                # child -> parent
         t0 = time.monotonic()
         try:
+            env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROP}
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "services.trainer_process", str(down_r), str(up_w), str(NICE)],
-                cwd=ROOT, pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL, close_fds=True)
+                cwd=ROOT, env=env, pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL, close_fds=True)
         finally:
             os.close(down_r)
             os.close(up_w)
@@ -266,6 +273,19 @@ def child_main(conn_in, conn_out, nice):
                                      "traceback": traceback.format_exc()}))
             except (BrokenPipeError, EOFError, OSError):
                 return
+        job = None
+        _trim()
+
+
+def _trim():
+    """Give the freed heap back to the system after a job (glibc's ``malloc_trim``; elsewhere nothing)."""
+    import ctypes
+    import gc
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _child_job(conn, job, gone, Model, train, batch_augmenter):

@@ -234,3 +234,20 @@ def test_a_snapshot_thins_a_long_batch_curve_and_keeps_its_last_point():
     assert again[:-1] == steps[:-1] and again[-1] == 3751
     job.batches = job.batches[:100]
     assert job.snapshot()["batches"] == job.batches[:100]             # a short curve is drawn whole
+
+
+def test_a_trainer_process_runs_without_the_servers_fixed_mmap_threshold(monkeypatch):
+    """The Dockerfile's MALLOC_MMAP_THRESHOLD_ makes glibc unmap every freed array above 128 KB (good for the
+    server's idle memory, 1.6x the CPU time per step of a whole fast trainer run: benchmarks/bench_malloc.py);
+    the trainer process is started without it and keeps the other settings."""
+    from pathlib import Path
+
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    proc = training_jobs.TrainerProcess("test-env")
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+    job.run(source=proc.run)
+    env = Path(f"/proc/{proc._proc.pid}/environ").read_bytes().split(b"\0")
+    proc.close()
+    assert job.state == "done"
+    assert b"MALLOC_ARENA_MAX=2" in env and not any(e.startswith(b"MALLOC_MMAP_THRESHOLD_") for e in env)
