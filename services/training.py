@@ -66,6 +66,8 @@ if TRAINERS not in ("process", "thread"):
     TRAINERS = "process"
 
 WORKERS = 2
+#: A trainer process with no job for this long exits (~80 MB each); the next job starts a new one (a few s).
+PROCESS_IDLE_S = 300.0
 MAX_QUEUE = 40
 #: A job whose page has not asked for its progress for this long is stopped (the tab was closed
 #: or the student left the lesson): it keeps what it learned, and frees the trainer for others.
@@ -300,8 +302,11 @@ class TrainerPool:
         self._queue = collections.deque()     # waiting jobs, next first
         self._running = 0                     # trainers at work (they share the BLAS limit)
         self._limit = None
+        self.procs = []                        # the trainer processes' handles (processes mode)
         for i in range(workers):
             proc = TrainerProcess(f"cnnlab-trainer-{i}") if self.processes else None
+            if proc is not None:
+                self.procs.append(proc)
             threading.Thread(target=self._work, args=(proc,), name=f"cnnlab-trainer-{i}", daemon=True).start()
         threading.Thread(target=self._sweeper, name="cnnlab-trainer-sweep", daemon=True).start()
 
@@ -323,8 +328,14 @@ class TrainerPool:
         while True:
             with self._cond:
                 while not self._queue:
-                    self._cond.wait()
-                job = self._queue.popleft()
+                    idle = proc is not None and proc.alive()
+                    if not self._cond.wait(PROCESS_IDLE_S if idle else None) and idle:
+                        break                 # no job for a while: the process gives its memory back
+                job = self._queue.popleft() if self._queue else None
+            if job is None:
+                proc.close()
+                logger.info("trainer process %s ended after %.0f s without a job", proc.name, PROCESS_IDLE_S)
+                continue
             try:
                 if proc is not None and can_run(job):
                     job.run(source=proc.run)

@@ -3,6 +3,7 @@
 import os
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -20,15 +21,29 @@ def test_watched_job_runs_to_the_end():
     assert job.snapshot()["state"] == "done"
 
 
+def _run_watched_then_abandoned(job):
+    """Run ``job`` in a thread; the page watches it until its second batch (however busy the machine), then
+    never again. Returns when the page stopped watching."""
+    import threading
+
+    runner = threading.Thread(target=job.run, daemon=True)
+    runner.start()
+    deadline = time.time() + 120
+    while job.step < 2 and job.active and time.time() < deadline:
+        job.snapshot()
+        time.sleep(0.02)
+    left = time.monotonic()
+    runner.join(120)
+    return left
+
+
 def test_abandoned_job_stops_and_keeps_its_model(monkeypatch):
     data = make_shapes(1000, seed=0)             # long enough that the fast engine is still running when abandoned
     model = Model(SMALL, seed=0)
     w0 = model.parameters()[0][0].copy()
     job = Job(model, data, {"epochs": 50, "batch_size": 16, "augment": False})
     monkeypatch.setattr(training_jobs, "ABANDON_AFTER_S", 0.3)
-    job.seen = time.monotonic()          # the page looked at it just now, then never again
-    started = time.monotonic()
-    job.run()
+    started = _run_watched_then_abandoned(job)
     assert job.state == "stopped"
     assert time.monotonic() - started < 30
     assert 0 < job.step < job.steps
@@ -63,8 +78,7 @@ def test_a_stop_says_why(caplog, monkeypatch):
     caplog.set_level("INFO", logger="services.training")
     job = Job(Model(SMALL, seed=0), make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
     monkeypatch.setattr(training_jobs, "ABANDON_AFTER_S", 0.3)
-    job.seen = time.monotonic()
-    job.run()
+    _run_watched_then_abandoned(job)
     last = _records(caplog, job.number)[-1].getMessage()
     assert f"stopped at step {job.step}/{job.steps}" in last and "page not watching" in last
 
@@ -240,8 +254,6 @@ def test_a_trainer_process_runs_without_the_servers_fixed_mmap_threshold(monkeyp
     """The Dockerfile's MALLOC_MMAP_THRESHOLD_ makes glibc unmap every freed array above 128 KB (good for the
     server's idle memory, 1.6x the CPU time per step of a whole fast trainer run: benchmarks/bench_malloc.py);
     the trainer process is started without it and keeps the other settings."""
-    from pathlib import Path
-
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
     proc = training_jobs.TrainerProcess("test-env")
@@ -251,3 +263,24 @@ def test_a_trainer_process_runs_without_the_servers_fixed_mmap_threshold(monkeyp
     proc.close()
     assert job.state == "done"
     assert b"MALLOC_ARENA_MAX=2" in env and not any(e.startswith(b"MALLOC_MMAP_THRESHOLD_") for e in env)
+
+
+def test_an_idle_trainer_process_ends_and_the_next_job_starts_a_new_one(monkeypatch):
+    monkeypatch.setattr(training_jobs, "PROCESS_IDLE_S", 0.5)
+    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    settings = {"epochs": 1, "batch_size": 16, "augment": False}
+    first = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), settings)
+    assert pool.submit(first)
+    _wait([first])
+    assert first.state == "done"
+    proc = pool.procs[0]
+    pid = proc._proc.pid
+    deadline = time.time() + 20
+    while time.time() < deadline and proc.alive():
+        time.sleep(0.1)
+    assert not proc.alive(), "the idle trainer process is still there"
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    second = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), settings)
+    assert pool.submit(second)
+    _wait([second])
+    assert second.state == "done"
