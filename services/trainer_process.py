@@ -104,7 +104,7 @@ class TrainerProcess:
             os.close(up_w)
         self._send, self._recv = Connection(down_w, readable=False), Connection(up_r, writable=False)
         with _started_lock:
-            _started.append(self._proc)
+            _started[:] = [p for p in _started if p.poll() is None] + [self._proc]
         if not self._recv.poll(START_S):
             self.close()
             raise TrainerDied(f"the trainer process did not start within {START_S:.0f} s")
@@ -140,6 +140,19 @@ class TrainerProcess:
         except (OSError, EOFError) as exc:
             self.close()
             raise TrainerDied(f"the trainer process could not take the job: {exc}") from exc
+        finished = False
+        try:
+            yield from self._follow(job, m)
+            finished = True
+        except Exception as exc:
+            finished = hasattr(exc, "child_traceback")   # the job failed in the child, which is ready again
+            raise
+        finally:
+            if not finished and self.alive():     # the caller gave up in the middle: no stale messages later
+                self.close()
+
+    def _follow(self, job, m):
+        """The child's messages for ``job`` until it is done; stops it when the job should stop."""
         stopped_at = None
         next_check = 0.0
         while True:

@@ -198,6 +198,11 @@ def test_a_failure_in_a_trainer_process_keeps_its_translated_code_and_traceback(
     failed = [r for r in _records(caplog, job.number) if r.levelname == "ERROR"]
     assert len(failed) == 1 and "in the trainer process" in failed[0].getMessage()
     assert "check_budget" in failed[0].getMessage()        # the child's own traceback
+    pid = pool.procs[0]._proc.pid
+    nxt = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+    assert pool.submit(nxt)
+    _wait([nxt])
+    assert nxt.state == "done" and pool.procs[0]._proc.pid == pid     # the same process took the next job
 
 
 def test_a_killed_trainer_process_fails_its_job_and_the_next_job_gets_a_new_one():
