@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD_ENV_DROP = ("MALLOC_MMAP_THRESHOLD_",)
 _started = []             # every process started, terminated when the server exits
 _started_lock = threading.Lock()
+_exiting = threading.Event()
 
 
 class TrainerDied(RuntimeError):
@@ -179,6 +180,8 @@ class TrainerProcess:
             except (OSError, EOFError) as exc:
                 code = self._proc.poll() if self._proc is not None else None
                 self.close()
+                if _exiting.is_set():
+                    return                    # the server is exiting: the job stops with it
                 raise TrainerDied(f"the trainer process ended (exit code {code})") from exc
             if kind == "reports":
                 yield from body
@@ -224,16 +227,14 @@ def _end(proc):
 
 @atexit.register
 def _end_all():
-    """The server exits (SIGTERM included: Streamlit stops and Python runs its exit handlers)."""
+    """The server exits (SIGTERM included: Streamlit stops and Python runs its exit handlers): its trainer
+    processes end at once (they hold nothing the server needs: the weights come back at every validation
+    point). Their running jobs count as stopped by the shutdown, not as failed."""
+    _exiting.set()
     with _started_lock:
         procs = list(_started)
     for proc in procs:
         if proc.poll() is None:
-            proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(3)
-        except subprocess.TimeoutExpired:
             proc.kill()
 
 

@@ -436,6 +436,6 @@ def _describe_blas(got):
 @st.cache_resource(show_spinner=False)
 def trainer_pool():
     """The one pool of trainers of this server process (one BLAS thread per trainer)."""
-    logger.info("trainer pool: %d trainers (%ss), queue of %d, BLAS threads per trainer %d", WORKERS, TRAINERS,
+    logger.info("trainer pool: %d trainers (%s mode), queue of %d, BLAS threads per trainer %d", WORKERS, TRAINERS,
                 MAX_QUEUE, BLAS_THREADS)
     return TrainerPool()
