@@ -241,6 +241,7 @@ class Job:
         base = self.base_step
         if kind == "start":
             self.steps = r["steps"]
+            self._started = time.monotonic()  # the time bound counts from here, not from a trainer's start-up
         elif kind == "batch":
             self.step, self.epoch = r["step"], r["epoch"]
             self.batches.append((base + r["step"], r["loss"], r["accuracy"]))
