@@ -29,8 +29,8 @@ reloaded; ``services/liveness.py`` asks Streamlit's runtime), when its page has 
 :data:`ABANDON_AFTER_S` (the student left the lesson), when it runs past its time bound
 (``services/job_budget.py``), when the student presses Stop (also while it waits), or when the server
 shuts down (SIGTERM: Streamlit stops its runtime). It keeps what it learned for a session that comes
-back. The trainer threads are daemon threads and the trainer processes daemon processes, so they
-never keep the server alive (a trainer process also stops when its parent is gone).
+back. The trainer threads are daemon threads, so they never keep the server alive; its trainer
+processes are killed when it exits, and one whose server is gone stops at its next batch.
 """
 
 from __future__ import annotations
