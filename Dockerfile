@@ -17,7 +17,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # otherwise give every thread (sessions, trainers) its own heap arena and raise its mmap
 # threshold after the first large NumPy array is freed, so freed arrays stayed in the
 # process. Measured with benchmarks/load_test.py, N = 10 with three trainings: resident
-# memory after the sessions closed 421 MB -> 216 MB (start 235 -> 199, peak 620 -> 488).
+# memory after the sessions closed 421 MB -> 216 MB (start 235 -> 199, peak 620 -> 488);
+# again with the trainers in processes (benchmarks/bench_malloc.py --rss, 2026-12-02):
+# 218 MB -> 188 MB. The trainer processes run without MALLOC_MMAP_THRESHOLD_ (a whole
+# fast trainer run took 1.6x the CPU per step with it) and trim their heap after each job.
 
 # An unprivileged user owns nothing but its home: the app code is read-only to it.
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin cnnlab

@@ -50,8 +50,12 @@ def bench(name, runs):
     return statistics.median(times), min(times)
 
 
-def bench_times(name, runs):
-    """Seconds per rerun of page ``name`` after its typical widget change, ``runs`` times."""
+def bench_times(name, runs, cpu=None):
+    """Seconds per rerun of page ``name`` after its typical widget change, ``runs`` times.
+
+    ``cpu``, a list, receives the CPU seconds of this process per rerun (every thread: AppTest runs the
+    script in a thread of its own), which a busy machine inflates far less than the wall time.
+    """
     from streamlit.testing.v1 import AppTest
 
     path, kind, key, values = CHANGES[name]
@@ -65,12 +69,14 @@ def bench_times(name, runs):
         raise RuntimeError(f"{name}: {[e.value for e in at.exception]}")
     times = []
     for i in range(runs):
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         if kind is None:
             at.run()
         else:
             _widget(at, kind, key).set_value(values[i % len(values)]).run()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - cpu0)
         if at.exception:
             raise RuntimeError(f"{name}: {[e.value for e in at.exception]}")
     return times

@@ -18,12 +18,19 @@ Prints, never asserts:
 4. Time to 97 % test accuracy with the lesson's defaults (cnnlab.nn.train.DEFAULTS) on the
    fast trainer (test accuracy measured at each validation point, not counted).
 
+5. Every lesson's rerun after its typical widget change (AppTest medians, the pages and widgets of
+   benchmarks/bench_reruns.py, run here in the same process).
+
 and ends with one line a script can read::
 
-    RESULT step_ratio=... step_ratio_b16=... step_ratio_b256=... infer_ratio=... t97_s=... rerun_max_ms=...
+    RESULT step_ratio=... step_ratio_b16=... step_ratio_b256=... infer_ratio=... t97_s=... rerun_max_ms=... \
+        t97_cpu_s=... rerun_max_cpu_ms=... load=...
 
-``step_ratio`` is batch 64. ``rerun_max_ms`` is read from the output of
-benchmarks/bench_reruns.py (``--reruns-output FILE``, or ``--run-reruns`` to run it), else nan.
+(the last three: the CPU seconds of the same figures, which a busy machine inflates far less than the
+wall seconds, and the load average at the end).
+
+``step_ratio`` is batch 64. ``rerun_max_ms`` is the slowest page's median rerun of item 5
+(``--skip-reruns``: nan; ``--reruns-output FILE``: read from a saved bench_reruns.py table).
 """
 
 from __future__ import annotations
@@ -33,10 +40,11 @@ import math
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
+import warnings
+from dataclasses import astuple
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +52,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import _timing  # noqa: E402
 
 from cnnlab import load_digits, load_model  # noqa: E402
 from cnnlab.calculus.optim import make_optimizer  # noqa: E402
@@ -56,43 +67,9 @@ BATCHES = (16, 64, 128, 256)
 MODEL_FILE = ROOT / "assets" / "lenet5_mnist.npz"
 
 
-def cpu_per_call(fn, calls):
-    """CPU seconds of this thread per call (one thread each side: CPU time is what the work costs)."""
-    t0 = time.thread_time()
-    for _ in range(calls):
-        fn()
-    return (time.thread_time() - t0) / calls
-
-
-def paired(a_fn, b_fn, repeats, calls):
-    """Per-pair CPU times of ``a`` and ``b`` (back to back, repeated) and their ratios."""
-    for _ in range(2):
-        a_fn()
-        if b_fn:
-            b_fn()
-    ta, tb, ratio = [], [], []
-    for _ in range(repeats):
-        x = cpu_per_call(a_fn, calls)
-        ta.append(x)
-        if b_fn:
-            y = cpu_per_call(b_fn, calls)
-            tb.append(y)
-            ratio.append(x / y)
-    return ta, tb, ratio
-
-
-def spread(values):
-    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
-
-
-# --------------------------------------------------------------------------
-def torch_lenet(torch):
-    nn = torch.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
-        nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+torch_lenet = _timing.torch_lenet
+paired = _timing.paired
+spread = _timing.spread
 
 
 def torch_step(torch, x, y):
@@ -134,7 +111,7 @@ def bench_steps(torch, xtr, ytr, repeats, calls):
     ratios = {}
     for bs in BATCHES:
         x, y = to_float(xtr[:bs]), ytr[:bs].astype(np.int64)
-        ta, tb, r = paired(fast_step(x, y), torch and torch_step(torch, x, y), repeats, calls)
+        ta, tb, r = astuple(paired(fast_step(x, y), torch and torch_step(torch, x, y), repeats, calls))
         line = f"   batch {bs:3d}: fast {statistics.median(ta) * 1e3:7.2f}"
         if torch:
             ratios[bs] = statistics.median(r)
@@ -155,7 +132,7 @@ def bench_inference(torch, model, x, repeats, calls):
         agree = float(np.max(np.abs(torch_fn().numpy() - fast.predict(model, x))))
     else:
         torch_fn, agree = None, float("nan")
-    ta, tb, r = paired(lambda: fast.predict(model, x), torch_fn, repeats, calls)
+    ta, tb, r = astuple(paired(lambda: fast.predict(model, x), torch_fn, repeats, calls))
     line = f"   fast {statistics.median(ta) * 1e3:7.2f}"
     if torch:
         line += (f"   torch {statistics.median(tb) * 1e3:7.2f}   fast/torch {spread(r)}"
@@ -204,19 +181,39 @@ def bench_t97(data):
         print("   97 % NOT reached")
     if final:
         print(f"   full run: {final[0]:.2f} s ({final[1]:.2f} s CPU), final test accuracy {final[2]:.2%}")
-    return reached[0] if reached else float("nan")
+    return (reached[0], reached[1]) if reached else (float("nan"), float("nan"))
+
+
+def bench_reruns(runs):
+    """5. Every lesson's rerun after its typical widget change: AppTest medians (benchmarks/bench_reruns.py)."""
+    import bench_reruns
+    print(f"\n5. Lesson rerun after a typical widget change, AppTest, {runs} reruns per page (ms)")
+    print(f"   {'page':<14} {'widget':<14} {'median':>7} {'min':>6} {'max':>6} {'CPU median':>11}")
+    medians, cpu_medians = {}, {}
+    warnings.filterwarnings("ignore")
+    for name in bench_reruns.CHANGES:
+        cpu = []
+        times = bench_reruns.bench_times(name, runs, cpu)
+        medians[name], cpu_medians[name] = statistics.median(times), statistics.median(cpu)
+        key = bench_reruns.CHANGES[name][2] or "(rerun)"
+        print(f"   {name:<14} {key:<14} {medians[name] * 1e3:>7.0f} {min(times) * 1e3:>6.0f} "
+              f"{max(times) * 1e3:>6.0f} {cpu_medians[name] * 1e3:>11.0f}   load {os.getloadavg()[0]:.1f}", flush=True)
+    worst = max(medians, key=medians.get)
+    print(f"   slowest page: {worst}, median {medians[worst] * 1e3:.0f} ms "
+          f"(CPU of the process per rerun: slowest {max(cpu_medians.values()) * 1e3:.0f} ms)")
+    return medians[worst] * 1e3, max(cpu_medians.values()) * 1e3
 
 
 def rerun_max_ms(args):
-    text = ""
+    """The slowest page's median rerun: measured here (AppTest, in this process), or read from a saved
+    output of bench_reruns.py (``--reruns-output``), or nan with ``--skip-reruns``."""
     if args.reruns_output:
         text = Path(args.reruns_output).read_text(encoding="utf-8")
-    elif args.run_reruns and (ROOT / "benchmarks" / "bench_reruns.py").exists():
-        done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_reruns.py")], capture_output=True,
-                              text=True, timeout=1800, cwd=ROOT)
-        text = done.stdout
-    found = re.findall(r"rerun_max_ms=([0-9.]+|nan)", text)
-    return float(found[-1]) if found else float("nan")
+        found = [float(m) for m in re.findall(r"^\S+\s+\S+\s+(\d+)\s+\d+\s*$", text, re.M)]
+        return (max(found) if found else float("nan")), float("nan")
+    if args.skip_reruns:
+        return float("nan"), float("nan")
+    return bench_reruns(args.rerun_runs)
 
 
 def main(argv=None):
@@ -225,8 +222,9 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=10, help="calls per measurement")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--skip-97", action="store_true")
-    parser.add_argument("--reruns-output", help="a saved output of benchmarks/bench_reruns.py")
-    parser.add_argument("--run-reruns", action="store_true", help="run benchmarks/bench_reruns.py")
+    parser.add_argument("--reruns-output", help="a saved table of benchmarks/bench_reruns.py instead of item 5")
+    parser.add_argument("--skip-reruns", action="store_true", help="no item 5 (rerun_max_ms=nan)")
+    parser.add_argument("--rerun-runs", type=int, default=9, help="reruns per page in item 5")
     args = parser.parse_args(argv)
     torch = None
     if not args.no_torch:
@@ -251,7 +249,8 @@ def main(argv=None):
         model = load_model(MODEL_FILE)
         infer = bench_inference(torch, model, to_float(xte[:500]), args.repeats, max(2, args.calls // 2))
         bench_memory(model, to_float(np.concatenate([xtr, xva, xte])))
-        t97 = float("nan") if args.skip_97 else bench_t97(data)
+        t97, t97_cpu = (float("nan"), float("nan")) if args.skip_97 else bench_t97(data)
+    rerun_ms, rerun_cpu_ms = rerun_max_ms(args)          # the pages as a server runs them: BLAS as it is, not limited
     load1 = os.getloadavg()
     print(f"\nload average at the end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} "
           "(2 shared cores: a load above ~1 means other work shared the machine)")
@@ -260,7 +259,8 @@ def main(argv=None):
         return "nan" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
     print(f"RESULT step_ratio={fmt(ratios.get(64))} step_ratio_b16={fmt(ratios.get(16))} "
           f"step_ratio_b256={fmt(ratios.get(256))} infer_ratio={fmt(infer)} t97_s={fmt(t97)} "
-          f"rerun_max_ms={fmt(rerun_max_ms(args))}")
+          f"rerun_max_ms={fmt(rerun_ms)} t97_cpu_s={fmt(t97_cpu)} rerun_max_cpu_ms={fmt(rerun_cpu_ms)} "
+          f"load={load1[0]:.1f}")
     return 0
 
 

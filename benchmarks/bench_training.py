@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import _timing  # noqa: E402
 
 from cnnlab.calculus.optim import make_optimizer  # noqa: E402
 from cnnlab.nn.data import load_digits, to_float  # noqa: E402
@@ -49,29 +51,12 @@ CONV_SHAPES = [  # (N, C, H, W), (F, K), padding
 ]
 
 
-def timed(fn, steps):
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        fn()
-    return (time.perf_counter() - t0) / steps
-
-
 def paired(np_fn, torch_fn, repeats, steps):
-    """Median seconds per call of each side and the median of the per-pair ratios."""
-    np_fn(), np_fn()
-    if torch_fn:
-        torch_fn(), torch_fn()
-    a, b, r = [], [], []
-    for _ in range(repeats):
-        ta = timed(np_fn, steps)
-        a.append(ta)
-        if torch_fn:
-            tb = timed(torch_fn, steps)
-            b.append(tb)
-            r.append(ta / tb)
-    med = statistics.median
-    paired.best = (min(a), min(b) if b else None)   # fastest runs: closest to an idle machine
-    return med(a), (med(b) if b else None), (med(r) if r else None)
+    """Median wall seconds per call of each side and the median of the per-pair ratios (benchmarks/_timing.py);
+    ``paired.best``: the fastest run of each side (closest to an idle machine)."""
+    p = _timing.paired(np_fn, torch_fn, repeats, steps, clock=time.perf_counter)
+    paired.best = (min(p.a), min(p.b) if p.b else None)
+    return p.median_a, p.median_b, p.ratio
 
 
 # --------------------------------------------------------------------------
@@ -91,15 +76,10 @@ def numpy_lenet_step(batch):
 
 
 def torch_lenet_step(torch, batch):
-    nn = torch.nn
     torch.manual_seed(0)
-    net = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
-        nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    net = _timing.torch_lenet(torch)
     opt = torch.optim.Adam(net.parameters(), lr=0.001)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = torch.nn.CrossEntropyLoss()
     x = torch.from_numpy(batch[0])
     y = torch.from_numpy(batch[1])
 

@@ -1,18 +1,27 @@
-"""Training jobs: a bounded pool of trainer threads shared by all sessions, one job per session.
+"""Training jobs: a bounded pool of trainers shared by all sessions, one job per session.
 
 Many students may press "Train" at once. Each press makes a :class:`Job`
 that owns its session's model and history (nothing mutable is shared); the
 only shared object is the :class:`TrainerPool` (``st.cache_resource``), a
-fixed number of worker threads. A job waits in the pool's queue - the page
-says "waiting for a free trainer" - until a worker is free, then runs
+fixed number of trainers. A job waits in the pool's queue - the page
+says "waiting for a free trainer" - until a trainer is free, then runs
 ``cnnlab.nn.train.train`` and records every report under its own lock. The
 page polls the job from an ``st.fragment`` and never blocks on it.
+
+Where the training runs (:data:`TRAINERS`): by default each trainer is a process of its own at a lower
+CPU priority (``services/trainer_process.py``; a thread of the server only waits for its reports), so a
+training cannot hold the interpreter lock or the cores that other students' pages need (measured:
+benchmarks/bench_busy.py, figures in docs/deployment.md). ``CNNLAB_TRAINERS=thread`` runs the
+trainers as threads of the server process, as before; a job whose augmentation cannot be sent to a
+process (a lesson's own function that is not a :func:`cnnlab.vision.augment.batch_augmenter`) runs
+in its trainer's thread.
 
 Operations: every job's start, end (done, stopped by the student, stopped because its page was
 abandoned) and failure is logged, one line each (a failure with its traceback), with the job's
 number and settings, never the student's data. BLAS threads: while any trainer runs, the pool holds
 the core's ``blas_threads(BLAS_THREADS)`` limit (LeNet-sized products are faster on one thread
-than on two that wait for each other on a busy machine; cnnlab/nn/train.py) and logs what it got.
+than on two that wait for each other on a busy machine; cnnlab/nn/train.py) and logs what it got;
+a trainer process takes the same limit for itself and logs it when it starts.
 
 Jobs end with their session (issue 17): a job stops at its next batch - and a waiting job leaves the
 queue - when its session has been disconnected for :data:`GONE_AFTER_S` (the tab was closed or
@@ -20,7 +29,8 @@ reloaded; ``services/liveness.py`` asks Streamlit's runtime), when its page has 
 :data:`ABANDON_AFTER_S` (the student left the lesson), when it runs past its time bound
 (``services/job_budget.py``), when the student presses Stop (also while it waits), or when the server
 shuts down (SIGTERM: Streamlit stops its runtime). It keeps what it learned for a session that comes
-back. The trainer threads are daemon threads, so they never keep the process alive.
+back. The trainer threads are daemon threads, so they never keep the server alive; its trainer
+processes are killed when it exits, and one whose server is gone stops at its next batch.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import streamlit as st
 from cnnlab.nn.train import blas_threads, train
 from services import liveness
 from services.job_budget import HARD_LIMIT, MAX_JOB_SECONDS, learn
+from services.trainer_process import TrainerProcess, can_run
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +59,15 @@ if ENGINE not in ("fast", "readable"):
     logger.warning("CNNLAB_ENGINE=%r is not 'fast' or 'readable'; using 'fast'", ENGINE)
     ENGINE = "fast"
 
+#: "process" (default): every trainer is a process of its own; "thread": a thread of the server.
+TRAINERS = os.environ.get("CNNLAB_TRAINERS", "process")
+if TRAINERS not in ("process", "thread"):
+    logger.warning("CNNLAB_TRAINERS=%r is not 'process' or 'thread'; using 'process'", TRAINERS)
+    TRAINERS = "process"
+
 WORKERS = 2
+#: A trainer process with no job for this long exits (~80 MB each); the next job starts a new one (a few s).
+PROCESS_IDLE_S = 300.0
 MAX_QUEUE = 40
 #: A job whose page has not asked for its progress for this long is stopped (the tab was closed
 #: or the student left the lesson): it keeps what it learned, and frees the trainer for others.
@@ -64,6 +83,10 @@ REASONS = {"student": "asked by the student", "abandoned": f"page not watching f
            "shutdown": "the server is shutting down"}
 #: BLAS threads per trainer while trainers run.
 BLAS_THREADS = 1
+#: A snapshot's batch curve has at most about this many points (every 2^k-th batch, and the last):
+#: the page draws the curves on every poll, and a Plotly figure of 3,750 points (30 epochs of the
+#: bundled digits) cost ~100 ms of the server's CPU per poll, 500 points ~30 ms (measured).
+CURVE_POINTS = 500
 _numbers = itertools.count(1)
 
 
@@ -76,6 +99,7 @@ class Job:
         self.data = data
         self.settings = dict(settings)
         self.max_batches = max_batches
+        self.engine = ENGINE
         self.state = "waiting"            # waiting -> running -> done | stopped | error
         self.error = None
         self.batches = []                 # (step, loss, accuracy)
@@ -155,7 +179,7 @@ class Job:
         """A consistent copy of the progress for drawing (also: the page is still watching)."""
         self.seen = time.monotonic()
         with self._lock:
-            return {"state": self.state, "batches": list(self.batches), "vals": list(self.vals),
+            return {"state": self.state, "batches": thin(self.batches), "vals": list(self.vals),
                     "step": self.step, "steps": self.steps, "epoch": self.epoch,
                     "epochs": self.settings.get("epochs", 1), "images_per_s": self.images_per_s,
                     "elapsed": self.elapsed, "error": self.error, "reason": self.reason,
@@ -167,7 +191,9 @@ class Job:
         return self.elapsed / self.step * (self.steps - self.step)
 
     # called in a worker thread
-    def run(self):
+    def run(self, source=None):
+        """Train to the end or to a stop. ``source(job)`` yields the reports of a run elsewhere (a trainer
+        process); without it the run is here, in this thread."""
         with self._lock:
             if self.state != "waiting":       # stopped (or dropped) while it waited: nothing to do
                 return
@@ -182,13 +208,18 @@ class Job:
         logger.info("training job %d started after %.1f s in the queue: %s", self.number,
                     time.monotonic() - self.created, self.describe())
         try:
-            for r in train(self.model, self.data, stop=self._should_stop, max_batches=self.max_batches,
-                           engine=ENGINE, **self.settings):
+            if source is None:
+                reports = train(self.model, self.data, stop=self._should_stop, max_batches=self.max_batches,
+                                engine=self.engine, **self.settings)
+            else:
+                reports = source(self)
+            for r in reports:
                 with self._lock:
                     self._record(r)
         except Exception as exc:  # noqa: BLE001 - logged with its traceback; the student sees a message
-            logger.exception("training job %d failed at step %d/%d: %s", self.number, self.step, self.steps,
-                             self.describe())
+            where = getattr(exc, "child_traceback", "")
+            logger.exception("training job %d failed at step %d/%d: %s%s", self.number, self.step, self.steps,
+                             self.describe(), f"\nin the trainer process: {where}" if where else "")
             with contextlib.suppress(AttributeError):
                 exc._cnnlab_logged = True         # ui.errors: already in the log with its traceback
             with self._lock:
@@ -210,6 +241,7 @@ class Job:
         base = self.base_step
         if kind == "start":
             self.steps = r["steps"]
+            self._started = time.monotonic()  # the time bound counts from here, not from a trainer's start-up
         elif kind == "batch":
             self.step, self.epoch = r["step"], r["epoch"]
             self.batches.append((base + r["step"], r["loss"], r["accuracy"]))
@@ -217,6 +249,22 @@ class Job:
         elif kind == "val":
             self.vals.append((base + r["step"], r["val_loss"], r["val_accuracy"]))
             self.elapsed = r["elapsed"]
+
+
+def thin(points, most=CURVE_POINTS):
+    """Every ``2**k``-th of ``points`` (the smallest ``k`` that leaves at most ``most``), plus the last.
+
+    A power of two keeps the same points from one poll to the next until the stride doubles, so a
+    growing curve does not jitter.
+    """
+    n = len(points)
+    stride = 1
+    while n > most * stride:
+        stride *= 2
+    if stride == 1:
+        return list(points)
+    kept = points[stride - 1::stride]
+    return kept + [points[-1]] if kept[-1] is not points[-1] else kept
 
 
 def resume(job, settings=None, max_batches=None):
@@ -238,23 +286,29 @@ def resume(job, settings=None, max_batches=None):
 
 
 class TrainerPool:
-    """A fixed number of trainer threads; jobs beyond them wait in order.
+    """A fixed number of trainers (each a thread, which runs its jobs in a process of its own when
+    ``processes``, default :data:`TRAINERS`); jobs beyond them wait in order.
 
     The threads are daemon threads (a ``ThreadPoolExecutor``'s are joined at exit, so a running
     training kept a stopped server alive until it finished); one more thread sweeps the queue
     every :data:`SWEEP_S` seconds, dropping the waiting jobs whose session has ended.
     """
 
-    def __init__(self, workers=WORKERS):
+    def __init__(self, workers=WORKERS, processes=None):
         self.workers = workers
+        self.processes = TRAINERS == "process" if processes is None else bool(processes)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._jobs = []                       # active jobs, in the order they were submitted
         self._queue = collections.deque()     # waiting jobs, next first
         self._running = 0                     # trainers at work (they share the BLAS limit)
         self._limit = None
+        self.procs = []                        # the trainer processes' handles (processes mode)
         for i in range(workers):
-            threading.Thread(target=self._work, name=f"cnnlab-trainer-{i}", daemon=True).start()
+            proc = TrainerProcess(f"cnnlab-trainer-{i}") if self.processes else None
+            if proc is not None:
+                self.procs.append(proc)
+            threading.Thread(target=self._work, args=(proc,), name=f"cnnlab-trainer-{i}", daemon=True).start()
         threading.Thread(target=self._sweeper, name="cnnlab-trainer-sweep", daemon=True).start()
 
     def submit(self, job):
@@ -271,14 +325,23 @@ class TrainerPool:
         logger.info("training job %d queued (%d active jobs, %d trainers)", job.number, active, self.workers)
         return True
 
-    def _work(self):
+    def _work(self, proc=None):
         while True:
             with self._cond:
                 while not self._queue:
-                    self._cond.wait()
-                job = self._queue.popleft()
+                    idle = proc is not None and proc.alive()
+                    if not self._cond.wait(PROCESS_IDLE_S if idle else None) and idle:
+                        break                 # no job for a while: the process gives its memory back
+                job = self._queue.popleft() if self._queue else None
+            if job is None:
+                proc.close()
+                logger.info("trainer process %s ended after %.0f s without a job", proc.name, PROCESS_IDLE_S)
+                continue
             try:
-                self._run(job)
+                if proc is not None and can_run(job):
+                    job.run(source=proc.run)
+                else:
+                    self._run(job)
             except Exception:  # noqa: BLE001 - a trainer thread must survive any job
                 logger.exception("training job %d: the trainer failed around it", job.number)
 
@@ -363,6 +426,9 @@ def _describe_blas(got):
         return "no BLAS library found to limit: it uses its default"
     try:
         info = got.info() if hasattr(got, "info") else got
+        if not isinstance(info, list):           # threadpoolctl's limits object: ask the library itself
+            from threadpoolctl import threadpool_info
+            info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
         return ", ".join(f"{i.get('internal_api', '?')}={i.get('num_threads', '?')}" for i in info)
     except (TypeError, AttributeError):
         return repr(got)
@@ -370,7 +436,7 @@ def _describe_blas(got):
 
 @st.cache_resource(show_spinner=False)
 def trainer_pool():
-    """The one pool of trainer threads of this server process (one BLAS thread per trainer)."""
-    logger.info("trainer pool: %d trainers, queue of %d, BLAS threads per trainer %d", WORKERS, MAX_QUEUE,
-                BLAS_THREADS)
+    """The one pool of trainers of this server process (one BLAS thread per trainer)."""
+    logger.info("trainer pool: %d trainers (%s mode), queue of %d, BLAS threads per trainer %d", WORKERS, TRAINERS,
+                MAX_QUEUE, BLAS_THREADS)
     return TrainerPool()

@@ -284,7 +284,28 @@ def test_fast_gradients_match_finite_differences_in_float64(desc):
 def test_predict_equals_the_readable_model_on_the_pretrained_lenet5():
     model = load_model(ROOT_MODEL)
     x = to_float(load_digits()[2][0][:300])
-    assert_close(fast.predict(model, x, batch_size=128), model.predict(x), "probabilities")
+    assert_close(fast.predict(model, x, batch_size=128), model.predict_readable(x), "probabilities")
+
+
+@pytest.mark.parametrize("k", range(len(NETS)))
+def test_model_predict_and_evaluate_on_the_fast_path_equal_the_readable_layers(k):
+    """Model.predict runs the fast engine in chunks; the readable layers (predict_readable) are the oracle.
+    75 images: two full chunks of 32 and a smaller last one."""
+    from cnnlab.nn.train import evaluate
+
+    desc, in_shape = NETS[k]
+    model, x, y = model_and_batch(desc, in_shape, seed=k, n=75)
+    expected = model.predict_readable(x, batch_size=75)
+    probs = model.predict(x)
+    assert probs.dtype == np.float32 and probs.shape == expected.shape
+    assert_close(probs, expected, "probabilities")
+    assert_close(model.predict(x, batch_size=7), expected, "probabilities in chunks of 7")
+    ev = evaluate(model, x, y)
+    loss = -float(np.mean(np.log(np.maximum(expected[np.arange(y.size), y], 1e-12))))
+    assert abs(ev["loss"] - loss) <= TOL * max(1.0, loss)
+    top2 = np.sort(expected, axis=1)[:, -2:]
+    near_tie = top2[:, 1] - top2[:, 0] < 1e-4                # either class is right to float32 rounding
+    assert np.all((ev["pred"] == expected.argmax(1)) | near_tie)
 
 
 def test_predict_refuses_input_of_the_wrong_shape_or_type():

@@ -128,6 +128,7 @@ def test_jobs_of_a_session_that_went_away_are_dropped_or_stopped(data, monkeypat
     assert _wait(lambda: waiting.state == "stopped", timeout=10), "the waiting job of a gone session stayed"
     assert waiting.reason == "session" and waiting.step == 0
     assert busy.state == "running"
+    assert _wait(lambda: busy.step > 0, timeout=60)    # a trainer process takes a few seconds to start
     away.add("here")                             # now the running job's tab is closed too
     assert _wait(lambda: busy.state == "stopped", timeout=10)
     assert busy.reason == "session" and busy.step > 0
@@ -137,8 +138,9 @@ def test_jobs_of_a_session_that_went_away_are_dropped_or_stopped(data, monkeypat
 def test_a_running_job_stops_at_its_time_bound(data):
     pool = TrainerPool(workers=1)
     job = Job(Model(PRESETS["small"]), _endless(data), {"epochs": 100, "batch_size": 8})
-    job.max_seconds = 0.5
     assert pool.submit(job)
+    assert _wait(lambda: job.step > 0, timeout=60)     # a trainer process takes a few seconds to start
+    job.max_seconds = 0.5
     assert _wait(lambda: job.state == "stopped", timeout=20)
     assert job.reason == "time" and 0 < job.step < job.steps
 

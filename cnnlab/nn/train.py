@@ -113,7 +113,7 @@ def augment_batch(x, rng, max_shift=2.0, max_degrees=10.0):
 # --------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------
-def evaluate(model, x, y, batch_size=500):
+def evaluate(model, x, y, batch_size=None):
     """Loss, accuracy and predictions on a whole set.
 
     Parameters
@@ -124,7 +124,8 @@ def evaluate(model, x, y, batch_size=500):
     Returns
     -------
     dict with ``loss`` (mean cross-entropy), ``accuracy`` (fraction correct),
-    ``pred`` (N,) predicted classes, ``probs`` (N, K).
+    ``pred`` (N,) predicted classes, ``probs`` (N, K). The probabilities come from
+    :meth:`cnnlab.nn.model.Model.predict` (the fast engine, in chunks of ``batch_size``).
     """
     if x.dtype == np.uint8:
         x = to_float(x)
