@@ -17,18 +17,38 @@ KIND_COLOURS = {"conv": "#3b82f6", "pool": "#10b981", "fc": "#a855f7", "concat":
                 "add": "#ef4444"}
 
 
-PAD_SHADE = "rgba(128,128,128,0.45)"
+PAD_SHADE = "rgba(128,128,128,0.30)"
+PAD_MARK = "#64748b"                 # slate 500: the "×" of a padding cell, readable on light and dark
 
 
 def shade_cells(fig, mask, label, colour=SHADE):
-    """Cover the cells where ``mask`` is True with a translucent colour (one overlay trace) + legend."""
+    """Cover the cells where ``mask`` is True with a translucent colour (one overlay trace) + legend
+    (no legend entry without ``label``)."""
     if not np.any(mask):
         return fig
     gap = fig.data[0].xgap or 0
     fig.add_trace(go.Heatmap(z=np.where(mask, 1.0, np.nan), zmin=0, zmax=1, showscale=False,
                              colorscale=[[0, colour], [1, colour]], hoverinfo="skip", xgap=gap, ygap=gap))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True,
-                             marker=dict(symbol="square", size=12, color=colour)))
+    if label:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True,
+                                 marker=dict(symbol="square", size=12, color=colour)))
+    return fig
+
+
+def cross_cells(fig, mask, label, colour=PAD_MARK):
+    """Draw a "×" in every cell where ``mask`` is True (padding, inserted zeros), with a legend entry.
+
+    The cross is what the lesson's text promises; the faint overlay under it stays as a background."""
+    if not np.any(mask):
+        return fig
+    rows, cols = np.nonzero(mask)
+    h, w = mask.shape
+    px = (fig.layout.height or 400) - 90                       # the grid's height in pixels, roughly
+    size = int(np.clip(0.5 * px / max(h, w), 7, 22))
+    fig.add_trace(go.Scatter(x=cols.tolist(), y=rows.tolist(), mode="markers", name=label, showlegend=True,
+                             hoverinfo="skip",
+                             marker=dict(symbol="x-thin", size=size, color=colour,
+                                         line=dict(width=2, color=colour))))
     return fig
 
 
@@ -47,7 +67,8 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     fig = figures.grid(values, title, zrange=(0, max(1.0, float(np.nanmax(values)))),
                        hover=t("size.hover_visits"))
     fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
-    shade_cells(fig, pad_mask, zero_label or t("size.legend_padding"), PAD_SHADE)
+    shade_cells(fig, pad_mask, None, PAD_SHADE)
+    cross_cells(fig, pad_mask, zero_label or t("size.legend_padding"))
     shade_cells(fig, never, t("size.legend_never"))
     outline(fig, *taps)
     fig.update_layout(showlegend=True)
