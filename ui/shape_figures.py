@@ -133,7 +133,8 @@ def rf_picture(t, img, size, region, layer_units, chosen, title):
             x=cc_.ravel().tolist(), y=rr.ravel().tolist(), mode="markers", name=t("rf.legend_units"),
             customdata=np.stack([np.indices(rr.shape)[0].ravel(), np.indices(rr.shape)[1].ravel()], 1).tolist(),
             hovertemplate=t("rf.hover_unit") + "<extra></extra>",
-            marker=dict(size=7, color="rgba(59,130,246,0.35)", line=dict(width=1, color="#3b82f6"))))
+            # solid blue with a white ring: visible on dark and light photos, in both themes (issue 16)
+            marker=dict(size=10, color="#2563eb", opacity=0.95, line=dict(width=2, color="#ffffff"))))
     fig.add_trace(go.Scatter(x=[(uc + vc) / 2], y=[(ur + vr) / 2], mode="markers", name=t("rf.legend_centre"),
                              hoverinfo="skip", marker=dict(symbol="x", size=12, color=figures.OUTPUT)))
     lo = min(-0.5, ur - 0.5, uc - 0.5) - 1
