@@ -204,7 +204,7 @@ def _picked(chart_key, out):
         if data is not None and len(data) == 2:
             st.session_state["rf.ur"], st.session_state["rf.uc"] = int(data[0]), int(data[1])
             return
-        if p.get("curve_number") == 1 and p.get("point_index") is not None:
+        if p.get("curve_number") == 2 and p.get("point_index") is not None:     # the dots (after the field)
             st.session_state["rf.ur"], st.session_state["rf.uc"] = divmod(int(p["point_index"]), out)
             return
 
