@@ -239,7 +239,7 @@ def _extreme(w, kind):
 # page): a value out of the lesson's range must be explained with an error, never used silently.
 APP_CHECKED = re.compile(r"(gd\.lr_\w+|gd\.dlr|gd\.[xy]0|bp\.val\.\w+)")
 # Boxes the lesson clamps itself, visibly (the box shows the limit) and with a translated warning
-# (output size, issue 16 item 8), with their (lo, hi); and boxes where any whole number is a valid
+# (output size, receptive field: issue 16 item 8), with their (lo, hi); and boxes where any whole number is a valid
 # answer to grade (the output-size prediction).
 def _clamped_ranges():
     from app_pages.output_size import views as size_views
@@ -247,6 +247,7 @@ def _clamped_ranges():
     ranges = {f"size.{f}_{a}": (lo, hi) for f, (lo, hi, _) in size_views.FIELDS.items() for a in size_views.AXES}
     ranges.update({f"size.{name}": (lo, hi) for name, (lo, hi, _) in size_views.PARAM_FIELDS.items()})
     ranges["size.op"] = (0, 7)
+    ranges.update({"rf.size": (1, 512), "rf.ur": (0, 511), "rf.uc": (0, 511)})   # a unit: below its layer's size
     return ranges
 
 

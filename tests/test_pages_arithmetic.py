@@ -267,5 +267,8 @@ def test_receptive_field_link_restores_the_unit():
     assert "rows 3 to 7" in texts(at).replace("**", "") and "columns 4 to 8" in texts(at).replace("**", "")
     at.number_input(key="rf.uc").set_value(5).run()
     assert at.query_params["uc"] == "5" and at.query_params["layer"] == "2"
+    at.number_input(key="rf.ur").set_value(99).run()              # layer 2 of a 16-pixel input has 12 units
+    assert at.number_input(key="rf.ur").value == 11
+    assert any("you typed 99, so it is set to 11" in w.value for w in at.warning)
     at = run_page(RF, "en", query={"layer": "99"})
     assert any("`layer`" in w.value for w in at.warning)

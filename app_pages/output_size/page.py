@@ -5,9 +5,9 @@ import streamlit as st
 from app_pages.output_size import parameters as size_params
 from app_pages.output_size import questions
 from app_pages.output_size import views as size_views
-from app_pages.output_size.boxes import show_clamped
 from ui import quiz, style
 from ui.i18n import translator
+from ui.number_box import show_clamped
 
 t = translator()
 style.wrap_controls()
@@ -17,7 +17,7 @@ st.markdown(t("size.intro"))
 url = size_views.url_state()
 with st.container(border=True):
     settings = size_views.controls(t, url)
-    show_clamped(t, size_views.CONTROL_KEYS)
+    show_clamped(t, size_views.CONTROL_KEYS, "size.clamped")
 size_views.publish(t, url)
 
 outs, error = size_views.compute(settings)

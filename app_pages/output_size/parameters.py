@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.output_size import compute as size_compute
-from app_pages.output_size.boxes import number, show_clamped
 from ui import errors
+from ui.number_box import number, show_clamped
 
 #: The syllabus's examples: one click sets the calculator to them
 LAYER_EXAMPLES = {"cifar": {"psize": 32, "pcin": 3, "pk": 5, "pcout": 10, "ppad": 2, "pstride": 1, "pbias": True},
@@ -56,7 +56,7 @@ def connectivity(t, url, fields):
     for col, name in zip(cols, CONNECT_FIELDS):
         lo, hi, _ = fields[name]
         number(col, t, f"size.{name}", url.key(name), lo, hi, help=t(f"size.{name}_help"))
-    show_clamped(t, [url.key(n) for n in CONNECT_FIELDS])
+    show_clamped(t, [url.key(n) for n in CONNECT_FIELDS], "size.clamped")
     image, hidden, window = (int(url.get(f)) for f in CONNECT_FIELDS)
     st.markdown(t("size.params_intro", image=image, hidden=_big(hidden), window=window))
     res = size_compute.connectivity(image, hidden, window)
@@ -79,7 +79,7 @@ def layer_calculator(t, url, fields):
         lo, hi, _ = fields[name]
         number(col, t, f"size.{name}", url.key(name), lo, hi, help=t(f"size.{name}_help"))
     bias = st.toggle(t("size.pbias"), key=url.key("pbias"), help=t("size.pbias_help"))
-    show_clamped(t, [url.key(n) for n in LAYER_FIELDS])
+    show_clamped(t, [url.key(n) for n in LAYER_FIELDS], "size.clamped")
     v = {n: int(url.get(n)) for n in LAYER_FIELDS}
     try:
         res = size_compute.layer_params(v["psize"], v["pk"], v["pcin"], v["pcout"], v["ppad"], v["pstride"],
@@ -108,7 +108,7 @@ def feature_calculator(t, url, fields):
     for col, name in zip(cols, FEATURE_FIELDS):
         lo, hi, _ = fields[name]
         number(col, t, f"size.{name}", url.key(name), lo, hi, help=t(f"size.{name}_help"))
-    show_clamped(t, [url.key(n) for n in FEATURE_FIELDS])
+    show_clamped(t, [url.key(n) for n in FEATURE_FIELDS], "size.clamped")
     size, k, n = (int(url.get(f)) for f in FEATURE_FIELDS)
     try:
         res = size_compute.feature_count(size, k, n)

@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 
 from app_pages.output_size import compute as size_compute
-from app_pages.output_size.boxes import number
 from cnnlab.geometry import shapes
 from ui import errors, player, shape_figures
+from ui.number_box import number
 from ui.state import UrlState
 from ui.style import PLOT
 

@@ -10,6 +10,7 @@ from cnnlab.geometry import receptive
 from ui import errors, figures, shape_figures
 from ui.grid_guard import bound_edits
 from ui.image_source import image_source
+from ui.number_box import number, show_clamped
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -90,7 +91,7 @@ def stack_editor(t, url):
     shows "My own stack" in the box and ``preset=custom`` in the link on the same run."""
     _load(url)
     c1, c2 = st.columns([3, 1])
-    size = c2.number_input(t("rf.input_size"), 1, 512, key=url.key("size"), help=t("rf.input_size_help"))
+    size = number(c2, t, "rf.input_size", url.key("size"), 1, 512, help=t("rf.input_size_help"))
     st.caption(t("rf.editor_help"))
     layers = st.session_state["rf.layers"]
     table = [{"name": layer.get("name", ""), **{k: layer.get(k, NEW_LAYER[k]) for k in NEW_LAYER}}
@@ -118,6 +119,7 @@ def stack_editor(t, url):
     for n, col, typed, lo, hi, used in st.session_state.pop("rf._clamped", []):
         st.warning(t("rf.clamped", layer=n, column=t(f"rf.col_{col}"), value=f"{typed:g}", lo=lo, hi=hi, used=used),
                    icon=":material/straighten:")
+    show_clamped(t, [url.key("size")], "rf.clamped_box")
     preset = st.session_state.get(url.key("preset"))
     if preset in receptive.PRESETS and not _same_stack(layers, _preset_layers(preset)):
         st.session_state[url.key("preset")] = "custom"          # edited: it is not the preset any more
@@ -222,8 +224,9 @@ def unit_picture(t, rows, size, layers):
     for key in ("rf.ur", "rf.uc"):
         if st.session_state.get(key, 0) > out - 1:
             st.session_state[key] = out - 1
-    ur = c2.number_input(t("rf.unit_row"), 0, out - 1, key="rf.ur")
-    uc = c3.number_input(t("rf.unit_col"), 0, out - 1, key="rf.uc")
+    ur = number(c2, t, "rf.unit_row", "rf.ur", 0, out - 1)
+    uc = number(c3, t, "rf.unit_col", "rf.uc", 0, out - 1)
+    show_clamped(t, ["rf.ur", "rf.uc"], "rf.clamped_box")
     img, _ = image_source(t, "rf.image", gray=False, max_side=160, default_sample="cat")
     reg = rf_compute.region(tuple(tuple(sorted(lay.items())) for lay in layers), layer, int(ur), int(uc), size)
     units = None

@@ -1,4 +1,4 @@
-"""Number boxes of the output-size lesson that clamp a typed number visibly and say so, in the page's language.
+"""Whole-number boxes that clamp a typed number visibly and say so, in the page's language.
 
 Streamlit's own ``min_value``/``max_value`` keep a typed 99 in the box with an English hint while the page
 goes on with the previous value (issue 16, item 8). These boxes have no Streamlit limits; their
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-CLAMPED = "size._clamped"
+CLAMPED = "_number_box.clamped"     # pending notices: (key, label, typed, lo, hi, used)
 
 
 def _clamp(key, label, lo, hi):
@@ -29,11 +29,13 @@ def number(col, t, label, key, lo, hi, help=None):
                             args=(key, label, lo, hi))
 
 
-def show_clamped(t, keys):
-    """Say, in the page's language, which of the boxes ``keys`` got a number out of range and what is used."""
+def show_clamped(t, keys, message):
+    """Say, in the page's language, which of the boxes ``keys`` got a number out of range and what is used.
+
+    ``message`` is the lesson's catalog key, with ``{name} {value} {lo} {hi} {used}``."""
     keys = set(keys)
     pending = st.session_state.get(CLAMPED, [])
     for _key, label, typed, lo, hi, used in [c for c in pending if c[0] in keys]:
-        st.warning(t("size.clamped", name=t(label), value="—" if typed is None else f"{typed:g}", lo=lo, hi=hi,
+        st.warning(t(message, name=t(label), value="—" if typed is None else f"{typed:g}", lo=lo, hi=hi,
                      used=used), icon=":material/straighten:")
     st.session_state[CLAMPED] = [c for c in pending if c[0] not in keys]
