@@ -74,7 +74,7 @@ def layer_calculator(t, url, fields):
     for col, name in zip((b1, b2), LAYER_EXAMPLES):
         col.button(t(f"size.example_{name}"), on_click=_example, args=(url, LAYER_EXAMPLES[name]),
                    key=f"size.example_{name}", icon=":material/menu_book:", width="stretch")
-    cols = st.columns(len(LAYER_FIELDS))
+    cols = st.columns(3) + st.columns(3)                  # two rows of three: labels fit at 1024 px
     for col, name in zip(cols, LAYER_FIELDS):
         lo, hi, _ = fields[name]
         number(col, t, f"size.{name}", url.key(name), lo, hi, help=t(f"size.{name}_help"))

@@ -171,9 +171,12 @@ def test_output_size_clamps_a_typed_number_visibly_in_chinese(page, app_url):
 
 
 def test_receptive_field_unit_from_the_link(page, app_url):
-    page.goto(f"{app_url}/receptive-field?lang=en&preset=three_3x3&size=64&layer=2&ur=3&uc=4")
+    page.goto(f"{app_url}/receptive-field?lang=en&preset=three_3x3&size=16&layer=2&ur=3&uc=4")
     wait_idle(page)
-    page.wait_for_selector("text=This unit sees input rows 3 to 7")  # the unit from the link
+    page.wait_for_selector("text=This unit sees input rows 3 to 7", timeout=120_000)   # the unit from the link
+    page.locator('[data-testid="stPlotlyChart"]').last.scroll_into_view_if_needed()
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(g => g.data && g.data.some(d => d.customdata))""", timeout=120_000)
     marker = page.evaluate("""() => {
         const gds = [...document.querySelectorAll('.js-plotly-plot')];
         const gd = gds.find(g => g.data && g.data.some(d => d.customdata));
