@@ -47,7 +47,7 @@ def two_lines(title):
 def _title_room(fig):
     """A two-line title needs room above the column numbers (the grid's x axis is on top)."""
     if "<br>" in (fig.layout.title.text or ""):
-        fig.update_layout(margin_t=(fig.layout.margin.t or 64) + 30, height=(fig.layout.height or 400) + 30)
+        fig.update_layout(margin_t=(fig.layout.margin.t or 64) + 44, height=(fig.layout.height or 400) + 44)
     return fig
 
 
