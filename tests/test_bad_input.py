@@ -238,6 +238,21 @@ def _extreme(w, kind):
 # Boxes a lesson checks itself, with no Streamlit min/max (whose range message is English on a Chinese
 # page): a value out of the lesson's range must be explained with an error, never used silently.
 APP_CHECKED = re.compile(r"(gd\.lr_\w+|gd\.dlr|gd\.[xy]0|bp\.val\.\w+)")
+# Boxes the lesson clamps itself, visibly (the box shows the limit) and with a translated warning
+# (output size, receptive field: issue 16 item 8), with their (lo, hi); and boxes where any whole number is a valid
+# answer to grade (the output-size prediction).
+def _clamped_ranges():
+    from app_pages.output_size import views as size_views
+
+    ranges = {f"size.{f}_{a}": (lo, hi) for f, (lo, hi, _) in size_views.FIELDS.items() for a in size_views.AXES}
+    ranges.update({f"size.{name}": (lo, hi) for name, (lo, hi, _) in size_views.PARAM_FIELDS.items()})
+    ranges["size.op"] = (0, 7)
+    ranges.update({"rf.size": (1, 512), "rf.ur": (0, 511), "rf.uc": (0, 511)})   # a unit: below its layer's size
+    return ranges
+
+
+APP_CLAMPED = _clamped_ranges()
+APP_FREE = re.compile(r"size\.guess_[rc]")
 
 
 @pytest.mark.parametrize("lesson", lesson_params())
@@ -245,7 +260,8 @@ def test_numbers_at_and_beyond_their_limits(lesson):
     at = run_page(lesson.path, "en", query=SMALL.get(lesson.url))
     assert_ok(at)
     for w in at.number_input:
-        assert (w.proto.has_min and w.proto.has_max) or APP_CHECKED.fullmatch(w.key or ""), \
+        assert (w.proto.has_min and w.proto.has_max) or APP_CHECKED.fullmatch(w.key or "") \
+            or w.key in APP_CLAMPED or APP_FREE.fullmatch(w.key or ""), \
             f"number input '{w.label}' needs a min and a max, or the lesson's own check"
     initial = {w.key: w.value for w in at.number_input if w.key}
     done = set()
@@ -260,11 +276,17 @@ def test_numbers_at_and_beyond_their_limits(lesson):
         at.run()
         assert_ok(at)
         for w in at.number_input:  # None: a field the page allows to be empty
-            if APP_CHECKED.fullmatch(w.key or ""):
+            if APP_CHECKED.fullmatch(w.key or "") or APP_FREE.fullmatch(w.key or ""):
+                continue
+            if w.key in APP_CLAMPED:
+                lo, hi = APP_CLAMPED[w.key]
+                assert lo <= w.value <= hi, (kind, w.label, w.value)
                 continue
             assert w.value is None or w.proto.min <= w.value <= w.proto.max, (kind, w.label, w.value)
         if kind == "huge" and any(APP_CHECKED.fullmatch(w.key or "") for w in at.number_input):
             assert at.error, f"{kind}: a value beyond the lesson's own range is explained"
+        if kind == "huge" and any(w.key in APP_CLAMPED for w in at.number_input):
+            assert at.warning, f"{kind}: a value the lesson clamped is said so"
     for end in ("min", "max"):
         for s in at.slider:
             lo, hi = s.min, s.max

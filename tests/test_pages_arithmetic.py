@@ -3,6 +3,7 @@
 import pytest
 
 from tests.conftest import assert_ok, run_page
+from ui.i18n import catalog
 
 SIZE, POOL, RF, ARCH = ("app_pages/output_size/page.py", "app_pages/pooling/page.py",
                         "app_pages/receptive_field/page.py", "app_pages/architectures/page.py")
@@ -175,3 +176,99 @@ def test_grid_numbers_are_projector_sized():
     small = figures.grid(np.arange(36.0).reshape(6, 6), numbers=True)
     assert small.data[0].textfont.size >= 16                       # issue 16: >= 16 px at 1024 x 768
     assert figures.grid(np.zeros((28, 28)), numbers=True).data[0].textfont.size < 16
+
+
+@pytest.mark.parametrize("lang, said", [("en", "you typed 99, so it is set to 10"),
+                                        ("zh", "你输入的是 99，所以已改为 10")])
+def test_a_typed_number_out_of_range_is_clamped_visibly_and_explained(lang, said):
+    at = run_page(SIZE, lang, query={"predict": "0"})
+    at.number_input(key="size.p_r").set_value(99).run()            # issue 16 item 8
+    assert_ok(at)
+    assert at.number_input(key="size.p_r").value == 10             # the box shows what the page uses
+    assert any(said in w.value for w in at.warning)
+    assert r"\mathbf{12}" in texts(at)                             # (5 + 20 - 2 - 1) / 2 + 1 with padding 10
+    at.run()
+    assert not any(said in w.value for w in at.warning)             # said once
+    at.number_input(key="size.pcout").set_value(-4).run()          # the calculator's boxes too
+    assert at.number_input(key="size.pcout").value == 1
+    assert any("-4" in w.value for w in at.warning)
+
+
+def test_parameter_calculators_are_live_and_match_the_syllabus(lang):
+    at = run_page(SIZE, lang, query={"predict": "0"})
+    metrics = {m.label: m.value for m in at.metric}
+    out, per, total = (catalog(lang)[f"size.layer_{n}"] for n in ("output", "per_filter", "total"))
+    assert (metrics[out], metrics[per], metrics[total]) == ("32 × 32 × 10", "76", "760")
+    assert "7,921" in texts(at) and "3,168,400" in texts(at)
+    at.button(key="size.example_four_two").click().run()           # 4 -> 2 channels, 2×2 kernels, no bias
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[total] == "32" and metrics[per] == "16"
+    at.toggle(key="size.pbias").set_value(True).run()
+    assert {m.label: m.value for m in at.metric}[total] == "34"
+    at.number_input(key="size.fn").set_value(100).run()
+    assert "792,100" in texts(at)                                  # 7,921 per map × 100 features
+    at.number_input(key="size.chidden").set_value(1000).run()
+    assert {m.label: m.value for m in at.metric}[catalog(lang)["size.fc_weights"]] == "10⁹"
+
+
+def test_dilation_gaps_are_not_called_nothing_left_over():
+    at = run_page(SIZE, "en", query={"predict": "0", "i_r": "8", "p_r": "0", "s_r": "3", "d_r": "2"})
+    assert_ok(at)
+    assert not at.success                                           # not "no cell at the end is left over"
+    assert any("never read" in i.value for i in at.info)
+    assert "**1, 6**" in texts(at)
+
+
+def test_the_link_keeps_the_window_position_and_names_ignored_values():
+    at = run_page(SIZE, "en", query={"predict": "0", "cell": "3", "pk": "999"})
+    assert_ok(at)
+    assert any(c.value.startswith("Window 3 of 9") for c in at.caption)
+    assert at.query_params["cell"] == "3"
+    assert any("`pk`" in w.value for w in at.warning)
+
+
+def test_padding_cells_are_crossed_with_a_legend():
+    import numpy as np
+
+    from ui import shape_figures
+
+    def t(key, **kw):
+        return catalog("en")[key].format(**kw) if kw else catalog("en")[key]
+    pad = np.ones((7, 7), dtype=bool)
+    pad[1:6, 1:6] = False
+    fig = shape_figures.visit_grid(t, np.ones((7, 7), dtype=int), pad, ([1, 2, 3], [1, 2, 3]), "x")
+    crosses = [d for d in fig.data if getattr(d, "marker", None) is not None and d.marker.symbol == "x-thin"]
+    assert len(crosses) == 1 and crosses[0].showlegend and "padding" in crosses[0].name
+    assert len(crosses[0].x) == int(pad.sum()) == 24
+
+
+def _edit_rf(edits):
+    def setup(at):
+        at.session_state["rf.editor.0"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    return setup
+
+
+@pytest.mark.parametrize("lang, said", [("en", "Layer 2: Kernel must be between 1 and 15; you typed 99"),
+                                        ("zh", "第 2 层：“卷积核”必须在 1 到 15 之间；你输入的是 99")])
+def test_receptive_field_clamps_a_typed_kernel_visibly_and_calls_the_stack_custom(lang, said):
+    at = run_page(RF, lang, query={"size": "64"}, setup=_edit_rf({1: {"kernel": 99}}))
+    assert_ok(at)
+    assert any(w.value.startswith(said) for w in at.warning)
+    assert at.dataframe[-1].value.iloc[1, 2].startswith("15/")      # the table uses (and shows) 15
+    assert at.selectbox(key="rf.preset").value == "custom"          # issue 16 item 11
+    assert at.query_params["preset"] == "custom"
+    assert at.query_params["stack"] == "c3s1p0d1.c15s1p0d1.c3s1p0d1"
+
+
+def test_receptive_field_link_restores_the_unit():
+    at = run_page(RF, "en", query={"preset": "three_3x3", "size": "16", "layer": "2", "ur": "3", "uc": "4"})
+    assert_ok(at)
+    assert at.selectbox(key="rf.layer").value == 2
+    assert "rows 3 to 7" in texts(at).replace("**", "") and "columns 4 to 8" in texts(at).replace("**", "")
+    at.number_input(key="rf.uc").set_value(5).run()
+    assert at.query_params["uc"] == "5" and at.query_params["layer"] == "2"
+    at.number_input(key="rf.ur").set_value(99).run()              # layer 2 of a 16-pixel input has 12 units
+    assert at.number_input(key="rf.ur").value == 11
+    assert any("you typed 99, so it is set to 11" in w.value for w in at.warning)
+    at = run_page(RF, "en", query={"layer": "99"})
+    assert any("`layer`" in w.value for w in at.warning)

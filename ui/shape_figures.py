@@ -17,18 +17,54 @@ KIND_COLOURS = {"conv": "#3b82f6", "pool": "#10b981", "fc": "#a855f7", "concat":
                 "add": "#ef4444"}
 
 
-PAD_SHADE = "rgba(128,128,128,0.45)"
+PAD_SHADE = "rgba(128,128,128,0.30)"
+PAD_MARK = "#64748b"                 # slate 500: the "×" of a padding cell, readable on light and dark
 
 
 def shade_cells(fig, mask, label, colour=SHADE):
-    """Cover the cells where ``mask`` is True with a translucent colour (one overlay trace) + legend."""
+    """Cover the cells where ``mask`` is True with a translucent colour (one overlay trace) + legend
+    (no legend entry without ``label``)."""
     if not np.any(mask):
         return fig
     gap = fig.data[0].xgap or 0
     fig.add_trace(go.Heatmap(z=np.where(mask, 1.0, np.nan), zmin=0, zmax=1, showscale=False,
                              colorscale=[[0, colour], [1, colour]], hoverinfo="skip", xgap=gap, ygap=gap))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True,
-                             marker=dict(symbol="square", size=12, color=colour)))
+    if label:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, showlegend=True,
+                                 marker=dict(symbol="square", size=12, color=colour)))
+    return fig
+
+
+def two_lines(title):
+    """Break a figure title before its bracketed part, so it fits a half-width column (plotly does not wrap)."""
+    for mark in (" (", "（"):
+        if mark in title:
+            head, tail = title.split(mark, 1)
+            return f"{head}<br>{mark.strip()}{tail}"
+    return title
+
+
+def _title_room(fig):
+    """A two-line title needs room above the column numbers (the grid's x axis is on top)."""
+    if "<br>" in (fig.layout.title.text or ""):
+        fig.update_layout(margin_t=(fig.layout.margin.t or 64) + 44, height=(fig.layout.height or 400) + 44)
+    return fig
+
+
+def cross_cells(fig, mask, label, colour=PAD_MARK):
+    """Draw a "×" in every cell where ``mask`` is True (padding, inserted zeros), with a legend entry.
+
+    The cross is what the lesson's text promises; the faint overlay under it stays as a background."""
+    if not np.any(mask):
+        return fig
+    rows, cols = np.nonzero(mask)
+    h, w = mask.shape
+    px = (fig.layout.height or 400) - (fig.layout.margin.t or 64) - 30      # the grid in pixels, roughly
+    size = int(np.clip(0.5 * px / max(h, w), 7, 22))
+    fig.add_trace(go.Scatter(x=cols.tolist(), y=rows.tolist(), mode="markers", name=label, showlegend=True,
+                             hoverinfo="skip",
+                             marker=dict(symbol="x-thin", size=size, color=colour,
+                                         line=dict(width=2, color=colour))))
     return fig
 
 
@@ -44,10 +80,12 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     values = np.where(pad_mask | never, np.nan, counts).astype(float)
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
-    fig = figures.grid(values, title, zrange=(0, max(1.0, float(np.nanmax(values)))),
+    fig = figures.grid(values, two_lines(title), zrange=(0, max(1.0, float(np.nanmax(values)))),
                        hover=t("size.hover_visits"))
     fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
-    shade_cells(fig, pad_mask, zero_label or t("size.legend_padding"), PAD_SHADE)
+    _title_room(fig)
+    shade_cells(fig, pad_mask, None, PAD_SHADE)
+    cross_cells(fig, pad_mask, zero_label or t("size.legend_padding"))
     shade_cells(fig, never, t("size.legend_never"))
     outline(fig, *taps)
     fig.update_layout(showlegend=True)
@@ -71,8 +109,8 @@ def step_output(t, out_hw, step, title):
     oh, ow = out_hw
     order = np.arange(oh * ow).reshape(oh, ow)
     values = np.where(order <= step, order + 1, np.nan)
-    return figures.grid(values, title, cell=divmod(step, ow), zrange=(0, oh * ow),
-                        hover=t("size.hover_order"))
+    return _title_room(figures.grid(values, two_lines(title), cell=divmod(step, ow), zrange=(0, oh * ow),
+                                    hover=t("size.hover_order")))
 
 
 def selected_overlay(fig, rows, cols, label, colour=figures.OUTPUT):
@@ -101,9 +139,14 @@ def rf_picture(t, img, size, region, layer_units, chosen, title):
                   line=dict(color=figures.HIGHLIGHT, width=2, dash="dot"))
     cr = (max(ur, 0), min(vr, size - 1))
     cc = (max(uc, 0), min(vc, size - 1))
+    # the field inside the image: a filled trace, not a shape (shapes sit above every trace and would veil
+    # the unit dots); always trace 1 (empty when the field misses the image), so the dots are trace 2
+    xs, ys = [], []
     if cr[0] <= cr[1] and cc[0] <= cc[1]:
-        fig.add_shape(type="rect", x0=cc[0] - 0.5, x1=cc[1] + 0.5, y0=cr[0] - 0.5, y1=cr[1] + 0.5,
-                      line=dict(color=figures.HIGHLIGHT, width=3), fillcolor=RF_FILL)
+        x0, x1, y0, y1 = cc[0] - 0.5, cc[1] + 0.5, cr[0] - 0.5, cr[1] + 0.5
+        xs, ys = [x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=RF_FILL,
+                             line=dict(color=figures.HIGHLIGHT, width=3), hoverinfo="skip", showlegend=False))
     fig.add_shape(type="rect", x0=-0.5, x1=size - 0.5, y0=-0.5, y1=size - 0.5,
                   line=dict(color="rgba(128,128,128,0.9)", width=1))
     if layer_units is not None:
@@ -112,7 +155,8 @@ def rf_picture(t, img, size, region, layer_units, chosen, title):
             x=cc_.ravel().tolist(), y=rr.ravel().tolist(), mode="markers", name=t("rf.legend_units"),
             customdata=np.stack([np.indices(rr.shape)[0].ravel(), np.indices(rr.shape)[1].ravel()], 1).tolist(),
             hovertemplate=t("rf.hover_unit") + "<extra></extra>",
-            marker=dict(size=7, color="rgba(59,130,246,0.35)", line=dict(width=1, color="#3b82f6"))))
+            # solid blue with a white ring: visible on dark and light photos, in both themes (issue 16)
+            marker=dict(size=10, color="#2563eb", opacity=0.95, line=dict(width=2, color="#ffffff"))))
     fig.add_trace(go.Scatter(x=[(uc + vc) / 2], y=[(ur + vr) / 2], mode="markers", name=t("rf.legend_centre"),
                              hoverinfo="skip", marker=dict(symbol="x", size=12, color=figures.OUTPUT)))
     lo = min(-0.5, ur - 0.5, uc - 0.5) - 1

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from app_pages.output_size import parameters as size_params
 from app_pages.output_size import questions
 from app_pages.output_size import views as size_views
 from ui import quiz, style
 from ui.i18n import translator
+from ui.number_box import show_clamped
 
 t = translator()
 style.wrap_controls()
@@ -15,7 +17,8 @@ st.markdown(t("size.intro"))
 url = size_views.url_state()
 with st.container(border=True):
     settings = size_views.controls(t, url)
-url.publish(t)
+    show_clamped(t, size_views.CONTROL_KEYS, "size.clamped")
+size_views.publish(t, url)
 
 outs, error = size_views.compute(settings)
 if error:
@@ -31,6 +34,6 @@ elif size_views.predict(t, settings, outs):
 
 st.divider()
 st.header(t("size.params_title"))
-size_views.parameters(t)
+size_params.parameters(t, url, size_views.PARAM_FIELDS)
 
 quiz.show(t, "size", questions.build(quiz.url_values(url)))

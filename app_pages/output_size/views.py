@@ -10,12 +10,20 @@ import streamlit as st
 from app_pages.output_size import compute as size_compute
 from cnnlab.geometry import shapes
 from ui import errors, player, shape_figures
+from ui.number_box import number
 from ui.state import UrlState
 from ui.style import PLOT
 
 MODES = ["conv", "pool", "transposed"]
 AXES = ("r", "c")
 FIELDS = {"i": (1, 40, 5), "k": (1, 11, 3), "p": (0, 10, 1), "s": (0, 8, 2), "d": (1, 5, 1)}
+#: The parameter calculators (lo, hi, default): a layer on a psize x psize x pcin input, and a bank of features
+PARAM_FIELDS = {"cimage": (1, 100_000, 1000), "chidden": (1, 10 ** 9, 10 ** 6), "cwindow": (1, 1000, 10),
+                "psize": (1, 1024, 32), "pk": (1, 11, 5), "pcin": (1, 4096, 3), "pcout": (1, 4096, 10),
+                "ppad": (0, 10, 2), "pstride": (1, 8, 1), "fsize": (1, 1024, 96), "fk": (1, 32, 8),
+                "fn": (1, 4096, 400)}
+CONTROL_KEYS = [f"size.{f}_{a}" for f in FIELDS for a in AXES] + ["size.op"]
+STEP_KEY = "size.step"        # the player's key (its position is the chosen output cell, 1-based)
 
 
 @dataclass
@@ -41,13 +49,28 @@ class Settings:
 
 
 def url_state():
-    defaults = {"mode": "conv", "square": True, "ceil": False, "op": 0, "predict": True}
-    bounds = {"op": (0, 7)}
+    defaults = {"mode": "conv", "square": True, "ceil": False, "op": 0, "predict": True, "cell": 1,
+                "pbias": True}
+    bounds = {"op": (0, 7), "cell": (1, 60 * 60)}
     for f, (lo, hi, default) in FIELDS.items():
         for a in AXES:
             defaults[f"{f}_{a}"] = default
             bounds[f"{f}_{a}"] = (lo, hi)
-    return UrlState("size", defaults, choices={"mode": MODES}, bounds=bounds)
+    for name, (lo, hi, default) in PARAM_FIELDS.items():
+        defaults[name] = default
+        bounds[name] = (lo, hi)
+    url = UrlState("size", defaults, choices={"mode": MODES}, bounds=bounds)
+    if not st.session_state.get("size._cell_linked"):      # the link's window position, once
+        st.session_state["size._cell_linked"] = True
+        if url.get("cell") != 1:
+            player.goto(STEP_KEY, int(url.get("cell")))
+    return url
+
+
+def publish(t, url):
+    """Write the settings to the link, with the window position the player shows now."""
+    url.set("cell", max(1, min(int(player.position(STEP_KEY, 1) or 1), 60 * 60)))
+    url.publish(t)
 
 
 def controls(t, url):
@@ -67,8 +90,7 @@ def controls(t, url):
                 col.number_input(t("size.f_d"), 1, 1, key=url.key(f"d_{a}"), disabled=True,
                                  help=t("size.pool_no_dilation"))
                 continue
-            col.number_input(t(f"size.f_{f}"), lo, hi, step=1, key=url.key(f"{f}_{a}"),
-                             help=t(f"size.f_{f}_help"))
+            number(col, t, f"size.f_{f}", url.key(f"{f}_{a}"), lo, hi, help=t(f"size.f_{f}_help"))
     if square:
         for f in FIELDS:
             st.session_state[url.key(f"{f}_c")] = st.session_state[url.key(f"{f}_r")]
@@ -76,7 +98,7 @@ def controls(t, url):
     if mode == "pool":
         ceil = st.toggle(t("size.ceil"), key=url.key("ceil"), help=t("size.ceil_help"))
     if mode == "transposed":
-        op = st.number_input(t("size.op"), 0, 7, key=url.key("op"), help=t("size.op_help"))
+        op = number(st, t, "size.op", url.key("op"), 0, 7, help=t("size.op_help"))
     axes = tuple(Axis(*(int(url.get(f"{f}_{a}")) for f in FIELDS)) for a in AXES)
     return Settings(mode, axes, bool(ceil), int(op), bool(square), bool(url.get("predict")))
 
@@ -110,8 +132,9 @@ def predict(t, s, outs):
     cols = st.columns([2, 2, 3], vertical_alignment="bottom")
     guesses = []
     for col, a in zip(cols, ("r",) if s.square else AXES):
-        guesses.append(col.number_input(t("size.guess" if s.square else f"size.guess_{a}"), 0, 999, value=None,
-                                        key=f"size.guess_{a}", placeholder=t("size.guess_placeholder")))
+        # no limits: Streamlit's range message is English; any whole number is a guess to grade
+        guesses.append(col.number_input(t("size.guess" if s.square else f"size.guess_{a}"), None, None, value=None,
+                                        step=1, key=f"size.guess_{a}", placeholder=t("size.guess_placeholder")))
 
     def reveal():
         st.session_state["size.revealed_for"] = s.key()
@@ -172,39 +195,33 @@ def explanation(t, s):
         return
     for n in range(1 if s.square else 2):
         a = s.axes[n]
-        info = shapes.explain(a.i, a.k, a.s, a.p, a.d, s.ceil, "pool" if s.mode == "pool" else "conv")
+        info = size_compute.explain(s.mode, tuple(vars(a).values()), s.ceil)
         axis = t("size.axis_both" if s.square else f"size.axis_{AXES[n]}")
-        lo, hi = info["same_inputs"]
-        never = ", ".join(str(v) for v in info["never_input"])
-        if s.mode == "pool" and s.ceil and info["extra"]:
-            st.info(t("size.ceil_extra", axis=axis, extra=info["extra"]), icon=":material/info:")
-        elif info["even"]:
-            st.success(t("size.even", axis=axis, num=info["numerator"], s=a.s), icon=":material/check:")
+        never = ", ".join(str(v) for v in info.never)
+        if s.mode == "pool" and s.ceil and info.extra:
+            st.info(t("size.ceil_extra", axis=axis, extra=info.extra), icon=":material/info:")
+        elif info.even and info.gaps:
+            # dilation: the last window ends at the edge, but cells between its taps are never read
+            st.info(t("size.even_gaps", axis=axis, num=info.numerator, s=a.s, d=a.d), icon=":material/info:")
+        elif info.even:
+            st.success(t("size.even", axis=axis, num=info.numerator, s=a.s), icon=":material/check:")
         else:
-            st.warning(t("size.uneven", axis=axis, num=info["numerator"], s=a.s, r=info["remainder"]),
+            st.warning(t("size.uneven", axis=axis, num=info.numerator, s=a.s, r=info.remainder),
                        icon=":material/content_cut:")
         if never:
             st.markdown(t("size.never", axis=axis, cells=never))
-        st.markdown(t("size.same_inputs", axis=axis, lo=lo, hi=hi, o=info["out"]))
-        fixes = shapes.suggest_fixes(a.i, a.k, a.s, a.p, a.d, "pool" if s.mode == "pool" else "conv")
-        if fixes and not info["even"]:
-            st.info(t("size.suggest", fixes=fix_text(t, fixes)), icon=":material/lightbulb:")
+        lo, hi = info.same_inputs
+        st.markdown(t("size.same_inputs", axis=axis, lo=lo, hi=hi, o=info.out))
+        if info.fixes and not info.even:
+            st.info(t("size.suggest", fixes=fix_text(t, info.fixes)), icon=":material/lightbulb:")
 
 
 def _axis_picture(s, a, o):
-    """Per axis: visits, padding mask and window taps function."""
-    if s.mode == "transposed":
-        tc = shapes.transposed_as_conv(a.i, a.k, a.s, a.p, a.d, s.op)
-        if tc["before"] < 0 or tc["after"] < 0:
-            return None
-        counts = shapes.visits(o, a.k, 1, a.d, tc["length"])
-        real = np.zeros(len(counts), dtype=bool)
-        real[tc["cells"]] = True
-        return counts, ~real, 1
-    counts = shapes.visits(o, a.k, a.s, a.d, a.i + 2 * a.p)
-    pad = np.ones(len(counts), dtype=bool)
-    pad[a.p:a.p + a.i] = False
-    return counts, pad, a.s
+    """Per axis: visits, padding mask and the stride of the picture (computed in compute.axis_picture)."""
+    pic = size_compute.axis_picture(s.mode, tuple(vars(a).values()), o, s.op)
+    if pic is None:
+        return None
+    return np.array(pic.counts, dtype=int), np.array(pic.pad, dtype=bool), pic.stride
 
 
 def picture(t, s, outs):
@@ -237,23 +254,3 @@ def picture(t, s, outs):
         st.caption(t("size.step_caption", n=idx + 1, total=total, r=r, c=c))
 
     player.player(t, "size.step", 1, total, draw, label=t("size.step"), interval=1.0)
-
-
-def parameters(t):
-    """Why convolutions: weights of FC, locally connected and convolutional layers; a parameter count."""
-    st.markdown(t("size.params_intro"))
-    comp = shapes.connectivity_comparison()
-    m1, m2, m3 = st.columns(3)
-    m1.metric(t("size.fc_weights"), "10¹²", help=f"{comp['fc']:,}")
-    m2.metric(t("size.local_weights"), "10⁸", help=f"{comp['local']:,}")
-    m3.metric(t("size.conv_weights"), f"{comp['conv']:,}")
-    st.markdown(t("size.params_counts_explain"))
-    c1, c2, c3 = st.columns(3)
-    k = c1.number_input(t("size.pk"), 1, 11, 5, key="size.pk")
-    cin = c2.number_input(t("size.pcin"), 1, 512, 3, key="size.pcin")
-    cout = c3.number_input(t("size.pcout"), 1, 512, 10, key="size.pcout")
-    n = shapes.conv_params(k, cin, cout)
-    st.latex(rf"(k \cdot k \cdot C_{{in}} + 1)\cdot C_{{out}} = ({k}\cdot{k}\cdot{cin} + 1)\cdot{cout} = "
-             rf"\mathbf{{{n:,}}}".replace(",", r"{,}"))
-    o, total = shapes.feature_count()
-    st.markdown(t("size.features_example", o=o, total=f"{total:,}"))

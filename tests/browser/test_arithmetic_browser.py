@@ -152,3 +152,35 @@ def test_controls_are_not_cut_off(page, app_url, path, lang, width, height):
 def test_controls_are_not_cut_off_dark_zh(page, app_url, path):
     test_controls_are_not_cut_off(page, app_url, path, "zh", 1024, 768)
     shot(page, f"controls_{path}_zh_1024_dark")
+
+
+def test_output_size_clamps_a_typed_number_visibly_in_chinese(page, app_url):
+    page.goto(f"{app_url}/output-size?lang=zh&predict=0")
+    wait_idle(page)
+    box = page.locator('[data-testid="stNumberInput"]').filter(has_text="填充 p").locator("input").first
+    box.wait_for(timeout=120_000)                                     # widget code loads late on a busy machine
+    box.fill("99")
+    box.press("Enter")
+    wait_idle(page)
+    page.wait_for_selector("text=你输入的是 99，所以已改为 10")       # issue 16 item 8: said, in Chinese
+    assert box.input_value() == "10"                                  # and shown in the box
+    page.wait_for_selector("text=填充（零）")                         # the legend of the crossed cells
+    page.wait_for_selector("text=760")                                # the parameter calculator
+    _no_exception(page)
+    shot(page, "size_clamped_zh")
+
+
+def test_receptive_field_unit_from_the_link(page, app_url):
+    page.goto(f"{app_url}/receptive-field?lang=en&preset=three_3x3&size=16&layer=2&ur=3&uc=4")
+    wait_idle(page)
+    page.wait_for_selector("text=This unit sees input rows 3 to 7", timeout=120_000)   # the unit from the link
+    page.locator('[data-testid="stPlotlyChart"]').last.scroll_into_view_if_needed()
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .some(g => g.data && g.data.some(d => d.customdata))""", timeout=120_000)
+    marker = page.evaluate("""() => {
+        const gds = [...document.querySelectorAll('.js-plotly-plot')];
+        const gd = gds.find(g => g.data && g.data.some(d => d.customdata));
+        return gd.data.find(d => d.customdata).marker.color; }""")
+    assert marker == "#2563eb"                                        # solid dots, not 35 % blue
+    _no_exception(page)
+    shot(page, "rf_unit_link_en")
