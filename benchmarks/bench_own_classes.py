@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 logging.disable(logging.WARNING)           # Streamlit's "no runtime" warnings: not a page here
 
 from app_pages.own_classes.prepare import DEFAULTS as PREP  # noqa: E402
+from app_pages.own_classes.presets import DEFAULTS, preset  # noqa: E402
 from app_pages.own_classes.shortcut import CLASSES, compute_scores, experiment_data  # noqa: E402
-from app_pages.own_classes.train import DEFAULTS, preset  # noqa: E402
 from cnnlab.nn.data import to_float  # noqa: E402
 from cnnlab.nn.model import Model  # noqa: E402
 from cnnlab.nn.train import blas_threads, evaluate, train  # noqa: E402

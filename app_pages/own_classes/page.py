@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from app_pages.own_classes import collect, inside, prepare, shortcut, try_it
+from app_pages.own_classes import collect, inside, prepare, questions, shortcut, try_it
 from app_pages.own_classes import train as trainer
 from services.own_data import LIMITS, session_data
+from ui import quiz
 from ui.i18n import translator
 from ui.tabs import tabs
 
@@ -43,3 +44,5 @@ if tab == "shortcut":
 if tab == "try":
     with boxes["try"]:
         try_it.section(t, inside.usable(data))
+
+quiz.show(t, "own", questions.build(quiz.url_values(url), classes=len(data.classes) if data.ready() else 3))
