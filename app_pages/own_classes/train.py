@@ -194,28 +194,27 @@ def live_panel(t, compact=False):
     abandoned jobs), so it goes on, for the shortcut experiment's runs too, whichever tab is open.
     """
     active = any(j is not None and j.active for j in _jobs())
-    st.fragment(live, run_every=POLL_SECONDS if active else None)(t, compact)
+    st.fragment(live, run_every=POLL_SECONDS if active else None)(t, compact, active)
 
 
-def live(t, compact=False):
-    if compact:
-        for other in _jobs()[1:]:
-            if other is not None and other.active:
-                other.snapshot()                  # the shortcut experiment's run: still watched
+def live(t, compact=False, polling=False):
+    for other in _jobs()[1:]:
+        if other is not None and other.active:
+            other.snapshot()                      # the shortcut experiment's runs: still watched
     job = st.session_state.get("own.job")
-    if job is None:
-        if not compact:
-            st.info(t("own.not_trained"), icon=":material/model_training:")
-        return
+    if compact:
+        _compact(t, job)
+    elif job is None:
+        st.info(t("own.not_trained"), icon=":material/model_training:")
+    else:
+        _full(t, job)
+    if polling and not any(j is not None and j.active for j in _jobs()):
+        st.rerun(scope="app")                     # everything ended: draw the page once more, stop polling
+
+
+def _full(t, job):
     snap = job.snapshot()
     state = snap["state"]
-    if compact:
-        if state == "running":
-            st.progress(min(1.0, snap["step"] / max(snap["steps"], 1)),
-                        text=t("own.progress", epoch=snap["epoch"], epochs=snap["epochs"], step=snap["step"],
-                               steps=max(snap["steps"], 1), seconds=f"{snap['elapsed']:.1f}"))
-        _finish(job, snap)
-        return
     if state == "waiting":
         st.info(t("own.waiting", ahead=trainer_pool().position(job)), icon=":material/hourglass_top:")
     else:
@@ -235,6 +234,18 @@ def live(t, compact=False):
     c1.plotly_chart(fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
     c2.plotly_chart(fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
     _finish(job, snap)
+
+
+def _compact(t, job):
+    """The progress line of the lesson's training run, on the other tabs."""
+    if job is not None:
+        snap = job.snapshot()
+        if snap["state"] == "running":
+            steps = max(snap["steps"], 1)
+            st.progress(min(1.0, snap["step"] / steps),
+                        text=t("own.progress", epoch=snap["epoch"], epochs=snap["epochs"], step=snap["step"],
+                               steps=steps, seconds=f"{snap['elapsed']:.1f}"))
+        _finish(job, snap)
 
 
 def _finish(job, snap):
