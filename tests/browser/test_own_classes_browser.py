@@ -166,6 +166,8 @@ def test_collect_three_ways_train_and_look(camera_browser, app_url, lang):
         open_tab(page, txt["tabs"][5])
         panel(page).locator('input[type="file"]').first.set_input_files(png_buffer(1))
         page.get_by_text(re.compile(txt["says"])).first.wait_for(timeout=30_000)
+        panel(page).get_by_text(re.compile(re.escape(txt["gradcam"]))).first.wait_for(timeout=60_000)  # drawn after
+        wait_idle(page)
         assert panel(page).get_by_text(re.compile(re.escape(txt["gradcam"]))).count() == 1
         page.set_viewport_size({"width": 390, "height": 844})
         wait_idle(page)
