@@ -44,7 +44,7 @@ def open_tab(at, page, tab, lang="en"):
     from ui.i18n import catalog
 
     labels = {"conv": "conv.tab_{}", "bp": "bp.tab_{}", "gd": "gd.tab.{}", "fm": "fm.tab_{}",
-              "train": "train.tab_{}"}
+              "train": "train.tab_{}", "own": "own.tab_{}"}
     at.session_state[f"{page}.tab"] = catalog(lang)[labels[page].format(tab)]
     at.run()
     return at

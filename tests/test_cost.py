@@ -58,7 +58,7 @@ def test_random_networks_plan_what_numpy_computes(f, k, s, p, pool, units):
 
 
 def test_worst_description_the_editor_allows_is_refused_before_allocating():
-    # editor limits: filters <= 256, kernel 1..11, padding <= 5, units <= 4096 (app_pages/training/editor.py)
+    # editor limits: filters <= 256, kernel 1..11, padding <= 5, units <= 4096 (ui/network_editor.py)
     worst = [{"type": "conv", "filters": 256, "kernel": 1, "padding": 5}, {"type": "flatten"},
              {"type": "dense", "units": 4096}, {"type": "dense", "units": 10}]
     tracemalloc.start()

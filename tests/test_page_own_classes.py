@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, assert_ok, run_page
+from tests.conftest import ROOT, assert_ok, open_tab, run_page
 
 PAGE = "app_pages/own_classes/page.py"
 
@@ -53,7 +53,9 @@ def test_renders_with_privacy_note(lang):
 
 def test_classes_are_added_counted_and_refused_twice(lang):
     at = run_page(PAGE, lang)
+    open_tab(at, "own", "train", lang)
     at.number_input(key="own.epochs").set_value(7).run()
+    open_tab(at, "own", "collect", lang)
     for name in ("圆形", "square"):
         at.text_input(key="own.new_class").set_value(name)
         button(at, "own.add_class_btn").click().run()
@@ -63,7 +65,10 @@ def test_classes_are_added_counted_and_refused_twice(lang):
     button(at, "own.add_class_btn").click().run()
     assert_ok(at)
     assert at.error and data.names() == ["圆形", "square"]
+    open_tab(at, "own", "train", lang)
     assert at.number_input(key="own.epochs").value == 7          # settings in other tabs survive
+    assert at.query_params["epochs"] in ("7", ["7"])             # and in the link
+    open_tab(at, "own", "collect", lang)
     data.add_bytes(0, png("red"), "upload")
     data.add_bytes(0, png("red"), "upload")
     at.run()
@@ -93,6 +98,7 @@ def test_starter_set_train_results_resume(lang):
     button(at, "own.load_starter").click().run()
     data = at.session_state["own.data"]
     assert data.names() == ["circle", "triangle", "star"] and data.counts() == [60, 60, 60]
+    open_tab(at, "own", "train", lang)
     at.number_input(key="own.epochs").set_value(3).run()
     button(at, "own.train_btn").click().run()
     assert_ok(at)
@@ -101,10 +107,13 @@ def test_starter_set_train_results_resume(lang):
     trained = at.session_state["own.model"]
     assert trained.classes == ("circle", "triangle", "star") and trained.gray
     assert_ok(at)
+    assert not at.metric                                     # only the open tab is built
+    open_tab(at, "own", "inside", lang)
     assert at.metric, "validation accuracy shown"
     assert any(p.proto.spec and "heatmap" in p.proto.spec for p in at.get("plotly_chart"))
     # Resume: the same model goes on, the curves continue
     first_model = trained.model
+    open_tab(at, "own", "train", lang)
     button(at, "own.resume_btn").click().run()
     job2 = wait(at, "own.job")
     assert job2 is not job and job2.model is first_model and job2.base_step == job.step
@@ -145,7 +154,7 @@ def test_zip_round_trip_through_the_service():
 
 
 def test_shortcut_experiment_shows_the_failure():
-    at = run_page(PAGE, "en")
+    at = run_page(PAGE, "en", query={"tab": "shortcut"})
     button(at, "own.exp_btn1").click().run()
     wait(at, "own.exp.shortcut")
     assert_ok(at)
@@ -194,6 +203,7 @@ def test_no_image_is_written_to_disk_during_a_session():
     for _ in range(4):
         data.add_bytes(0, png("red"), "camera")
         data.add_bytes(1, png("blue"), "upload")
+    open_tab(at, "own", "train")
     at.number_input(key="own.epochs").set_value(2).run()
     button(at, "own.train_btn").click().run()
     wait(at, "own.job")
@@ -222,6 +232,7 @@ def test_model_file_round_trip_refusals_and_keep_training():
 
     at = run_page(PAGE, "en")
     button(at, "own.load_starter").click().run()
+    open_tab(at, "own", "train")
     at.number_input(key="own.epochs").set_value(2).run()
     button(at, "own.train_btn").click().run()
     wait(at, "own.job")

@@ -169,7 +169,7 @@ def test_trainer_pool_queues_beyond_its_workers():
 
 
 def test_row_tools_insert_move_and_delete_by_hand():
-    from app_pages.training.editor import delete_layer, insert_layer, move_layer
+    from ui.network_editor import delete_layer, insert_layer, move_layer
     d = [{"type": "conv", "filters": 6}, {"type": "relu"}, {"type": "dense", "units": 10}]
     assert [x["type"] for x in insert_layer(d, 1, False, "maxpool")] == ["conv", "maxpool", "relu", "dense"]
     assert [x["type"] for x in insert_layer(d, 1, True, "maxpool")] == ["conv", "relu", "maxpool", "dense"]

@@ -5,10 +5,14 @@ Pages pass arrays and translated text; nothing here computes a number the lesson
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures import SEQUENTIAL
+from ui.confusion import confusion as _confusion
+
+confusion = partial(_confusion, title_key="own.confusion_title", height=360)
 
 TRAIN_COLOR = "#3b82f6"
 VAL_COLOR = "#f59e0b"
@@ -34,18 +38,6 @@ def curves(snap, t, which="loss", height=280):
     _layout(fig, t(f"own.chart_{which}"), height, t("own.axis_step"), t(f"own.axis_{which}"))
     if which == "accuracy":
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    return fig
-
-
-def confusion(matrix, labels, t, height=360):
-    """Rows: the true class; columns: the prediction; counts in the cells."""
-    m = np.asarray(matrix)
-    fig = go.Figure(go.Heatmap(z=m, x=list(labels), y=list(labels), colorscale=SEQUENTIAL, showscale=False,
-                               text=m, texttemplate="%{text}", xgap=1, ygap=1,
-                               hovertemplate=t("own.confusion_hover") + "<extra></extra>"))
-    _layout(fig, t("own.confusion_title"), height, t("own.axis_pred"), t("own.axis_true"))
-    fig.update_xaxes(type="category", side="bottom")
-    fig.update_yaxes(type="category", autorange="reversed")
     return fig
 
 

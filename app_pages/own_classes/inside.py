@@ -85,7 +85,7 @@ def filters_and_maps(t, trained):
     i = st.slider(t("own.which_val"), 1, len(y), 1, key="own.maps_i") - 1
     acts = model.activations(to_float(x[i:i + 1]))
     convs = [(idx, kind, a) for idx, kind, a in acts if kind in ("conv", "relu") and a.ndim == 4]
-    names = [t("own.map_layer", index=idx, kind=t(f"own.layer.{kind}"), c=a.shape[1], h=a.shape[2])
+    names = [t("own.map_layer", index=idx + 1, kind=t(f"own.layer.{kind}"), c=a.shape[1], h=a.shape[2])
              for idx, kind, a in convs]
     j = st.selectbox(t("own.which_layer"), range(len(convs)), format_func=lambda j: names[j], key="own.maps_layer")
     a = convs[min(j, len(convs) - 1)][2][0]

@@ -25,23 +25,27 @@ class Prep:
     augment: Augment
 
 
-def settings_ui(t):
-    """Colour or grey, and the augmentation settings; returns a :class:`Prep`."""
-    d = DEFAULTS
-    gray = st.toggle(t("own.gray"), d["gray"], key="own.gray", help=t("own.gray_help"))
+def current(url):
+    """The preparation settings as the student (or the link) left them, drawn or not: a :class:`Prep`."""
+    g = url.get
+    return Prep(bool(g("gray")), Augment(flip=bool(g("flip")), shift=float(g("shift")), degrees=float(g("degrees")),
+                                         scale=float(g("scale")), brightness=float(g("brightness")),
+                                         contrast=float(g("contrast"))))
+
+
+def settings_ui(t, url):
+    """Colour or grey, and the augmentation settings (kept in the link); returns a :class:`Prep`."""
+    k = url.key
+    st.toggle(t("own.gray"), key=k("gray"), help=t("own.gray_help"))
     c1, c2, c3 = st.columns(3)
-    flip = c1.toggle(t("own.aug_flip"), d["flip"], key="own.flip", help=t("own.aug_flip_help"))
-    shift = c2.slider(t("own.aug_shift"), 0.0, 0.3, d["shift"], step=0.05, key="own.shift",
-                      help=t("own.aug_shift_help"))
-    degrees = c3.slider(t("own.aug_degrees"), 0, 180, d["degrees"], step=5, key="own.degrees",
-                        help=t("own.aug_degrees_help"))
+    c1.toggle(t("own.aug_flip"), key=k("flip"), help=t("own.aug_flip_help"))
+    c2.slider(t("own.aug_shift"), 0.0, 0.3, step=0.05, key=k("shift"), help=t("own.aug_shift_help"))
+    c3.slider(t("own.aug_degrees"), 0, 180, step=5, key=k("degrees"), help=t("own.aug_degrees_help"))
     c1, c2, c3 = st.columns(3)
-    scale = c1.slider(t("own.aug_scale"), 0.0, 0.3, d["scale"], step=0.05, key="own.scale",
-                      help=t("own.aug_scale_help"))
-    brightness = c2.slider(t("own.aug_brightness"), 0.0, 0.4, d["brightness"], step=0.05, key="own.brightness")
-    contrast = c3.slider(t("own.aug_contrast"), 0.0, 0.6, d["contrast"], step=0.05, key="own.contrast")
-    return Prep(bool(gray), Augment(flip=bool(flip), shift=float(shift), degrees=float(degrees), scale=float(scale),
-                                    brightness=float(brightness), contrast=float(contrast)))
+    c1.slider(t("own.aug_scale"), 0.0, 0.3, step=0.05, key=k("scale"), help=t("own.aug_scale_help"))
+    c2.slider(t("own.aug_brightness"), 0.0, 0.4, step=0.05, key=k("brightness"))
+    c3.slider(t("own.aug_contrast"), 0.0, 0.6, step=0.05, key=k("contrast"))
+    return current(url)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -63,9 +67,9 @@ def split_table(t, data):
     st.caption(t("own.split_note", train=tr.size, val=va.size, pct=round(VAL_FRACTION * 100)))
 
 
-def section(t, data):
+def section(t, data, url):
     st.markdown(t("own.prepare_intro", size=LIMITS.working_size))
-    prep = settings_ui(t)
+    prep = settings_ui(t, url)
     images, labels = data.images_and_labels()
     if not images:
         st.info(t("own.no_images"), icon=":material/info:")

@@ -120,11 +120,22 @@ def report(t, run):
         looks.show(t, job.model, x, int(s["pred"][i]), names, f"own.exp.{run}.{i}", patch=8, compact=True)
 
 
+def _box(t, run):
+    with st.container(border=True):
+        st.markdown(t(f"own.exp_{run}_title"))
+        report(t, run)
+
+
+def _running(run):
+    job = st.session_state.get(f"own.exp.{run}")
+    return job is not None and job.active
+
+
 def poll(t):
+    """The runs in progress (redrawn every half second); finished runs are drawn once, outside."""
     for run in RUNS:
-        with st.container(border=True):
-            st.markdown(t(f"own.exp_{run}_title"))
-            report(t, run)
+        if _running(run):
+            _box(t, run)
     if not _busy() and st.session_state.get("own.exp.polling"):
         st.session_state["own.exp.polling"] = False
         st.rerun(scope="app")
@@ -145,5 +156,8 @@ def section(t):
               on_click=start, args=(t, "fix"))
     if busy:
         st.session_state["own.exp.polling"] = True
+    for run in RUNS:
+        if not _running(run):
+            _box(t, run)                  # its Grad-CAM and occlusion maps are not recomputed at every poll
     st.fragment(poll, run_every=POLL_SECONDS if busy else None)(t)
     st.markdown(t("own.exp_explain"))

@@ -5,38 +5,26 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import pandas as pd
 import streamlit as st
 
 from app_pages.own_classes import figures as fig
+from app_pages.own_classes.prepare import DEFAULTS as PREP_DEFAULTS
+from app_pages.own_classes.prepare import VAL_FRACTION
+from app_pages.own_classes.presets import BATCHES, DEFAULTS, PRESETS, preset
+from cnnlab.nn.data import stratified_split
 from cnnlab.nn.model import Model
 from cnnlab.vision.augment import batch_augmenter
+from services.job_budget import plan
 from services.own_data import LIMITS
 from services.training import Job, resume, trainer_pool
 from ui import errors
+from ui.network_editor import NetworkEditor
+from ui.state import UrlState
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 
 
-def preset(width):
-    """The lesson's network for 32x32 inputs: three 3x3 conv blocks, then a global max pool.
-
-    The global max pool (an 8x8 window over the 8x8 maps) asks "is this pattern anywhere?",
-    which suits objects that can be anywhere in a photo; Grad-CAM looks at the 8x8 maps before it.
-    """
-    f = {"small": (8, 16, 32), "wide": (16, 32, 32)}[width]
-    return [{"type": "conv", "filters": f[0], "kernel": 3, "padding": 1}, {"type": "relu"},
-            {"type": "maxpool", "size": 2},
-            {"type": "conv", "filters": f[1], "kernel": 3, "padding": 1}, {"type": "relu"},
-            {"type": "maxpool", "size": 2},
-            {"type": "conv", "filters": f[2], "kernel": 3, "padding": 1}, {"type": "relu"},
-            {"type": "maxpool", "size": LIMITS.working_size // 4}, {"type": "flatten"},
-            {"type": "dense", "units": 2}]
-
-
-PRESETS = ("small", "wide")
-DEFAULTS = {"preset": "small", "epochs": 40, "lr": 0.005, "batch": 16, "seed": 0}
 
 
 @dataclass(frozen=True)
@@ -52,38 +40,49 @@ class Trained:
 
 
 def build(t, width, num_classes, gray, seed=0):
-    desc = preset(width)
-    desc[-1] = {"type": "dense", "units": int(num_classes)}
+    """The preset ``width`` itself (the shortcut experiment's fixed network); None with the reason shown."""
     try:
-        return Model(desc, input_shape=(1 if gray else 3, LIMITS.working_size, LIMITS.working_size),
-                     num_classes=num_classes, seed=seed)
+        return Model(preset(width, num_classes), input_shape=input_shape(gray), num_classes=num_classes, seed=seed)
     except ValueError as exc:
         errors.show(exc, t)
         return None
 
 
-def summary(t, model):
-    rows = [{t("own.col_layer"): r["index"], t("own.col_type"): t(f"own.layer.{r['type']}"),
-             t("own.col_out"): " × ".join(str(s) for s in r["out_shape"]), t("own.col_params"): r["params"],
-             t("own.col_macs"): r["macs"]} for r in model.summary()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(t("own.net_total", params=f"{model.n_params():,}", macs=f"{model.macs:,}"))
+def input_shape(gray):
+    return (1 if gray else 3, LIMITS.working_size, LIMITS.working_size)
 
 
-def settings_ui(t):
-    """The network and training widgets (values as the student left them); returns (preset, settings)."""
-    d = DEFAULTS
+def url_state():
+    """The lesson's settings in the link: network, training and preparation (no picture ever is)."""
+    defaults = {"preset": DEFAULTS["preset"], "epochs": DEFAULTS["epochs"], "lr": DEFAULTS["lr"],
+                "batch": DEFAULTS["batch"], "arch": "", **PREP_DEFAULTS}
+    bounds = {"epochs": (1, 100), "lr": (0.0001, 0.1), "shift": (0.0, 0.3), "degrees": (0, 180),
+              "scale": (0.0, 0.3), "brightness": (0.0, 0.4), "contrast": (0.0, 0.6)}
+    return UrlState("own", defaults, choices={"preset": list(PRESETS), "batch": BATCHES}, bounds=bounds)
+
+
+def network(url, data):
+    """The shared network editor (ui/network_editor.py) for the working size and the classes collected."""
+    k = max(len(data.classes), LIMITS.min_classes)
+    net = NetworkEditor(url, {w: preset(w, k) for w in PRESETS}, input_shape(url.get("gray")), num_classes=k)
+    net.fit_outputs(url.get("preset"), k)          # one score per class, whatever the table said before
+    return net
+
+
+def settings_ui(t, url):
+    """The network and training widgets (values as the student left them, or the link's); returns settings."""
     c1, c2, c3, c4 = st.columns(4)
-    width = c1.selectbox(t("own.preset"), PRESETS, index=PRESETS.index(d["preset"]), key="own.preset",
-                         format_func=lambda p: t(f"own.preset_{p}"), help=t("own.preset_help"))
-    epochs = c2.number_input(t("own.epochs"), 1, 100, d["epochs"], step=1, key="own.epochs",
-                             help=t("own.epochs_help"))
-    lr = c3.number_input(t("own.lr"), 0.0001, 0.1, d["lr"], step=0.001, format="%.4f", key="own.lr",
-                         help=t("own.lr_help"))
-    batch = c4.select_slider(t("own.batch"), [8, 16, 32, 64], value=d["batch"], key="own.batch",
-                             help=t("own.batch_help"))
-    return width, {"optimizer": "adam", "lr": float(lr), "schedule": "cosine", "batch_size": int(batch),
-                   "epochs": int(epochs), "seed": d["seed"]}
+    c1.selectbox(t("own.preset"), PRESETS, key=url.key("preset"), format_func=lambda p: t(f"own.preset_{p}"),
+                 help=t("own.preset_help"))
+    c2.number_input(t("own.epochs"), 1, 100, step=1, key=url.key("epochs"), help=t("own.epochs_help"))
+    c3.number_input(t("own.lr"), 0.0001, 0.1, step=0.001, format="%.4f", key=url.key("lr"), help=t("own.lr_help"))
+    c4.select_slider(t("own.batch"), BATCHES, key=url.key("batch"), help=t("own.batch_help"))
+    return settings_of(url)
+
+
+def settings_of(url):
+    return {"optimizer": "adam", "lr": float(url.get("lr")), "schedule": "cosine", "batch_size": int(url.get("batch")),
+            "epochs": int(url.get("epochs")), "seed": DEFAULTS["seed"]}
 
 
 def _submit(t, job, what):
@@ -95,13 +94,23 @@ def _submit(t, job, what):
         st.session_state["own.train_note"] = "own.queue_full"
 
 
-def _on_train(t, data, prep, width, settings):
-    model = build(t, width, len(data.classes), prep.gray)
+def _plan(t, description, data, prep, settings):
+    """The run's budget (services/job_budget.py: memory refused, time shortened), or None with the reason."""
+    try:
+        return plan(description, data, settings, input_shape(prep.gray))
+    except ValueError as exc:
+        errors.show(exc, t)
+        return None
+
+
+def _on_train(t, data, prep, net, description, settings):
+    model = net.build(t, description)
     if model is None:
         return
     ds = data.dataset(prep.gray, seed=settings["seed"])
+    p = plan(description, ds, settings, input_shape(prep.gray))     # checked before the button was drawn
     aug = batch_augmenter(prep.augment) if prep.augment.active else False
-    job = Job(model, ds, {**settings, "augment": aug})
+    job = Job(model, ds, {**p.settings, "augment": aug}, max_batches=p.max_batches, planned_seconds=p.seconds)
     job.meta = {"version": data.version, "gray": prep.gray, "classes": tuple(data.names())}
     _submit(t, job, "training")
 
@@ -123,16 +132,31 @@ def _on_stop(job):
     logger.info("own classes: training stopped by the student")
 
 
-def section(t, data, prep):
-    """Network, settings, Train / Stop / Resume and the live curves."""
+def _sizes(data):
+    """Stand-ins with the sizes of the (train, val) split, for the budget before anything is prepared."""
+    labels = data.images_and_labels()[1]
+    if labels.size == 0:
+        return ((None, ()), (None, ()))
+    tr, va, _ = stratified_split(labels, (1 - VAL_FRACTION, VAL_FRACTION, 0.0), 0)
+    return ((None, tr), (None, va))
+
+
+def section(t, data, prep, net, url):
+    """Network (the shared editor), settings, Train / Stop / Resume and the live curves."""
     st.markdown(t("own.train_intro"))
-    width, settings = settings_ui(t)
-    model = build(t, width, max(len(data.classes), 2), prep.gray)
-    if model is not None:
-        with st.expander(t("own.net_title")):
-            summary(t, model)
+    settings = settings_ui(t, url)
+    preset_name = url.get("preset")
+    with st.expander(t("own.net_title"), expanded=True):
+        description = net.editor(t, preset_name)
+        st.caption(t("own.editor_help", k=net.num_classes))
+        model = net.build(t, description)
+        if model is not None:
+            net.summary_table(t, model)
     job = st.session_state.get("own.job")
     active = job is not None and job.active
+    p = _plan(t, description, _sizes(data), prep, settings) if model is not None and not active else None
+    if p is not None and p.shortened:
+        st.info(t("own.shortened", epochs=p.settings["epochs"], asked=settings["epochs"]), icon=":material/timer:")
     meta = getattr(job, "meta", {}) if job is not None else {}
     can_resume = (job is not None and not active and job.step > 0 and meta.get("version") == data.version
                   and meta.get("gray") == prep.gray)
@@ -144,8 +168,9 @@ def section(t, data, prep):
     else:
         job_to_resume = job
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])
-    c1.button(t("own.train"), type="primary", icon=":material/play_arrow:", disabled=active or not data.ready(),
-              key="own.train_btn", on_click=_on_train, args=(t, data, prep, width, settings))
+    c1.button(t("own.train"), type="primary", icon=":material/play_arrow:", key="own.train_btn",
+              disabled=active or not data.ready() or p is None, on_click=_on_train,
+              args=(t, data, prep, net, description, settings))
     c2.button(t("own.stop"), icon=":material/stop:", disabled=not active, key="own.stop_btn",
               on_click=_on_stop, args=(job,))
     c3.button(t("own.resume"), icon=":material/resume:", disabled=not can_resume, key="own.resume_btn",
@@ -155,14 +180,39 @@ def section(t, data, prep):
         st.warning(t(note), icon=":material/hourglass_empty:")
     if not data.ready():
         st.caption(t("own.need_data", n=LIMITS.min_classes))
-    st.fragment(live, run_every=POLL_SECONDS if active else None)(t)
+    live_panel(t)
 
 
-def live(t):
+def _jobs():
+    return [st.session_state.get(k) for k in ("own.job", "own.exp.shortcut", "own.exp.fix")]
+
+
+def live_panel(t, compact=False):
+    """The live panel of the training run; ``compact``: only a progress line, on the other tabs.
+
+    The poll is what tells the pool that the page still watches a job (services/training.py stops
+    abandoned jobs), so it goes on, for the shortcut experiment's runs too, whichever tab is open.
+    """
+    active = any(j is not None and j.active for j in _jobs())
+    st.fragment(live, run_every=POLL_SECONDS if active else None)(t, compact, active)
+
+
+def live(t, compact=False, polling=False):
+    for other in _jobs()[1:]:
+        if other is not None and other.active:
+            other.snapshot()                      # the shortcut experiment's runs: still watched
     job = st.session_state.get("own.job")
-    if job is None:
+    if compact:
+        _compact(t, job)
+    elif job is None:
         st.info(t("own.not_trained"), icon=":material/model_training:")
-        return
+    else:
+        _full(t, job)
+    if polling and not any(j is not None and j.active for j in _jobs()):
+        st.rerun(scope="app")                     # everything ended: draw the page once more, stop polling
+
+
+def _full(t, job):
     snap = job.snapshot()
     state = snap["state"]
     if state == "waiting":
@@ -183,6 +233,24 @@ def live(t):
     c1, c2 = st.columns(2)
     c1.plotly_chart(fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
     c2.plotly_chart(fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
+    _finish(job, snap)
+
+
+def _compact(t, job):
+    """The progress line of the lesson's training run, on the other tabs."""
+    if job is not None:
+        snap = job.snapshot()
+        if snap["state"] == "running":
+            steps = max(snap["steps"], 1)
+            st.progress(min(1.0, snap["step"] / steps),
+                        text=t("own.progress", epoch=snap["epoch"], epochs=snap["epochs"], step=snap["step"],
+                               steps=steps, seconds=f"{snap['elapsed']:.1f}"))
+        _finish(job, snap)
+
+
+def _finish(job, snap):
+    """A job that ended: its model becomes the lesson's model (once), and the page is drawn again."""
+    state = snap["state"]
     if state not in ("waiting", "running") and st.session_state.get("own.finished") is not job:
         st.session_state["own.finished"] = job
         logger.info("own classes: training %s after %d steps", state, snap["step"])

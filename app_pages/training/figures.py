@@ -6,10 +6,14 @@ core should (tiling images side by side for display is layout, not a lesson).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures import SEQUENTIAL
+from ui.confusion import confusion as _confusion
+
+confusion = partial(_confusion, title_key="train.confusion_title")
 
 TRAIN_COLOR = "#3b82f6"
 VAL_COLOR = "#f59e0b"
@@ -53,19 +57,6 @@ def curves(snap, t, which="loss", height=300):
             t("train.axis_loss") if which == "loss" else t("train.axis_accuracy"))
     if which == "accuracy":
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    return fig
-
-
-def confusion(matrix, labels, t, height=420):
-    """The confusion matrix: rows the true class, columns the prediction, counts in the cells."""
-    m = np.asarray(matrix)
-    fig = go.Figure(go.Heatmap(
-        z=m, x=labels, y=labels, colorscale=SEQUENTIAL, showscale=False,
-        text=m, texttemplate="%{text}", xgap=1, ygap=1,
-        hovertemplate=t("train.confusion_hover") + "<extra></extra>"))
-    _layout(fig, t("train.confusion_title"), height, t("train.axis_pred"), t("train.axis_true"))
-    fig.update_xaxes(type="category", side="bottom")
-    fig.update_yaxes(type="category", autorange="reversed")
     return fig
 
 

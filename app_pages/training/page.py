@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from app_pages.training import editor as arch
 from app_pages.training import panel as panel
 from app_pages.training import questions
 from app_pages.training import results as res
+from cnnlab.nn.model import PRESETS
 from services.session_models import trained_model
 from ui import quiz
 from ui.i18n import translator
 from ui.models import PRETRAINED_DATASET, pretrained_model
+from ui.network_editor import NetworkEditor
 from ui.tabs import tabs
 
 t = translator()
@@ -17,6 +18,7 @@ st.title(t("train.title"))
 st.markdown(t("train.intro"))
 
 url = panel.url_state()
+arch = NetworkEditor(url, PRESETS)     # the layer table (ui/network_editor.py); edits travel in ?arch=
 progress = st.container()              # a running training's progress line, above every other tab
 tab, boxes = tabs("train", {"network": t("train.tab_network"), "train": t("train.tab_train"),
                             "inside": t("train.tab_inside"), "try": t("train.tab_try")})
@@ -46,7 +48,7 @@ else:
     with progress:                     # the poll goes on, so the pool knows the page still watches the job
         panel.live_panel(t, compact=True)
 
-url.publish()
+url.publish(t)
 
 trained = trained_model()
 if trained is not None:

@@ -31,7 +31,7 @@ def url_state():
     defaults = {"dataset": "digits", "preset": "lenet5", "optimizer": DEFAULTS["optimizer"],
                 "lr": DEFAULTS["lr"], "schedule": DEFAULTS["schedule"], "batch": DEFAULTS["batch_size"],
                 "epochs": DEFAULTS["epochs"], "init": "he", "augment": DEFAULTS["augment"],
-                "seed": DEFAULTS["seed"]}
+                "seed": DEFAULTS["seed"], "arch": ""}
     choices = {"dataset": datasets(), "preset": list(PRESETS), "optimizer": list(OPTIMIZERS),
                "schedule": list(SCHEDULES), "batch": BATCHES, "init": list(INITS)}
     bounds = {"lr": (1e-5, 1.0), "epochs": (1, 30), "seed": (0, 999_999)}
