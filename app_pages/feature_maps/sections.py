@@ -9,15 +9,33 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.feature_maps import compute
 from app_pages.feature_maps import figures as ff
 from cnnlab.text import normalize_text
 from cnnlab.vision import filters, spectrum
 from cnnlab.vision.images import to_png_bytes
 from ui import errors, figures
+from ui.fmt import math_num
 from ui.style import PLOT
 
 STAGE_KEYS = {"conv": "fm.stage_conv", "relu": "fm.stage_relu", "pool": "fm.stage_pool"}
 CHART = PLOT
+#: the side of one feature-map picture in pixels: 4 in a row at 1024 px, 2 on a 390 px phone
+MAP_PX = 170
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bank_result(gray, names, kernels, use_relu, pool, mode):
+    """``compute.bank``, kept per settings (a LessonError is raised again, never cached)."""
+    return compute.bank(gray, names, kernels, use_relu, pool, mode)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bank_pictures(gray, names, kernels, use_relu, pool, mode, shared, px):
+    """The last stage's maps as PNG bytes (one per map) and their colour limits, kept per settings."""
+    result = compute.bank(gray, names, kernels, use_relu, pool, mode)
+    limits = compute.limits_of(result, shared)
+    return [to_png_bytes(p / 255.0) for p in ff.pictures(result.maps, limits, px)], limits
 
 
 def bank(t, url, image, gray, chosen, settings):
@@ -25,16 +43,16 @@ def bank(t, url, image, gray, chosen, settings):
     if not chosen:
         st.warning(t("fm.no_filters"), icon=":material/warning:")
         return
-    names = [name for name, _ in chosen]
+    names = tuple(name for name, _ in chosen)
     kernels = [k for _, k in chosen]
+    args = (gray, names, kernels, settings["relu"], settings["pool"], settings["mode"])
     try:
-        result = filters.pipeline(gray, filters.stack_kernels(kernels), settings["relu"],
-                                  settings["pool"], settings["mode"])
+        result = bank_result(*args)
     except ValueError as exc:
         errors.show(exc, t)
         return
     shapes_line(t, result, settings)
-    bank_grid(t, result, names, settings)
+    bank_grid(t, result, args, settings)
     st.markdown(t("fm.bank_explain"))
     inspector(t, image, gray, kernels, names, result, settings, url)
 
@@ -48,8 +66,9 @@ def chosen_kernels(t, url):
     names = [n for n in url.get("bank").split(",") if n in filters.FILTER_NAMES]
     if "fm.bank_list" not in st.session_state:
         st.session_state["fm.bank_list"] = names or list(filters.DEFAULT_BANK)
-    picked = st.multiselect(t("fm.bank"), filters.FILTER_NAMES, key="fm.bank_list",
-                            format_func=lambda n: filter_label(t, n), help=t("fm.bank_help"))
+    # pills, not a multiselect: every filter is visible and they wrap (a multiselect showed 2½ of 8 at 1024 px)
+    picked = st.pills(t("fm.bank"), filters.FILTER_NAMES, selection_mode="multi", key="fm.bank_list",
+                      format_func=lambda n: filter_label(t, n), help=t("fm.bank_help")) or []
     url.set("bank", ",".join(picked))
     chosen = [(n, filters.named_kernel(n)) for n in picked]
     if st.toggle(t("fm.custom"), key=url.key("custom")):
@@ -81,7 +100,7 @@ def pipeline_controls(t, url):
 def shapes_line(t, result, settings):
     """``input 1x128x128 -> convolution 8x128x128 -> ...``: the size after every step."""
     parts = []
-    for name, shape in result["shapes"]:
+    for name, shape in result.shapes:
         label = t("fm.stage_input") if name == "input" else t(STAGE_KEYS[name])
         if name == "pool":
             label = t("fm.stage_pool_k", mode=t(f"fm.pool_mode_{settings['mode']}"), k=settings["pool"])
@@ -89,14 +108,27 @@ def shapes_line(t, result, settings):
     st.markdown(" → ".join(parts))
 
 
-def bank_grid(t, result, names, settings):
-    """The grid of the last stage's maps and the download of the whole grid."""
-    stage, maps = result["stages"][-1]
-    titles = [filter_label(t, n) for n in names]
-    st.plotly_chart(ff.map_grid(maps, titles, shared=settings["shared"], hover=t("fm.hover_map")),
-                    key="fm.grid_chart", **CHART)
-    st.caption(t("fm.grid_caption", stage=t(STAGE_KEYS[stage])))
-    grid_png = to_png_bytes(filters.mosaic(maps, 4, settings["shared"], robust=ff.ROBUST))
+def range_text(lo, hi):
+    return f"{math_num(lo, 3)} … {math_num(hi, 3)}"
+
+
+def bank_grid(t, result, args, settings):
+    """The last stage's maps as pictures that wrap to the screen (about 170 px each, also on a phone),
+    their colour scale, and the download of the whole grid. A picture has no hover value: the caption
+    gives each map's range and the pixel inspector below gives any pixel's exact value."""
+    shared = settings["shared"]
+    pngs, limits = bank_pictures(*args, shared, MAP_PX)
+    stage = t(STAGE_KEYS[result.stage])
+    titles = [filter_label(t, n) for n in result.names]
+    captions = titles if shared else [f"{name} · {range_text(lo, hi)}" for name, (lo, hi) in zip(titles, limits)]
+    st.image(pngs, caption=captions, width=MAP_PX)
+    if shared:
+        lo, hi = limits[0]
+        c1, c2 = st.columns([2, 3], vertical_alignment="center")
+        c1.image(to_png_bytes(ff.colour_bar(lo, hi) / 255.0), width="stretch")
+        c2.caption(t(f"fm.scale_bar_{ff.kind_of(lo, hi)}", lo=math_num(lo, 3), hi=math_num(hi, 3)))
+    st.caption(t("fm.grid_caption_pictures", stage=stage))
+    grid_png = to_png_bytes(filters.mosaic(result.maps, 4, shared, robust=compute.ROBUST))
     st.download_button(t("fm.download_grid"), grid_png,
                        file_name="feature_maps.png", mime="image/png", icon=":material/download:",
                        key="fm.download_grid")
@@ -126,6 +158,12 @@ def _pick_pixel(chart_key):
         st.session_state["fm.row"], st.session_state["fm.col"] = cell
 
 
+def cell_text(v):
+    if isinstance(v, (int, float)) and np.isfinite(v):
+        return f"{int(v):,}" if float(v) == int(v) and abs(v) < 1e7 else f"{v:g}"
+    return "—"
+
+
 def inspector(t, image, gray, kernels, names, result, settings, url):
     """Click a pixel of one map: the multiply-add behind it and its receptive field on the input."""
     st.subheader(t("fm.inspect_title"))
@@ -135,14 +173,29 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         st.session_state[url.key("inspect")] = names[0]
     name = st.selectbox(t("fm.inspect_map"), names, key=url.key("inspect"),
                         format_func=lambda n: filter_label(t, n))
-    stage, maps = result["stages"][-1]
+    stage, maps = result.stage, result.maps
     fmap = maps[index[name]]
     h, w = fmap.shape
+    cells = {}
     for k, top in (("fm.row", h), ("fm.col", w)):
-        st.session_state[k] = int(min(max(st.session_state.get(k, top // 2), 0), top - 1))
+        good = compute.checked_cell(st.session_state.get(f"{k}.good", top // 2), top)
+        cells[k] = top // 2 if good is None else good
+        if k not in st.session_state or st.session_state.get(f"{k}.top") != top:   # a new map size
+            st.session_state[k] = cells[k]
+            st.session_state[f"{k}.top"] = top
     c1, c2, c3 = st.columns([1, 1, 2])
-    row = c1.number_input(t("fm.row"), 0, h - 1, key="fm.row", step=1)
-    col = c2.number_input(t("fm.col"), 0, w - 1, key="fm.col", step=1)
+    # no min/max (Streamlit's own range message is English): a number outside the map is explained below
+    c1.number_input(t("fm.row"), None, None, key="fm.row", step=1)
+    c2.number_input(t("fm.col"), None, None, key="fm.col", step=1)
+    for k, top in (("fm.row", h), ("fm.col", w)):
+        typed = st.session_state.get(k)
+        if compute.checked_cell(typed, top) is None:
+            st.error(t("fm.cell_out_of_range", name=t(k), hi=top - 1, value=cell_text(typed), old=cells[k]),
+                     icon=":material/error:")
+        else:
+            cells[k] = int(typed)
+        st.session_state[f"{k}.good"] = cells[k]
+    row, col = cells["fm.row"], cells["fm.col"]
     png = to_png_bytes(filters.normalize(fmap, *filters.value_range(fmap, robust=ff.ROBUST)))
     c3.download_button(t("fm.download_map"), png,
                        file_name=f"feature_map_{name}.png", mime="image/png", icon=":material/download:",
@@ -188,6 +241,15 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     st.markdown("  \n".join(steps))
 
 
+RGB_PX = 200
+
+
+def _pictures(maps, limits, px, kind=None):
+    """Maps with one pair of colour limits as PNG bytes for ``st.image``."""
+    return [to_png_bytes(p / 255.0) for p in ff.pictures(maps, [limits] * len(maps), px,
+                                                         None if kind is None else [kind] * len(maps))]
+
+
 def colour(t, url, image):
     """One 3-D kernel on R, G, B: each channel's contribution, their sum, plus the bias."""
     st.markdown(t("fm.rgb_intro"))
@@ -198,17 +260,21 @@ def colour(t, url, image):
     kernel = filters.rgb_kernel(name)
     res = filters.rgb_feature_map(image, kernel, bias)
     channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
-    st.plotly_chart(ff.map_grid(image.transpose(2, 0, 1), channels, shared=True, cols=3, cell_px=200,
-                                hover=t("fm.hover_map")), key="fm.rgb_planes", **CHART)
+    planes = image.transpose(2, 0, 1)
+    st.image(_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels, width=RGB_PX)
     cols = st.columns(3)
     for i, col in enumerate(cols):
         col.plotly_chart(figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
                          key=f"fm.rgb_k{i}", **CHART)
-    st.plotly_chart(ff.map_grid(res["parts"], [t("fm.contribution", channel=ch) for ch in channels],
-                                shared=True, cols=3, cell_px=200, hover=t("fm.hover_map")),
-                    key="fm.rgb_parts", **CHART)
-    st.plotly_chart(ff.map_grid(res["total"][None], [t("fm.rgb_total", bias=f"{bias:+.2f}")], cols=1,
-                                cell_px=320, hover=t("fm.hover_map")), key="fm.rgb_total", **CHART)
+    parts = res["parts"]
+    lo, hi = filters.value_range(parts, shared=True, robust=compute.ROBUST)   # one scale: the parts add up
+    st.image(_pictures(parts, (lo, hi), RGB_PX), width=RGB_PX,
+             caption=[t("fm.contribution", channel=ch) for ch in channels])
+    total = res["total"]
+    tlo, thi = filters.value_range(total, shared=True, robust=compute.ROBUST)
+    st.image(_pictures(total[None], (tlo, thi), 2 * RGB_PX), width=2 * RGB_PX,
+             caption=[f"{t('fm.rgb_total', bias=f'{bias:+.2f}')} · {range_text(tlo, thi)}"])
+    st.caption(t("fm.rgb_pictures_caption", lo=math_num(lo, 3), hi=math_num(hi, 3)))
     st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
 
 
@@ -223,12 +289,15 @@ def frequency(t, url, gray, custom):
     k = custom if name == "custom" else filters.named_kernel(name)
     res = spectrum.convolution_theorem(gray, k)
     titles = [t("fm.spec_image"), t("fm.spec_kernel"), t("fm.spec_result")]
-    st.plotly_chart(ff.spectra([res["x_mag"], res["k_mag"], res["y_mag"]], titles), key="fm.spectra",
-                    **CHART)
+    mags = [res["x_mag"], res["k_mag"], res["y_mag"]]
+    st.image([to_png_bytes(ff.picture(m, float(m.min()), float(m.max()), RGB_PX, "sequential") / 255.0)
+              for m in mags], caption=titles, width=RGB_PX)
     st.caption(t("fm.spec_caption"))
-    st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
-                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map"), gray=(0,)),
-                    key="fm.freq_pictures", **CHART)
+    out = res["same"]
+    olo, ohi = filters.value_range(out, shared=True, robust=compute.ROBUST)
+    st.image([to_png_bytes(ff.picture(gray, 0.0, 1.0, 260, "gray") / 255.0),
+              to_png_bytes(ff.picture(out, olo, ohi, 260) / 255.0)],
+             caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"], width=260)
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
     left, right = st.columns([3, 2])
