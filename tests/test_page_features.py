@@ -269,7 +269,8 @@ def test_uploads_good_and_bad(lang):
                             ("noise.png", np.random.default_rng(0).bytes(3000), "image_not_image")):
         at.get("file_uploader")[0].set_value((name, bad, "image/png")).run()
         assert_ok(at)
-        assert [e.value for e in at.error] == [cat[f"error.{code}"]], name
+        assert [e.value for e in at.error] == [cat["image.bad_upload"].format(name=name,
+                                                                          message=cat[f"error.{code}"])], name
         assert cat["image.using_last"].format(name="photo.png") in [c.value for c in at.caption]
         assert "8 × 43 × 64" in shapes_line(at)
     at.get("file_uploader")[0].set_value(("small.png", png(40, 30), "image/png")).run()
