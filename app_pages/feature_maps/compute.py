@@ -48,6 +48,8 @@ def bank(gray, names, kernels, use_relu=True, pool=2, mode="max"):
     """The filter bank (``cnnlab.vision.filters.pipeline``) with the colour limits of its last stage."""
     check_fits(np.shape(gray), pool)
     res = filters.pipeline(gray, filters.stack_kernels(list(kernels)), use_relu, pool, mode)
+    for _, a in res["stages"]:
+        a.setflags(write=False)       # shared read-only between reruns and sessions (page.py caches it)
     maps = res["output"]
     per_map = filters.value_range(maps, shared=False, robust=ROBUST)
     shared = filters.value_range(maps, shared=True, robust=ROBUST)

@@ -24,18 +24,33 @@ CHART = PLOT
 MAP_PX = 170
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def bank_result(gray, names, kernels, use_relu, pool, mode):
-    """``compute.bank``, kept per settings (a LessonError is raised again, never cached)."""
+    """``compute.bank``, kept per settings and shared read-only (its arrays cannot be written; no copy per
+    rerun). A LessonError is raised again, never cached."""
     return compute.bank(gray, names, kernels, use_relu, pool, mode)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def bank_pictures(gray, names, kernels, use_relu, pool, mode, shared, px):
-    """The last stage's maps as PNG bytes (one per map) and their colour limits, kept per settings."""
+    """The last stage's maps as PNG bytes (one per map), their colour limits, the colour bar and the
+    downloadable grid, kept per settings."""
     result = compute.bank(gray, names, kernels, use_relu, pool, mode)
     limits = compute.limits_of(result, shared)
-    return [to_png_bytes(p / 255.0) for p in ff.pictures(result.maps, limits, px)], limits
+    pngs = [to_png_bytes(p / 255.0) for p in ff.pictures(result.maps, limits, px)]
+    bar = to_png_bytes(ff.colour_bar(*limits[0]) / 255.0)
+    grid = to_png_bytes(filters.mosaic(result.maps, 4, shared, robust=compute.ROBUST))
+    return pngs, limits, bar, grid
+
+
+_BUILDERS = {"clickable": ff.clickable_map, "field": ff.image_with_field, "grid": figures.grid}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def figure(kind, *args, **kwargs):
+    """A Plotly figure of the inspector, built once per inputs and shared read-only (Streamlit copies it
+    with ``to_dict`` before sending): building the figures was most of a rerun (issue 15)."""
+    return _BUILDERS[kind](*args, **kwargs)
 
 
 def bank(t, url, image, gray, chosen, settings):
@@ -117,7 +132,7 @@ def bank_grid(t, result, args, settings):
     their colour scale, and the download of the whole grid. A picture has no hover value: the caption
     gives each map's range and the pixel inspector below gives any pixel's exact value."""
     shared = settings["shared"]
-    pngs, limits = bank_pictures(*args, shared, MAP_PX)
+    pngs, limits, bar, grid_png = bank_pictures(*args, shared, MAP_PX)
     stage = t(STAGE_KEYS[result.stage])
     titles = [filter_label(t, n) for n in result.names]
     captions = titles if shared else [f"{name} · {range_text(lo, hi)}" for name, (lo, hi) in zip(titles, limits)]
@@ -125,10 +140,9 @@ def bank_grid(t, result, args, settings):
     if shared:
         lo, hi = limits[0]
         c1, c2 = st.columns([2, 3], vertical_alignment="center")
-        c1.image(to_png_bytes(ff.colour_bar(lo, hi) / 255.0), width="stretch")
+        c1.image(bar, width="stretch")
         c2.caption(t(f"fm.scale_bar_{ff.kind_of(lo, hi)}", lo=math_num(lo, 3), hi=math_num(hi, 3)))
     st.caption(t("fm.grid_caption_pictures", stage=stage))
-    grid_png = to_png_bytes(filters.mosaic(result.maps, 4, shared, robust=compute.ROBUST))
     st.download_button(t("fm.download_grid"), grid_png,
                        file_name="feature_maps.png", mime="image/png", icon=":material/download:",
                        key="fm.download_grid")
@@ -208,7 +222,7 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         return
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(ff.clickable_map(fmap, t("fm.click_title", name=filter_label(t, name),
+        st.plotly_chart(figure("clickable", fmap, t("fm.click_title", name=filter_label(t, name),
                                                  stage=t(STAGE_KEYS[stage])), cell=(row, col),
                                          hover=t("fm.hover_click")),
                         key="fm.inspect_chart", on_select=lambda: _pick_pixel("fm.inspect_chart"),
@@ -218,18 +232,18 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     r0, c0 = int(terms["rows"][0]) - top, int(terms["cols"][0]) - left_pad
     window = (r0, r0 + len(terms["rows"]) - 1, c0, c0 + len(terms["cols"]) - 1)
     with right:
-        st.plotly_chart(ff.image_with_field(image, tr["field"], t("fm.field_title"), window=window),
+        st.plotly_chart(figure("field", image, tuple(tr["field"]), t("fm.field_title"), window=window),
                         key="fm.field_chart", **CHART)
         f0, f1, g0, g1 = tr["field"]
         st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
                    + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
     kernel = kernels[index[name]]
     a, b, c = st.columns(3)
-    a.plotly_chart(figures.grid(terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
+    a.plotly_chart(figure("grid", terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
                    key="fm.window_chart")
-    b.plotly_chart(figures.grid(kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
+    b.plotly_chart(figure("grid", kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
                    key="fm.kernel_chart")
-    c.plotly_chart(figures.grid(terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
+    c.plotly_chart(figure("grid", terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
                    key="fm.products_chart")
     value = terms["value"]
     steps = [t("fm.sum_line", n=kernel.size, value=f"{value:.4f}")]
