@@ -38,9 +38,19 @@ def picture(values, lo, hi, px=180, kind=None):
     return np.repeat(np.repeat(rgb, k, axis=0), k, axis=1)
 
 
+def framed(rgb, pad=3):
+    """``rgb`` with a transparent margin (RGBA): pictures side by side in ``st.image`` keep a gap between
+    them in the light and the dark theme alike."""
+    h, w, _ = rgb.shape
+    out = np.zeros((h + 2 * pad, w + 2 * pad, 4), np.uint8)
+    out[pad:pad + h, pad:pad + w, :3] = rgb
+    out[pad:pad + h, pad:pad + w, 3] = 255
+    return out
+
+
 def pictures(maps, limits, px=180, kinds=None):
-    """``(F, h, w)`` maps with ``(F, 2)`` limits as a list of pictures (see :func:`picture`)."""
-    return [picture(m, lo, hi, px, None if kinds is None else kinds[i])
+    """``(F, h, w)`` maps with ``(F, 2)`` limits as a list of framed pictures (see :func:`picture`)."""
+    return [framed(picture(m, lo, hi, px, None if kinds is None else kinds[i]))
             for i, (m, (lo, hi)) in enumerate(zip(maps, limits))]
 
 

@@ -19,7 +19,7 @@ from ui.models import PRETRAINED_DATASET, class_labels, pretrained_available, pr
 from ui.style import PLOT as CHART
 
 MAX_MAPS = 16
-MAP_PX = 96                    # a 28 x 28 map at 3 x 3 pixels a value (about 4 in a phone's row)
+MAP_PX = 112                   # a 28 x 28 map at 4 x 4 pixels a value (3 in a phone's row)
 FILTER_PX = 60
 DIGIT_INPUT = (1, 28, 28)      # what preprocess_digit prepares: one 28 x 28 gray image
 
@@ -114,7 +114,7 @@ def _layer(t, i, kind, a, w):
             right = st.container()
         limits = filters.value_range(maps, shared=False, robust=ff.ROBUST)
         right.image(_pngs(maps, limits, MAP_PX), width=MAP_PX,
-                    caption=[f"{c + 1} · {math_num(lo, 3)} … {math_num(hi, 3)}" for c, (lo, hi) in enumerate(limits)])
+                    caption=[f"{c + 1} · {math_num(lo, 2)} … {math_num(hi, 2)}" for c, (lo, hi) in enumerate(limits)])
         right.caption(t("fm.learned_pictures_caption"))
         if len(a) > MAX_MAPS:
             right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
