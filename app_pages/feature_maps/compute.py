@@ -52,8 +52,10 @@ def bank(gray, names, kernels, use_relu=True, pool=2, mode="max"):
         a.setflags(write=False)       # shared read-only between reruns and sessions (page.py caches it)
     maps = res["output"]
     per_map = filters.value_range(maps, shared=False, robust=ROBUST)
-    shared = filters.value_range(maps, shared=True, robust=ROBUST)
-    return Bank(tuple(names), tuple(res["stages"]), tuple(res["shapes"]), per_map, tuple(shared))
+    per_map.setflags(write=False)
+    shared = tuple(float(v) for v in filters.value_range(maps, shared=True, robust=ROBUST))
+    return Bank(tuple(names), tuple(tuple(s) for s in res["stages"]),
+                tuple((name, tuple(shape)) for name, shape in res["shapes"]), per_map, shared)
 
 
 def limits_of(result, shared):

@@ -25,10 +25,16 @@ MAP_PX = 170
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
+def _bank_fields(gray, names, kernels, use_relu, pool, mode):
+    """The fields of ``compute.bank``: tuples and read-only arrays, shared between reruns and sessions with
+    no copy (tests/test_isolation.py checks that nothing in it can be changed). A LessonError is raised
+    again, never cached."""
+    r = compute.bank(gray, names, kernels, use_relu, pool, mode)
+    return r.names, r.stages, r.shapes, r.limits, r.shared
+
+
 def bank_result(gray, names, kernels, use_relu, pool, mode):
-    """``compute.bank``, kept per settings and shared read-only (its arrays cannot be written; no copy per
-    rerun). A LessonError is raised again, never cached."""
-    return compute.bank(gray, names, kernels, use_relu, pool, mode)
+    return compute.Bank(*_bank_fields(gray, names, kernels, use_relu, pool, mode))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
