@@ -153,7 +153,9 @@ def buttons(t, build_model, name, train_settings, max_batches=None, description=
         p = job_plan(t, description, name, train_settings)
         if p is not None:
             show_plan(t, p, train_settings["epochs"])
-    c1, c2, _ = st.columns([1, 1, 3])
+    # a row sized to the buttons' text: fixed columns cut "开始训练" to "开始..." at 1024 px
+    row = st.container(horizontal=True, gap="small")
+    c1 = c2 = row
     if c1.button(t("train.start"), type="primary", icon=":material/play_arrow:", disabled=active,
                  key="train.start"):
         model = build_model()
