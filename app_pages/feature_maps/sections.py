@@ -261,7 +261,7 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     st.markdown("  \n".join(steps))
 
 
-RGB_PX = 200
+RGB_PX = 170                   # three pictures in a row at 1024 px, two on a phone
 
 
 def _pictures(maps, limits, px, kind=None):
