@@ -40,16 +40,17 @@ def _source_bytes(t):
 
 
 def _reading(model, data, label):
-    """``compute.read_digit`` of the picture ``data``, kept in the session (never raises but LessonError)."""
+    """``(image, compute.read_digit(...))`` of the picture ``data``, kept in the session; a picture with no
+    digit raises ``ValueError`` (a LessonError with its translated message)."""
     store = st.session_state.setdefault("train.readings", {})
     key = (hashlib.sha1(data).hexdigest(), id(model), label)
-    if key not in store:
+    if key not in store or store[key][0] is not model:     # an id can be reused by a newer model
         img = decode(data, True, 512)
         reading = compute.read_digit(model, img, label)
         if len(store) >= KEEP:
             store.pop(next(iter(store)))
-        store[key] = (img, reading)
-    return store[key]
+        store[key] = (model, img, reading)
+    return store[key][1:]
 
 
 def try_it(t, models):
