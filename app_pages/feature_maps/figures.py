@@ -34,7 +34,7 @@ def picture(values, lo, hi, px=180, kind=None):
     v = np.asarray(values, dtype=float)
     u = np.clip((v - lo) / ((hi - lo) or 1.0), 0, 1)
     rgb = colormaps[PICTURE_CMAPS[kind or kind_of(lo, hi)]](u, bytes=True)[..., :3]
-    k = max(1, -(-px // max(v.shape)))
+    k = max(1, px // max(v.shape))            # at most px: st.image would resize (and blur) a wider one
     return np.repeat(np.repeat(rgb, k, axis=0), k, axis=1)
 
 
@@ -52,6 +52,14 @@ def pictures(maps, limits, px=180, kinds=None):
     """``(F, h, w)`` maps with ``(F, 2)`` limits as a list of framed pictures (see :func:`picture`)."""
     return [framed(picture(m, lo, hi, px, None if kinds is None else kinds[i]))
             for i, (m, (lo, hi)) in enumerate(zip(maps, limits))]
+
+
+def png_list(rgbs):
+    """Pictures as PNG bytes and the width to show them at: their own (the widest), so ``st.image`` shows
+    them pixel for pixel - with a smaller width it would resize every one on every rerun, blurring it."""
+    from cnnlab.vision.images import to_png_bytes
+
+    return [to_png_bytes(p / 255.0) for p in rgbs], max(p.shape[1] for p in rgbs)
 
 
 def colour_bar(lo, hi, width=360, height=14):

@@ -11,7 +11,6 @@ import streamlit as st
 
 from app_pages.feature_maps import figures as ff
 from cnnlab.vision import filters
-from cnnlab.vision.images import to_png_bytes
 from services.session_models import trained_model
 from ui import errors
 from ui.fmt import math_num
@@ -73,8 +72,8 @@ def learned(t, url, gray):
     guess = int(np.argmax(probs))
     labels = class_labels(t, n=probs.size, **labels_of)
     left, right = st.columns([1, 2])
-    left.image(to_png_bytes(ff.picture(x[0, 0], 0.0, 1.0, px=220, kind="gray") / 255.0),
-               caption=t("fm.digit_input"), width=220)
+    digit, width = ff.png_list([ff.picture(x[0, 0], 0.0, 1.0, px=220, kind="gray")])
+    left.image(digit[0], caption=t("fm.digit_input"), width=width, output_format="PNG")
     right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
                                t("fm.digit"), t("fm.probability"), labels=labels,
                                highlight=guess), key="fm.probs", **CHART)
@@ -106,14 +105,15 @@ def _layer(t, i, kind, a, w):
             left, right = st.columns([1, 2])
             k = w[:MAX_MAPS, 0]
             lim = filters.value_range(k, shared=True)       # one scale: the filters compare with each other
-            left.image(_pngs(k, [lim] * len(k), FILTER_PX), caption=[str(c + 1) for c in range(len(k))],
-                       width=FILTER_PX)
+            pngs, width = ff.png_list(ff.pictures(k, [lim] * len(k), FILTER_PX))
+            left.image(pngs, caption=[str(c + 1) for c in range(len(k))], width=width, output_format="PNG")
             left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
                            k=w.shape[2], c=w.shape[1]))
         else:
             right = st.container()
         limits = filters.value_range(maps, shared=False, robust=ff.ROBUST)
-        right.image(_pngs(maps, limits, MAP_PX), width=MAP_PX,
+        pngs, width = ff.png_list(ff.pictures(maps, limits, MAP_PX))
+        right.image(pngs, width=width, output_format="PNG",
                     caption=[f"{c + 1} · {math_num(lo, 2)} … {math_num(hi, 2)}" for c, (lo, hi) in enumerate(limits)])
         right.caption(t("fm.learned_pictures_caption"))
         if len(a) > MAX_MAPS:
@@ -122,6 +122,3 @@ def _layer(t, i, kind, a, w):
         st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
                         key=f"fm.act{i}", **CHART)
 
-
-def _pngs(maps, limits, px):
-    return [to_png_bytes(p / 255.0) for p in ff.pictures(maps, limits, px)]

@@ -43,10 +43,10 @@ def bank_pictures(gray, names, kernels, use_relu, pool, mode, shared, px):
     downloadable grid, kept per settings."""
     result = compute.bank(gray, names, kernels, use_relu, pool, mode)
     limits = compute.limits_of(result, shared)
-    pngs = [to_png_bytes(p / 255.0) for p in ff.pictures(result.maps, limits, px)]
+    pngs, width = ff.png_list(ff.pictures(result.maps, limits, px))
     bar = to_png_bytes(ff.colour_bar(*limits[0]) / 255.0)
     grid = to_png_bytes(filters.mosaic(result.maps, 4, shared, robust=compute.ROBUST))
-    return pngs, limits, bar, grid
+    return pngs, width, limits, bar, grid
 
 
 _BUILDERS = {"clickable": ff.clickable_map, "field": ff.image_with_field, "grid": figures.grid}
@@ -138,11 +138,11 @@ def bank_grid(t, result, args, settings):
     their colour scale, and the download of the whole grid. A picture has no hover value: the caption
     gives each map's range and the pixel inspector below gives any pixel's exact value."""
     shared = settings["shared"]
-    pngs, limits, bar, grid_png = bank_pictures(*args, shared, MAP_PX)
+    pngs, width, limits, bar, grid_png = bank_pictures(*args, shared, MAP_PX)
     stage = t(STAGE_KEYS[result.stage])
     titles = [filter_label(t, n) for n in result.names]
     captions = titles if shared else [f"{name} · {range_text(lo, hi)}" for name, (lo, hi) in zip(titles, limits)]
-    st.image(pngs, caption=captions, width=MAP_PX)
+    st.image(pngs, caption=captions, width=width, output_format="PNG")
     if shared:
         lo, hi = limits[0]
         c1, c2 = st.columns([2, 3], vertical_alignment="center")
@@ -265,9 +265,10 @@ RGB_PX = 170                   # three pictures in a row at 1024 px, two on a ph
 
 
 def _pictures(maps, limits, px, kind=None):
-    """Maps with one pair of colour limits as PNG bytes for ``st.image``."""
-    return [to_png_bytes(p / 255.0) for p in ff.pictures(maps, [limits] * len(maps), px,
-                                                         None if kind is None else [kind] * len(maps))]
+    """Maps with one pair of colour limits: ``st.image`` keyword arguments (PNGs at their own width)."""
+    pngs, width = ff.png_list(ff.pictures(maps, [limits] * len(maps), px,
+                                          None if kind is None else [kind] * len(maps)))
+    return {"image": pngs, "width": width, "output_format": "PNG"}
 
 
 def colour(t, url, image):
@@ -281,18 +282,18 @@ def colour(t, url, image):
     res = filters.rgb_feature_map(image, kernel, bias)
     channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
     planes = image.transpose(2, 0, 1)
-    st.image(_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels, width=RGB_PX)
+    st.image(**_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
     cols = st.columns(3)
     for i, col in enumerate(cols):
         col.plotly_chart(figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
                          key=f"fm.rgb_k{i}", **CHART)
     parts = res["parts"]
     lo, hi = filters.value_range(parts, shared=True, robust=compute.ROBUST)   # one scale: the parts add up
-    st.image(_pictures(parts, (lo, hi), RGB_PX), width=RGB_PX,
+    st.image(**_pictures(parts, (lo, hi), RGB_PX),
              caption=[t("fm.contribution", channel=ch) for ch in channels])
     total = res["total"]
     tlo, thi = filters.value_range(total, shared=True, robust=compute.ROBUST)
-    st.image(_pictures(total[None], (tlo, thi), 2 * RGB_PX), width=2 * RGB_PX,
+    st.image(**_pictures(total[None], (tlo, thi), 2 * RGB_PX),
              caption=[f"{t('fm.rgb_total', bias=f'{bias:+.2f}')} · {range_text(tlo, thi)}"])
     st.caption(t("fm.rgb_pictures_caption", lo=math_num(lo, 3), hi=math_num(hi, 3)))
     st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
@@ -310,14 +311,16 @@ def frequency(t, url, gray, custom):
     res = spectrum.convolution_theorem(gray, k)
     titles = [t("fm.spec_image"), t("fm.spec_kernel"), t("fm.spec_result")]
     mags = [res["x_mag"], res["k_mag"], res["y_mag"]]
-    st.image([to_png_bytes(ff.picture(m, float(m.min()), float(m.max()), RGB_PX, "sequential") / 255.0)
-              for m in mags], caption=titles, width=RGB_PX)
+    pngs, width = ff.png_list([ff.framed(ff.picture(m, float(m.min()), float(m.max()), RGB_PX, "sequential"))
+                               for m in mags])
+    st.image(pngs, caption=titles, width=width, output_format="PNG")
     st.caption(t("fm.spec_caption"))
     out = res["same"]
     olo, ohi = filters.value_range(out, shared=True, robust=compute.ROBUST)
-    st.image([to_png_bytes(ff.picture(gray, 0.0, 1.0, 260, "gray") / 255.0),
-              to_png_bytes(ff.picture(out, olo, ohi, 260) / 255.0)],
-             caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"], width=260)
+    pngs, width = ff.png_list([ff.framed(ff.picture(gray, 0.0, 1.0, 260, "gray")),
+                               ff.framed(ff.picture(out, olo, ohi, 260))])
+    st.image(pngs, caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"],
+             width=width, output_format="PNG")
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
     left, right = st.columns([3, 2])
