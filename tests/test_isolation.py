@@ -153,6 +153,8 @@ SHARED_BY_DESIGN = {
     "SQLiteStore": "the class store handle (ui.classroom.store): a path and a clock, no data; every call "
                    "opens its own connection and the data lives in the database (tests/test_class_store.py)",
     "RedisStore": "the class store handle: a connection pool; the data lives in Redis (tests/test_class_store.py)",
+    "Figure": "a Plotly figure of the feature-maps inspector (app_pages/feature_maps/sections.figure), built "
+              "once per inputs: pages only pass it to st.plotly_chart, which copies it (to_dict) before sending",
     "Model": "the pretrained LeNet-5 (ui.models.pretrained_model): pages only run it, its weights are "
              "read-only arrays (test_the_shared_pretrained_model_is_never_changed)",
 }

@@ -30,6 +30,24 @@ def shapes_line(at):
     return next(m for m in texts(at) if "`1 ×" in m)
 
 
+def images(at):
+    """Every st.image element's pictures as (caption, url) lists, in page order."""
+    found = []
+
+    def walk(node):
+        for c in getattr(node, "children", {}).values():
+            if getattr(c, "type", None) == "image":
+                found.append([(i.caption, i.url) for i in c.proto.imgs])
+            walk(c)
+    walk(at._tree)
+    return found
+
+
+def bank_captions(at):
+    """The captions under the feature-map pictures of the bank tab (the first gallery of 2+ pictures)."""
+    return next([c for c, _ in group] for group in images(at) if len(group) >= 2)
+
+
 def chart(at, key):
     return json.loads(at.get("plotly_chart")[[c.proto.id for c in at.get("plotly_chart")].index(
         next(c.proto.id for c in at.get("plotly_chart") if key in c.proto.id))].proto.spec)
@@ -74,10 +92,11 @@ def test_relu_and_pooling_toggle_step_by_step():
     at.toggle(key="fm.relu").set_value(False).run()
     line = shapes_line(at)
     assert line.count("→") == 1 and "ReLU" not in line
-    # without ReLU some values of the edge maps are negative: a diverging scale
-    assert chart(at, "fm.grid_chart")["data"][0]["zmin"] < 0
+    # without ReLU some values of the edge maps are negative: a diverging scale, named under the maps
+    cat = catalog("en")
+    assert any(c.value.startswith(cat["fm.scale_bar_diverging"].split("{")[0]) for c in at.caption)
     at.toggle(key="fm.relu").set_value(True).run()
-    assert chart(at, "fm.grid_chart")["data"][0]["zmin"] >= 0
+    assert any(c.value.startswith(cat["fm.scale_bar_sequential"].split("{")[0]) for c in at.caption)
     at.toggle(key="fm.pool_on").set_value(True).run()
     at.selectbox(key="fm.pool").set_value(4).run()
     assert "8 × 10 × 16" in shapes_line(at)
@@ -85,12 +104,104 @@ def test_relu_and_pooling_toggle_step_by_step():
 
 def test_shared_or_per_map_colour_scale():
     at = run_page(PAGE, "en", query=SMALL)
-    shared = chart(at, "fm.grid_chart")["data"]
-    assert len({(d["zmin"], d["zmax"]) for d in shared}) == 1 and sum(d["showscale"] for d in shared) == 1
+    cat = catalog("en")
+    names = [cat[f"fm.filter.{n}"] for n in ("edge_0", "edge_45", "edge_90", "edge_135", "gabor_45", "blur",
+                                             "sharpen", "laplacian")]
+    assert bank_captions(at) == names                         # one scale: its bar and its caption
+    assert any(c.value.startswith("Colour scale of all maps") for c in at.caption)
     at.radio(key="fm.scale").set_value("per_map").run()
-    per_map = chart(at, "fm.grid_chart")["data"]
-    assert len({(d["zmin"], d["zmax"]) for d in per_map}) > 1 and not any(d["showscale"] for d in per_map)
+    per_map = bank_captions(at)
+    assert [c.split(" · ")[0] for c in per_map] == names
+    ranges = {c.split(" · ")[1] for c in per_map}
+    assert len(ranges) > 1 and all(" … " in r for r in ranges)   # each map's own range, as a hover gave
+    assert not any(c.value.startswith("Colour scale of all maps") for c in at.caption)
     assert at.query_params["scale"] == ["per_map"] or at.query_params["scale"] == "per_map"
+
+
+def test_the_pictures_show_the_maps_values_in_the_colours_of_their_scale():
+    """The picture of a map is its values through the colour map, a block of pixels per value."""
+    from matplotlib import colormaps
+
+    from app_pages.feature_maps import figures as ff
+
+    m = np.array([[-2.0, 0.0], [1.0, 2.0]])
+    pic = ff.picture(m, -2.0, 2.0, px=10)
+    assert pic.shape == (10, 10, 3) and pic.dtype == np.uint8
+    rdbu = colormaps["RdBu_r"]
+    for (r, c), u in {(0, 0): 0.0, (0, 1): 0.5, (1, 0): 0.75, (1, 1): 1.0}.items():
+        # matplotlib's 256-entry table: within one step of the exact colour
+        np.testing.assert_allclose(pic[r * 5 + 2, c * 5 + 2], np.array(rdbu(u)[:3]) * 255, atol=1.5, err_msg=str(u))
+    gray = ff.picture(np.array([[0.0, 1.0]]), 0.0, 1.0, px=4, kind="gray")
+    assert (gray[..., 0] == gray[..., 1]).all() and gray[0, 0, 0] == 0 and gray[0, -1, 0] == 255
+    assert ff.kind_of(0.0, 3.0) == "sequential" and ff.kind_of(-1.0, 1.0) == "diverging"
+
+
+def test_bank_result_against_scipy_and_the_colour_limits():
+    """compute.bank: SciPy's correlate, ReLU, a brute-force max pool, and the percentile limits."""
+    from scipy.ndimage import correlate
+
+    from app_pages.feature_maps import compute
+    from cnnlab.vision import filters
+
+    rng = np.random.default_rng(3)
+    gray = rng.random((12, 10))
+    names = ("edge_0", "blur")
+    kernels = [filters.named_kernel(n) for n in names]
+    res = compute.bank(gray, names, kernels, True, 2, "max")
+    assert [s for s, _ in res.stages] == ["conv", "relu", "pool"] and res.stage == "pool"
+    for f, k in enumerate(kernels):
+        conv = correlate(gray, k, mode="constant", cval=0.0)
+        np.testing.assert_allclose(res.stages[0][1][f], conv, atol=1e-12)
+        relu = np.maximum(conv, 0)
+        pooled = np.array([[relu[2 * i:2 * i + 2, 2 * j:2 * j + 2].max() for j in range(5)] for i in range(6)])
+        np.testing.assert_allclose(res.maps[f], pooled, atol=1e-12)
+        lo, hi = np.percentile(pooled, [0.5, 99.5])
+        np.testing.assert_allclose(res.limits[f], (lo, hi) if not lo < 0 < hi else (-max(-lo, hi), max(-lo, hi)))
+    np.testing.assert_allclose(compute.limits_of(res, True), [res.shared] * 2)
+
+
+@pytest.mark.parametrize(("h", "w"), [(1, 128), (128, 1), (1, 1)])
+def test_an_image_too_thin_for_the_pooling_window_is_named_so(h, w):
+    from app_pages.feature_maps import compute
+    from cnnlab.checks import LessonError
+    from cnnlab.vision import filters
+
+    with pytest.raises(LessonError) as err:
+        compute.bank(np.ones((h, w)), ("blur",), [filters.named_kernel("blur")], True, 2, "max")
+    assert err.value.code == "fm_image_too_small" and err.value.params == {"h": h, "w": w, "pool": 2}
+    res = compute.bank(np.ones((h, w)), ("blur",), [filters.named_kernel("blur")], True, 1, "max")
+    assert res.maps.shape == (1, h, w)                        # without pooling it works
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_thin_and_tiny_uploads_say_the_image_is_too_small(lang):
+    cat = catalog(lang)
+    at = run_page(PAGE, lang, query=SMALL)
+    at.radio(key="fm.img.source").set_value("upload").run()
+    for size, shape in (((5000, 10), (1, 64)), ((1, 1), (1, 1))):
+        at.get("file_uploader")[0].set_value(("thin.png", png(*size), "image/png")).run()
+        assert_ok(at)
+        errors = [e.value for e in at.error]
+        assert errors == [cat["error.fm_image_too_small"].format(h=shape[0], w=shape[1], pool=2)], errors
+        assert "kernel" not in errors[0] and "卷积核" not in errors[0]
+    at.toggle(key="fm.pool_on").set_value(False).run()
+    assert_ok(at)
+    assert not at.error
+
+
+def test_row_and_column_out_of_the_map_say_so_and_keep_the_pixel():
+    at = run_page(PAGE, "en", query=SMALL)
+    at.number_input(key="fm.row").set_value(3).run()
+    before = [m for m in texts(at) if m.startswith("Sum of the 9 products")]
+    at.number_input(key="fm.row").set_value(500).run()
+    assert_ok(at)
+    assert [e.value for e in at.error] == [catalog("en")["fm.cell_out_of_range"].format(
+        name="Row", hi=20, value="500", old=3)]
+    assert [m for m in texts(at) if m.startswith("Sum of the 9 products")] == before
+    at.number_input(key="fm.row").set_value(-1).run()
+    assert len(at.error) == 1 and "-1" in at.error[0].value
+    at.number_input(key="fm.row").set_value(4).run()
+    assert not at.error
 
 
 def test_url_restores_settings():
@@ -98,7 +209,7 @@ def test_url_restores_settings():
                                      "bank": "edge_0,laplacian,nonsense", "rgb": "red_minus_green"})
     assert_ok(at)
     assert at.toggle(key="fm.relu").value is False and at.radio(key="fm.scale").value == "per_map"
-    assert at.multiselect(key="fm.bank_list").value == ["edge_0", "laplacian"]
+    assert at.button_group(key="fm.bank_list").value == ["edge_0", "laplacian"]
     assert "2 × 43 × 64" in shapes_line(at)
     open_tab(at, "fm", "rgb")
     assert at.selectbox(key="fm.rgb").value == "red_minus_green"
@@ -158,7 +269,8 @@ def test_uploads_good_and_bad(lang):
                             ("noise.png", np.random.default_rng(0).bytes(3000), "image_not_image")):
         at.get("file_uploader")[0].set_value((name, bad, "image/png")).run()
         assert_ok(at)
-        assert [e.value for e in at.error] == [cat[f"error.{code}"]], name
+        assert [e.value for e in at.error] == [cat["image.bad_upload"].format(name=name,
+                                                                          message=cat[f"error.{code}"])], name
         assert cat["image.using_last"].format(name="photo.png") in [c.value for c in at.caption]
         assert "8 × 43 × 64" in shapes_line(at)
     at.get("file_uploader")[0].set_value(("small.png", png(40, 30), "image/png")).run()
@@ -210,6 +322,6 @@ def test_every_sample_image_is_part_of_the_link():
 def test_frequency_tab_draws_the_gray_image_in_gray():
     at = run_page(PAGE, "en", query={**SMALL, "tab": "freq"})
     assert_ok(at)
-    image, result = chart(at, "fm.freq_pictures")["data"]
-    assert image["colorscale"] == [[0.0, "#000000"], [1.0, "#ffffff"]]
-    assert result["colorscale"] != image["colorscale"]
+    cat = catalog("en")
+    pictures = next(group for group in images(at) if group and group[0][0] == cat["fm.freq_input"])
+    assert len(pictures) == 2 and pictures[1][0].startswith(cat["fm.freq_output"] + " · ")

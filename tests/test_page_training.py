@@ -206,3 +206,55 @@ def test_editor_inserts_a_conv_layer_before_flatten_and_moves_rows(lang):
     assert types[7:10] == ["conv", "relu", "flatten"]
     at.button(key="train.row_delete").click().run()
     assert len(summary_rows(at)) == 12
+
+
+@pytest.mark.parametrize(("box", "bad", "text"), [("train.lr", 0.0, "0"), ("train.lr", 1e9, "1e+09"),
+                                                  ("train.epochs", 0, "0"), ("train.seed", -1, "-1"),
+                                                  ("train.seed", 10**7, "1e+07")])
+def test_an_out_of_range_number_box_says_so_and_the_last_good_value_is_used(lang, box, bad, text):
+    from ui.i18n import catalog
+
+    at = run_page(PAGE, lang, query={"tab": "train"})
+    assert_ok(at)
+    at.number_input(key=box).set_value(bad).run()
+    assert_ok(at)
+    c = catalog(lang)
+    limits = {"train.lr": ("train.out_of_range", "0.00001", "1", "0.002"),     # cnnlab.nn.train.DEFAULTS
+              "train.epochs": ("train.out_of_range_whole", "1", "30", "8"),
+              "train.seed": ("train.out_of_range_whole", "0", "999,999", "0")}
+    key, lo, hi, old = limits[box]
+    expected = c[key].format(name=c[box], lo=lo, hi=hi, value=text, old=old)
+    assert [e.value for e in at.error] == [expected]
+    # a good value again: no message
+    good = {"train.lr": 0.01, "train.epochs": 2, "train.seed": 7}[box]
+    at.number_input(key=box).set_value(good).run()
+    assert not at.error
+
+
+def test_an_out_of_range_box_keeps_the_good_value_for_training():
+    """The settings passed to a run hold the last good value, never the typed one."""
+    at = run_page(PAGE, "en", query={"tab": "train"})
+    at.number_input(key="train.epochs").set_value(3).run()
+    at.number_input(key="train.epochs").set_value(500).run()
+    assert at.session_state["train.epochs"] == 500 and at.session_state["train._good.epochs"] == 3
+
+
+def test_the_example_number_box_out_of_range_keeps_the_last_example():
+    at = run_page(PAGE, "en", query={"tab": "inside"})
+    at.number_input(key="train.example").set_value(5).run()
+    caption = [c.value for c in at.caption]
+    at.number_input(key="train.example").set_value(10**6).run()
+    assert_ok(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Test example number must be a whole number from 0 to ")
+    assert errors[0].endswith("; 1,000,000 is not. The last good value, 5, is used.")
+    assert [c.value for c in at.caption] == caption
+
+
+def test_try_it_offers_the_canvas_first_and_a_bad_link_value_is_named(lang):
+    at = run_page(PAGE, lang, query={"tab": "try", "lr": "0", "epochs": "999"})
+    assert_ok(at)
+    radio = at.radio(key="train.try_source")
+    assert radio.value == "canvas" and radio.options[0] != radio.options[1]
+    warnings = " ".join(w.value for w in at.warning)
+    assert "`lr`" in warnings and "`epochs`" in warnings

@@ -88,7 +88,11 @@ def image_source(t, key, *, gray=True, max_side=64, camera=False, default_sample
             st.session_state[f"{key}.last_good"] = (arr, name)
             return arr, name
         except ValueError as exc:
-            errors.show(exc, t)
+            # named: the uploader may also list a newer file that the browser refused itself (over the size
+            # limit, with Streamlit's own red line) - that refusal never reaches the server, so the page cannot
+            # react to it; a message that names its file is never mistaken for one about the newer file
+            st.error(t("image.bad_upload", name=errors.plain(up.name), message=errors.message(exc, t)),
+                     icon=":material/error:")
     if f"{key}.last_good" in st.session_state:
         arr, name = st.session_state[f"{key}.last_good"]
         st.caption(t("image.using_last", name=name))

@@ -14,48 +14,58 @@ def _scale(lo, hi):
 
 
 ROBUST = 99.5  # percentile: a few extreme border values must not wash out the rest
+#: the colour maps of the pictures (st.image): the same as the Plotly scales of ui.figures
+PICTURE_CMAPS = {"sequential": "viridis", "diverging": "RdBu_r", "gray": "gray"}
 
 
-GRAY = [[0.0, "#000000"], [1.0, "#ffffff"]]
+def kind_of(lo, hi):
+    """``diverging`` for limits around 0 (signed maps, 0 white), else ``sequential``."""
+    return "diverging" if lo < 0 < hi else "sequential"
 
 
-def map_grid(maps, titles, shared=True, cols=4, cell_px=170, hover="", colorbar_title="", robust=ROBUST,
-             gray=()):
-    """Feature maps ``(F, h, w)`` as a grid of heatmaps.
+def picture(values, lo, hi, px=180, kind=None):
+    """One map as an RGB uint8 picture for ``st.image``: coloured over ``[lo, hi]``, each value a block of
+    pixels (sharp, never smoothed by the browser), about ``px`` pixels on its longer side.
 
-    ``shared``: one colour scale for all maps (compare strengths across filters,
-    with one colour bar); otherwise each map is stretched over its own range.
-    The figure is built from plain dicts in one go (``make_subplots`` is slow for many maps).
-    ``gray``: indices of maps that are images (drawn black to white, not in a map's colours).
+    Many maps as pictures in one ``st.image`` call cost a fraction of a Plotly heatmap each (issue 15).
     """
-    m = np.asarray(maps, dtype=float)
-    f, h, w = m.shape
-    cols = max(1, min(cols, f))
-    rows = -(-f // cols)
-    limits = value_range(m, shared, robust)
-    gap_x, gap_y = 0.02, 0.1 / rows + 0.03
-    width = (1 - gap_x * (cols - 1)) / cols
-    height = (1 - gap_y * (rows - 1)) / rows
-    data, layout, notes = [], {}, []
-    for i in range(f):
-        lo, hi = limits if shared else limits[i]
-        r, c = divmod(i, cols)
-        n = "" if i == 0 else str(i + 1)
-        x0 = c * (width + gap_x)
-        y1 = 1 - r * (height + gap_y)
-        data.append(dict(type="heatmap", z=m[i], zmin=lo, zmax=hi, colorscale=GRAY if i in gray else _scale(lo, hi),
-                         showscale=bool(shared and i == 0), xaxis=f"x{n}", yaxis=f"y{n}",
-                         colorbar=dict(title=dict(text=colorbar_title), thickness=12, len=0.9),
-                         hovertemplate=hover or "%{y}, %{x}: %{z:.3g}<extra></extra>"))
-        axis = dict(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-        layout[f"xaxis{n}"] = dict(axis, domain=[max(0.0, x0), min(1.0, x0 + width)], anchor=f"y{n}")
-        layout[f"yaxis{n}"] = dict(axis, domain=[max(0.0, y1 - height), min(1.0, y1)], anchor=f"x{n}",
-                                   autorange="reversed",
-                                   scaleanchor=f"x{n}")
-        notes.append(dict(text=titles[i], x=x0 + width / 2, y=y1, xref="paper", yref="paper",
-                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
-    layout.update(annotations=notes, height=int(rows * cell_px + 40), margin=dict(l=5, r=5, t=30, b=5))
-    return go.Figure(data=data, layout=layout)
+    from matplotlib import colormaps
+
+    v = np.asarray(values, dtype=float)
+    u = np.clip((v - lo) / ((hi - lo) or 1.0), 0, 1)
+    rgb = colormaps[PICTURE_CMAPS[kind or kind_of(lo, hi)]](u, bytes=True)[..., :3]
+    k = max(1, px // max(v.shape))            # at most px: st.image would resize (and blur) a wider one
+    return np.repeat(np.repeat(rgb, k, axis=0), k, axis=1)
+
+
+def framed(rgb, pad=3):
+    """``rgb`` with a transparent margin (RGBA): pictures side by side in ``st.image`` keep a gap between
+    them in the light and the dark theme alike."""
+    h, w, _ = rgb.shape
+    out = np.zeros((h + 2 * pad, w + 2 * pad, 4), np.uint8)
+    out[pad:pad + h, pad:pad + w, :3] = rgb
+    out[pad:pad + h, pad:pad + w, 3] = 255
+    return out
+
+
+def pictures(maps, limits, px=180, kinds=None):
+    """``(F, h, w)`` maps with ``(F, 2)`` limits as a list of framed pictures (see :func:`picture`)."""
+    return [framed(picture(m, lo, hi, px, None if kinds is None else kinds[i]))
+            for i, (m, (lo, hi)) in enumerate(zip(maps, limits))]
+
+
+def png_list(rgbs):
+    """Pictures as PNG bytes and the width to show them at: their own (the widest), so ``st.image`` shows
+    them pixel for pixel - with a smaller width it would resize every one on every rerun, blurring it."""
+    from cnnlab.vision.images import to_png_bytes
+
+    return [to_png_bytes(p / 255.0) for p in rgbs], max(p.shape[1] for p in rgbs)
+
+
+def colour_bar(lo, hi, width=360, height=14):
+    """The colour scale from ``lo`` (left) to ``hi`` (right) as a strip picture, for a caption beside it."""
+    ramp = np.tile(np.linspace(lo, hi, width), (height, 1))
+    return picture(ramp, lo, hi, px=1)
 
 
 def clickable_map(values, title, cell=None, box=None, hover=""):
@@ -113,15 +123,6 @@ def image_with_field(image, field, title="", window=None, height=440):
                       margin=dict(l=10, r=10, t=40, b=10))
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
-    return fig
-
-
-def spectra(mags, titles, height=300):
-    """Centred log-magnitude spectra side by side (low frequencies in the middle)."""
-    fig = map_grid(np.stack(mags) if len({a.shape for a in mags}) == 1 else mags, titles, shared=False,
-                   cols=len(mags), cell_px=height - 40, hover="%{z:.2f}<extra></extra>", robust=None)
-    for trace in fig.data:
-        trace.colorscale = SEQUENTIAL
     return fig
 
 

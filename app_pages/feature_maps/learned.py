@@ -10,12 +10,16 @@ import numpy as np
 import streamlit as st
 
 from app_pages.feature_maps import figures as ff
+from cnnlab.vision import filters
 from services.session_models import trained_model
 from ui import errors
+from ui.fmt import math_num
 from ui.models import PRETRAINED_DATASET, class_labels, pretrained_available, pretrained_model
 from ui.style import PLOT as CHART
 
 MAX_MAPS = 16
+MAP_PX = 112                   # a 28 x 28 map at 4 x 4 pixels a value (3 in a phone's row)
+FILTER_PX = 60
 DIGIT_INPUT = (1, 28, 28)      # what preprocess_digit prepares: one 28 x 28 gray image
 
 
@@ -68,8 +72,8 @@ def learned(t, url, gray):
     guess = int(np.argmax(probs))
     labels = class_labels(t, n=probs.size, **labels_of)
     left, right = st.columns([1, 2])
-    left.plotly_chart(ff.map_grid(x[0], [t("fm.digit_input")], cols=1, cell_px=220), key="fm.digit_in",
-                      **CHART)
+    digit, width = ff.png_list([ff.picture(x[0, 0], 0.0, 1.0, px=220, kind="gray")])
+    left.image(digit[0], caption=t("fm.digit_input"), width=width, output_format="PNG")
     right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
                                t("fm.digit"), t("fm.probability"), labels=labels,
                                highlight=guess), key="fm.probs", **CHART)
@@ -94,23 +98,27 @@ def learned(t, url, gray):
 
 
 def _layer(t, i, kind, a, w):
+    """One layer: its maps as pictures (each with its value range, as a hover would give), its filters."""
     if a.ndim == 3 and a.shape[1] * a.shape[2] > 1:
         maps = a[:MAX_MAPS]
-        per_row = min(len(maps), 8)
         if w is not None:
             left, right = st.columns([1, 2])
             k = w[:MAX_MAPS, 0]
-            left.plotly_chart(ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=min(len(k), 4),
-                                          cell_px=90), key=f"fm.w{i}", **CHART)
+            lim = filters.value_range(k, shared=True)       # one scale: the filters compare with each other
+            pngs, width = ff.png_list(ff.pictures(k, [lim] * len(k), FILTER_PX))
+            left.image(pngs, caption=[str(c + 1) for c in range(len(k))], width=width, output_format="PNG")
             left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
                            k=w.shape[2], c=w.shape[1]))
         else:
             right = st.container()
-        right.plotly_chart(ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=per_row,
-                                       cell_px=130 if per_row <= 6 else 100, hover=t("fm.hover_map")),
-                           key=f"fm.act{i}", **CHART)
+        limits = filters.value_range(maps, shared=False, robust=ff.ROBUST)
+        pngs, width = ff.png_list(ff.pictures(maps, limits, MAP_PX))
+        right.image(pngs, width=width, output_format="PNG",
+                    caption=[f"{c + 1} · {math_num(lo, 2)} … {math_num(hi, 2)}" for c, (lo, hi) in enumerate(limits)])
+        right.caption(t("fm.learned_pictures_caption"))
         if len(a) > MAX_MAPS:
             right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
     else:
         st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
                         key=f"fm.act{i}", **CHART)
+

@@ -53,6 +53,6 @@ with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
     else:
         fs.frequency(t, url, gray, dict(chosen).get("custom"))
 
-url.publish()
+url.publish(t)
 
 quiz.show(t, "fm", questions.build(quiz.url_values(url)))

@@ -9,15 +9,54 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.feature_maps import compute
 from app_pages.feature_maps import figures as ff
 from cnnlab.text import normalize_text
 from cnnlab.vision import filters, spectrum
 from cnnlab.vision.images import to_png_bytes
 from ui import errors, figures
+from ui.fmt import math_num
 from ui.style import PLOT
 
 STAGE_KEYS = {"conv": "fm.stage_conv", "relu": "fm.stage_relu", "pool": "fm.stage_pool"}
 CHART = PLOT
+#: the side of one feature-map picture in pixels: 4 in a row at 1024 px, 2 on a 390 px phone
+MAP_PX = 170
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _bank_fields(gray, names, kernels, use_relu, pool, mode):
+    """The fields of ``compute.bank``: tuples and read-only arrays, shared between reruns and sessions with
+    no copy (tests/test_isolation.py checks that nothing in it can be changed). A LessonError is raised
+    again, never cached."""
+    r = compute.bank(gray, names, kernels, use_relu, pool, mode)
+    return r.names, r.stages, r.shapes, r.limits, r.shared
+
+
+def bank_result(gray, names, kernels, use_relu, pool, mode):
+    return compute.Bank(*_bank_fields(gray, names, kernels, use_relu, pool, mode))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bank_pictures(gray, names, kernels, use_relu, pool, mode, shared, px):
+    """The last stage's maps as PNG bytes (one per map), their colour limits, the colour bar and the
+    downloadable grid, kept per settings."""
+    result = compute.bank(gray, names, kernels, use_relu, pool, mode)
+    limits = compute.limits_of(result, shared)
+    pngs, width = ff.png_list(ff.pictures(result.maps, limits, px))
+    bar = to_png_bytes(ff.colour_bar(*limits[0]) / 255.0)
+    grid = to_png_bytes(filters.mosaic(result.maps, 4, shared, robust=compute.ROBUST))
+    return pngs, width, limits, bar, grid
+
+
+_BUILDERS = {"clickable": ff.clickable_map, "field": ff.image_with_field, "grid": figures.grid}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def figure(kind, *args, **kwargs):
+    """A Plotly figure of the inspector, built once per inputs and shared read-only (Streamlit copies it
+    with ``to_dict`` before sending): building the figures was most of a rerun (issue 15)."""
+    return _BUILDERS[kind](*args, **kwargs)
 
 
 def bank(t, url, image, gray, chosen, settings):
@@ -25,16 +64,16 @@ def bank(t, url, image, gray, chosen, settings):
     if not chosen:
         st.warning(t("fm.no_filters"), icon=":material/warning:")
         return
-    names = [name for name, _ in chosen]
+    names = tuple(name for name, _ in chosen)
     kernels = [k for _, k in chosen]
+    args = (gray, names, kernels, settings["relu"], settings["pool"], settings["mode"])
     try:
-        result = filters.pipeline(gray, filters.stack_kernels(kernels), settings["relu"],
-                                  settings["pool"], settings["mode"])
+        result = bank_result(*args)
     except ValueError as exc:
         errors.show(exc, t)
         return
     shapes_line(t, result, settings)
-    bank_grid(t, result, names, settings)
+    bank_grid(t, result, args, settings)
     st.markdown(t("fm.bank_explain"))
     inspector(t, image, gray, kernels, names, result, settings, url)
 
@@ -48,8 +87,9 @@ def chosen_kernels(t, url):
     names = [n for n in url.get("bank").split(",") if n in filters.FILTER_NAMES]
     if "fm.bank_list" not in st.session_state:
         st.session_state["fm.bank_list"] = names or list(filters.DEFAULT_BANK)
-    picked = st.multiselect(t("fm.bank"), filters.FILTER_NAMES, key="fm.bank_list",
-                            format_func=lambda n: filter_label(t, n), help=t("fm.bank_help"))
+    # pills, not a multiselect: every filter is visible and they wrap (a multiselect showed 2½ of 8 at 1024 px)
+    picked = st.pills(t("fm.bank"), filters.FILTER_NAMES, selection_mode="multi", key="fm.bank_list",
+                      format_func=lambda n: filter_label(t, n), help=t("fm.bank_help")) or []
     url.set("bank", ",".join(picked))
     chosen = [(n, filters.named_kernel(n)) for n in picked]
     if st.toggle(t("fm.custom"), key=url.key("custom")):
@@ -81,7 +121,7 @@ def pipeline_controls(t, url):
 def shapes_line(t, result, settings):
     """``input 1x128x128 -> convolution 8x128x128 -> ...``: the size after every step."""
     parts = []
-    for name, shape in result["shapes"]:
+    for name, shape in result.shapes:
         label = t("fm.stage_input") if name == "input" else t(STAGE_KEYS[name])
         if name == "pool":
             label = t("fm.stage_pool_k", mode=t(f"fm.pool_mode_{settings['mode']}"), k=settings["pool"])
@@ -89,14 +129,26 @@ def shapes_line(t, result, settings):
     st.markdown(" → ".join(parts))
 
 
-def bank_grid(t, result, names, settings):
-    """The grid of the last stage's maps and the download of the whole grid."""
-    stage, maps = result["stages"][-1]
-    titles = [filter_label(t, n) for n in names]
-    st.plotly_chart(ff.map_grid(maps, titles, shared=settings["shared"], hover=t("fm.hover_map")),
-                    key="fm.grid_chart", **CHART)
-    st.caption(t("fm.grid_caption", stage=t(STAGE_KEYS[stage])))
-    grid_png = to_png_bytes(filters.mosaic(maps, 4, settings["shared"], robust=ff.ROBUST))
+def range_text(lo, hi):
+    return f"{math_num(lo, 3)} … {math_num(hi, 3)}"
+
+
+def bank_grid(t, result, args, settings):
+    """The last stage's maps as pictures that wrap to the screen (about 170 px each, also on a phone),
+    their colour scale, and the download of the whole grid. A picture has no hover value: the caption
+    gives each map's range and the pixel inspector below gives any pixel's exact value."""
+    shared = settings["shared"]
+    pngs, width, limits, bar, grid_png = bank_pictures(*args, shared, MAP_PX)
+    stage = t(STAGE_KEYS[result.stage])
+    titles = [filter_label(t, n) for n in result.names]
+    captions = titles if shared else [f"{name} · {range_text(lo, hi)}" for name, (lo, hi) in zip(titles, limits)]
+    st.image(pngs, caption=captions, width=width, output_format="PNG")
+    if shared:
+        lo, hi = limits[0]
+        c1, c2 = st.columns([2, 3], vertical_alignment="center")
+        c1.image(bar, width="stretch")
+        c2.caption(t(f"fm.scale_bar_{ff.kind_of(lo, hi)}", lo=math_num(lo, 3), hi=math_num(hi, 3)))
+    st.caption(t("fm.grid_caption_pictures", stage=stage))
     st.download_button(t("fm.download_grid"), grid_png,
                        file_name="feature_maps.png", mime="image/png", icon=":material/download:",
                        key="fm.download_grid")
@@ -126,6 +178,12 @@ def _pick_pixel(chart_key):
         st.session_state["fm.row"], st.session_state["fm.col"] = cell
 
 
+def cell_text(v):
+    if isinstance(v, (int, float)) and np.isfinite(v):
+        return f"{int(v):,}" if float(v) == int(v) and abs(v) < 1e7 else f"{v:g}"
+    return "—"
+
+
 def inspector(t, image, gray, kernels, names, result, settings, url):
     """Click a pixel of one map: the multiply-add behind it and its receptive field on the input."""
     st.subheader(t("fm.inspect_title"))
@@ -135,14 +193,29 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         st.session_state[url.key("inspect")] = names[0]
     name = st.selectbox(t("fm.inspect_map"), names, key=url.key("inspect"),
                         format_func=lambda n: filter_label(t, n))
-    stage, maps = result["stages"][-1]
+    stage, maps = result.stage, result.maps
     fmap = maps[index[name]]
     h, w = fmap.shape
+    cells = {}
     for k, top in (("fm.row", h), ("fm.col", w)):
-        st.session_state[k] = int(min(max(st.session_state.get(k, top // 2), 0), top - 1))
+        good = compute.checked_cell(st.session_state.get(f"{k}.good", top // 2), top)
+        cells[k] = top // 2 if good is None else good
+        if k not in st.session_state or st.session_state.get(f"{k}.top") != top:   # a new map size
+            st.session_state[k] = cells[k]
+            st.session_state[f"{k}.top"] = top
     c1, c2, c3 = st.columns([1, 1, 2])
-    row = c1.number_input(t("fm.row"), 0, h - 1, key="fm.row", step=1)
-    col = c2.number_input(t("fm.col"), 0, w - 1, key="fm.col", step=1)
+    # no min/max (Streamlit's own range message is English): a number outside the map is explained below
+    c1.number_input(t("fm.row"), None, None, key="fm.row", step=1)
+    c2.number_input(t("fm.col"), None, None, key="fm.col", step=1)
+    for k, top in (("fm.row", h), ("fm.col", w)):
+        typed = st.session_state.get(k)
+        if compute.checked_cell(typed, top) is None:
+            st.error(t("fm.cell_out_of_range", name=t(k), hi=top - 1, value=cell_text(typed), old=cells[k]),
+                     icon=":material/error:")
+        else:
+            cells[k] = int(typed)
+        st.session_state[f"{k}.good"] = cells[k]
+    row, col = cells["fm.row"], cells["fm.col"]
     png = to_png_bytes(filters.normalize(fmap, *filters.value_range(fmap, robust=ff.ROBUST)))
     c3.download_button(t("fm.download_map"), png,
                        file_name=f"feature_map_{name}.png", mime="image/png", icon=":material/download:",
@@ -155,7 +228,7 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         return
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(ff.clickable_map(fmap, t("fm.click_title", name=filter_label(t, name),
+        st.plotly_chart(figure("clickable", fmap, t("fm.click_title", name=filter_label(t, name),
                                                  stage=t(STAGE_KEYS[stage])), cell=(row, col),
                                          hover=t("fm.hover_click")),
                         key="fm.inspect_chart", on_select=lambda: _pick_pixel("fm.inspect_chart"),
@@ -165,18 +238,18 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     r0, c0 = int(terms["rows"][0]) - top, int(terms["cols"][0]) - left_pad
     window = (r0, r0 + len(terms["rows"]) - 1, c0, c0 + len(terms["cols"]) - 1)
     with right:
-        st.plotly_chart(ff.image_with_field(image, tr["field"], t("fm.field_title"), window=window),
+        st.plotly_chart(figure("field", image, tuple(tr["field"]), t("fm.field_title"), window=window),
                         key="fm.field_chart", **CHART)
         f0, f1, g0, g1 = tr["field"]
         st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
                    + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
     kernel = kernels[index[name]]
     a, b, c = st.columns(3)
-    a.plotly_chart(figures.grid(terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
+    a.plotly_chart(figure("grid", terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
                    key="fm.window_chart")
-    b.plotly_chart(figures.grid(kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
+    b.plotly_chart(figure("grid", kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
                    key="fm.kernel_chart")
-    c.plotly_chart(figures.grid(terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
+    c.plotly_chart(figure("grid", terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
                    key="fm.products_chart")
     value = terms["value"]
     steps = [t("fm.sum_line", n=kernel.size, value=f"{value:.4f}")]
@@ -186,6 +259,16 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         steps.append(t(f"fm.pool_line_{settings['mode']}", r=tr["conv_cell"][0], c=tr["conv_cell"][1],
                        value=f"{fmap[row, col]:.4f}"))
     st.markdown("  \n".join(steps))
+
+
+RGB_PX = 170                   # three pictures in a row at 1024 px, two on a phone
+
+
+def _pictures(maps, limits, px, kind=None):
+    """Maps with one pair of colour limits: ``st.image`` keyword arguments (PNGs at their own width)."""
+    pngs, width = ff.png_list(ff.pictures(maps, [limits] * len(maps), px,
+                                          None if kind is None else [kind] * len(maps)))
+    return {"image": pngs, "width": width, "output_format": "PNG"}
 
 
 def colour(t, url, image):
@@ -198,17 +281,21 @@ def colour(t, url, image):
     kernel = filters.rgb_kernel(name)
     res = filters.rgb_feature_map(image, kernel, bias)
     channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
-    st.plotly_chart(ff.map_grid(image.transpose(2, 0, 1), channels, shared=True, cols=3, cell_px=200,
-                                hover=t("fm.hover_map")), key="fm.rgb_planes", **CHART)
+    planes = image.transpose(2, 0, 1)
+    st.image(**_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
     cols = st.columns(3)
     for i, col in enumerate(cols):
         col.plotly_chart(figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
                          key=f"fm.rgb_k{i}", **CHART)
-    st.plotly_chart(ff.map_grid(res["parts"], [t("fm.contribution", channel=ch) for ch in channels],
-                                shared=True, cols=3, cell_px=200, hover=t("fm.hover_map")),
-                    key="fm.rgb_parts", **CHART)
-    st.plotly_chart(ff.map_grid(res["total"][None], [t("fm.rgb_total", bias=f"{bias:+.2f}")], cols=1,
-                                cell_px=320, hover=t("fm.hover_map")), key="fm.rgb_total", **CHART)
+    parts = res["parts"]
+    lo, hi = filters.value_range(parts, shared=True, robust=compute.ROBUST)   # one scale: the parts add up
+    st.image(**_pictures(parts, (lo, hi), RGB_PX),
+             caption=[t("fm.contribution", channel=ch) for ch in channels])
+    total = res["total"]
+    tlo, thi = filters.value_range(total, shared=True, robust=compute.ROBUST)
+    st.image(**_pictures(total[None], (tlo, thi), 2 * RGB_PX),
+             caption=[f"{t('fm.rgb_total', bias=f'{bias:+.2f}')} · {range_text(tlo, thi)}"])
+    st.caption(t("fm.rgb_pictures_caption", lo=math_num(lo, 3), hi=math_num(hi, 3)))
     st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
 
 
@@ -223,12 +310,17 @@ def frequency(t, url, gray, custom):
     k = custom if name == "custom" else filters.named_kernel(name)
     res = spectrum.convolution_theorem(gray, k)
     titles = [t("fm.spec_image"), t("fm.spec_kernel"), t("fm.spec_result")]
-    st.plotly_chart(ff.spectra([res["x_mag"], res["k_mag"], res["y_mag"]], titles), key="fm.spectra",
-                    **CHART)
+    mags = [res["x_mag"], res["k_mag"], res["y_mag"]]
+    pngs, width = ff.png_list([ff.framed(ff.picture(m, float(m.min()), float(m.max()), RGB_PX, "sequential"))
+                               for m in mags])
+    st.image(pngs, caption=titles, width=width, output_format="PNG")
     st.caption(t("fm.spec_caption"))
-    st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
-                                shared=False, cols=2, cell_px=260, hover=t("fm.hover_map"), gray=(0,)),
-                    key="fm.freq_pictures", **CHART)
+    out = res["same"]
+    olo, ohi = filters.value_range(out, shared=True, robust=compute.ROBUST)
+    pngs, width = ff.png_list([ff.framed(ff.picture(gray, 0.0, 1.0, 260, "gray")),
+                               ff.framed(ff.picture(out, olo, ohi, 260))])
+    st.image(pngs, caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"],
+             width=width, output_format="PNG")
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
     left, right = st.columns([3, 2])

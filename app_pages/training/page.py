@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.training import panel as panel
-from app_pages.training import questions
+from app_pages.training import questions, try_digit
 from app_pages.training import results as res
 from cnnlab.nn.model import PRESETS
 from services.session_models import trained_model
@@ -30,7 +30,7 @@ if tab == "network":                   # only the open tab is built (ui/tabs.py)
         panel.choose_data(t, url)
         description = arch.editor(t, preset)
         st.caption(t("train.editor_help"))
-        checked = arch.build(t, description, url.get("init"), url.get("seed"))
+        checked = arch.build(t, description, url.get("init"), panel.checked(url, "seed")[0])
         if checked is not None:
             arch.summary_table(t, checked)
         st.markdown(t("train.lenet_note"))
@@ -40,7 +40,8 @@ if tab == "train":
         st.markdown(t("train.train_intro"))
         with st.container(border=True):
             settings = panel.settings(t, url)
-        panel.buttons(t, lambda: arch.build(t, arch.current_description(preset), url.get("init"), url.get("seed")),
+        seed = settings["seed"]
+        panel.buttons(t, lambda: arch.build(t, arch.current_description(preset), url.get("init"), seed),
                       url.get("dataset"), settings, description=arch.current_description(preset))
         panel.live_panel(t)
         st.markdown(t("train.train_explain"))
@@ -75,6 +76,6 @@ if tab == "try":
         models = {t("train.try_pretrained"): (pretrained_model(), PRETRAINED_DATASET)}
         if trained is not None and dataset in ("digits", "mnist"):
             models[t("train.try_mine")] = (model, dataset)
-        res.try_it(t, models)
+        try_digit.try_it(t, models)
 
 quiz.show(t, "train", questions.build(quiz.url_values(url)))

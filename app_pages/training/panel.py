@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+from app_pages.training import compute
 from app_pages.training import figures as fig
 from cnnlab.calculus.optim import OPTIMIZERS, SCHEDULES
 from cnnlab.nn.data import fashion_available, load_dataset, mnist_folder
@@ -34,7 +36,7 @@ def url_state():
                 "seed": DEFAULTS["seed"], "arch": ""}
     choices = {"dataset": datasets(), "preset": list(PRESETS), "optimizer": list(OPTIMIZERS),
                "schedule": list(SCHEDULES), "batch": BATCHES, "init": list(INITS)}
-    bounds = {"lr": (1e-5, 1.0), "epochs": (1, 30), "seed": (0, 999_999)}
+    bounds = {name: limits[:2] for name, limits in compute.NUMBER_LIMITS.items()}
     return UrlState("train", defaults, choices=choices, bounds=bounds)
 
 
@@ -57,22 +59,58 @@ def settings(t, url):
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(t("train.optimizer"), list(OPTIMIZERS), key=url.key("optimizer"),
                  format_func=lambda o: t(f"train.opt_{o}"))
-    c2.number_input(t("train.lr"), min_value=1e-5, max_value=1.0, step=0.0005, format="%.4f",
-                    key=url.key("lr"), help=t("train.lr_help"))
+    # no min/max on the number boxes: Streamlit's own range message is English; checked() explains instead
+    c2.number_input(t("train.lr"), None, None, step=0.0005, format="%.5g", key=url.key("lr"),
+                    help=t("train.lr_help"))
     c3.selectbox(t("train.schedule"), list(SCHEDULES), key=url.key("schedule"),
                  format_func=lambda s: t(f"train.sched_{s}"), help=t("train.schedule_help"))
     c4.select_slider(t("train.batch"), BATCHES, key=url.key("batch"), help=t("train.batch_help"))
     c1, c2, c3, c4 = st.columns(4)
-    c1.number_input(t("train.epochs"), min_value=1, max_value=30, step=1, key=url.key("epochs"),
-                    help=t("train.epochs_help"))
+    c1.number_input(t("train.epochs"), None, None, step=1, key=url.key("epochs"), help=t("train.epochs_help"))
     c2.selectbox(t("train.init"), list(INITS), key=url.key("init"),
                  format_func=lambda i: t(f"train.init_{i}"), help=t("train.init_help"))
-    c3.number_input(t("train.seed"), min_value=0, max_value=999_999, step=1, key=url.key("seed"),
-                    help=t("train.seed_help"))
+    c3.number_input(t("train.seed"), None, None, step=1, key=url.key("seed"), help=t("train.seed_help"))
     c4.toggle(t("train.augment"), key=url.key("augment"), help=t("train.augment_help"))
-    return {"optimizer": url.get("optimizer"), "lr": float(url.get("lr")), "schedule": url.get("schedule"),
-            "batch_size": int(url.get("batch")), "epochs": int(url.get("epochs")),
-            "augment": bool(url.get("augment")), "seed": int(url.get("seed"))}
+    values = {}
+    for name in compute.NUMBER_LIMITS:
+        values[name], typed = checked(url, name)
+        if typed is not None:
+            out_of_range(t, t(f"train.{name}"), compute.NUMBER_LIMITS[name], typed, values[name])
+    return {"optimizer": url.get("optimizer"), "lr": float(values["lr"]), "schedule": url.get("schedule"),
+            "batch_size": int(url.get("batch")), "epochs": int(values["epochs"]),
+            "augment": bool(url.get("augment")), "seed": int(values["seed"])}
+
+
+def checked(url, name):
+    """``(value to use, None)`` for a number box in range; ``(last good value, typed value)`` otherwise.
+
+    A value out of range (0, -1, 1e9, an empty box) is never used: the last good one is, and the page
+    says so (``out_of_range``), also on tabs where the box itself is not drawn.
+    """
+    value = url.get(name)
+    good = f"train._good.{name}"
+    if compute.in_range(value, name):
+        st.session_state[good] = value
+        return value, None
+    return st.session_state.get(good, url.defaults[name]), value
+
+
+def number_text(v):
+    """A typed number as a student reads it: ``—`` (empty box), ``999,999``, ``0.00001``, ``1e+09``."""
+    if v is None or not np.isfinite(v):
+        return "—"
+    if abs(v) >= 1e7 or (v and abs(v) < 1e-6):
+        return f"{v:g}"
+    if float(v) == int(v):
+        return f"{int(v):,}"
+    return f"{v:.7f}".rstrip("0")
+
+
+def out_of_range(t, label, limits, typed, used):
+    """The translated message for a number box whose value is out of range, and the value used instead."""
+    lo, hi, whole = limits
+    st.error(t("train.out_of_range_whole" if whole else "train.out_of_range", name=label, lo=number_text(lo),
+               hi=number_text(hi), value=number_text(typed), old=number_text(used)), icon=":material/error:")
 
 
 def duration(t, seconds):
@@ -115,7 +153,9 @@ def buttons(t, build_model, name, train_settings, max_batches=None, description=
         p = job_plan(t, description, name, train_settings)
         if p is not None:
             show_plan(t, p, train_settings["epochs"])
-    c1, c2, _ = st.columns([1, 1, 3])
+    # a row sized to the buttons' text: fixed columns cut "开始训练" to "开始..." at 1024 px
+    row = st.container(horizontal=True, gap="small")
+    c1 = c2 = row
     if c1.button(t("train.start"), type="primary", icon=":material/play_arrow:", disabled=active,
                  key="train.start"):
         model = build_model()

@@ -1,4 +1,4 @@
-"""After training: test accuracy, confusion matrix, mistakes, filters, feature maps; and "Try it".
+"""After training: test accuracy, confusion matrix, mistakes, filters, feature maps ("try it": try_digit.py).
 
 Every section works on a finished model (the session's own, or the process's one read-only copy of
 the pretrained LeNet-5, ``ui.models.pretrained_model``), never on one that a trainer thread is still
@@ -7,15 +7,10 @@ changing.
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
+from app_pages.training import compute, panel
 from app_pages.training import figures as fig
-from cnnlab.nn.data import to_float
-from cnnlab.nn.digits import preprocess_steps
-from cnnlab.nn.train import confusion_matrix, evaluate
-from ui import errors
-from ui.image_source import IMAGE_TYPES, decode
 from ui.models import class_labels
 
 MAX_MISTAKES = 24
@@ -26,14 +21,13 @@ def labels_for(t, dataset):
 
 
 def evaluation(model, test):
-    """Test-set evaluation of ``model``, kept in the session while the model is unchanged."""
+    """Test-set evaluation of ``model`` (``compute.Evaluation``), kept in the session while the model is
+    unchanged."""
     store = st.session_state.setdefault("train.evals", {})
     key = id(model)
     if key not in store:
         store.clear()
-        ev = evaluate(model, *test)
-        ev["confusion"] = confusion_matrix(test[1], ev["pred"])
-        store[key] = ev
+        store[key] = compute.evaluation(model, *test)
     return store[key]
 
 
@@ -42,21 +36,21 @@ def results(t, model, dataset, test):
     ev = evaluation(model, test)
     labels = labels_for(t, dataset)
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("train.test_accuracy"), f"{ev['accuracy']:.1%}")
-    c2.metric(t("train.test_loss"), f"{ev['loss']:.3f}")
+    c1.metric(t("train.test_accuracy"), f"{ev.accuracy:.1%}")
+    c2.metric(t("train.test_loss"), f"{ev.loss:.3f}")
     c3.metric(t("train.test_size"), f"{len(test[1]):,}")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(fig.confusion(ev["confusion"], labels, t), theme="streamlit",
+        st.plotly_chart(fig.confusion(ev.confusion, labels, t), theme="streamlit",
                         config={"displayModeBar": False})
         st.caption(t("train.confusion_explain"))
     with right:
-        wrong = np.flatnonzero(ev["pred"] != test[1])
+        wrong = ev.wrong
         st.markdown(f"**{t('train.mistakes_title', shown=min(wrong.size, MAX_MISTAKES), total=wrong.size)}**")
         if wrong.size:
             wrong = wrong[:MAX_MISTAKES]
             st.image([fig.colorize(test[0][i], "gray", (0, 255)) for i in wrong],
-                     caption=[f"{labels[test[1][i]]} → {labels[ev['pred'][i]]}" for i in wrong], width=72)
+                     caption=[f"{labels[test[1][i]]} → {labels[ev.pred[i]]}" for i in wrong], width=72)
             st.caption(t("train.mistakes_explain"))
         else:
             st.success(t("train.no_mistakes"))
@@ -71,73 +65,36 @@ def results(t, model, dataset, test):
 def feature_maps(t, model, dataset, test):
     """Every layer's output for one chosen test example."""
     n = len(test[1])
-    i = st.number_input(t("train.example"), min_value=0, max_value=n - 1, value=0, step=1,
-                        key="train.example", help=t("train.example_help"))
-    x = to_float(test[0][i:i + 1])
-    acts = model.activations(x)
+    # no min/max (Streamlit's own range message is English): a number out of range is explained here
+    typed = st.number_input(t("train.example"), None, None, value=0, step=1, key="train.example",
+                            help=t("train.example_help"))
+    if compute.in_bounds(typed, 0, n - 1, True):
+        i = st.session_state["train._good.example"] = int(typed)
+    else:
+        i = min(st.session_state.get("train._good.example", 0), n - 1)
+        panel.out_of_range(t, t("train.example"), (0, n - 1, True), typed, i)
+    layers = compute.example_layers(model, test[0][i])
     labels = labels_for(t, dataset)
     cols = st.columns([1, 3])
     with cols[0]:
         st.image(fig.colorize(test[0][i], "gray", (0, 255), scale=6),
                  caption=t("train.example_title", label=labels[test[1][i]]))
     with cols[1]:
-        st.plotly_chart(fig.probabilities(acts[-1][2][0], labels, t, height=240), theme="streamlit",
+        st.plotly_chart(fig.probabilities(layers.probs, labels, t, height=240), theme="streamlit",
                         config={"displayModeBar": False})
-    flat = []
-    for index, kind, out in acts[:-1]:
-        name = t("train.layer_title", index=index + 1, kind=t(f"train.layer.{kind}"),
-                 shape=" × ".join(str(s) for s in out.shape[1:]))
-        a = out[0]
-        if a.ndim == 3 and a.shape[1] > 1:
-            cmap = "RdBu_r" if a.min() < 0 else "viridis"
-            tiles = fig.mosaic(a[:32], min(8, a.shape[0]), gap=1)
-            scale = max(1, min(12, 880 // tiles.shape[1]))
-            st.image(fig.colorize(tiles, cmap, scale=scale), caption=name)
-        else:
-            flat.append((name, a))
+
+    def name(index, kind, a):
+        return t("train.layer_title", index=index + 1, kind=t(f"train.layer.{kind}"),
+                 shape=" × ".join(str(s) for s in a.shape))
+
+    for index, kind, a in layers.maps:
+        cmap = "RdBu_r" if a.min() < 0 else "viridis"
+        tiles = fig.mosaic(a[:32], min(8, a.shape[0]), gap=1)
+        scale = max(1, min(12, 880 // tiles.shape[1]))
+        st.image(fig.colorize(tiles, cmap, scale=scale), caption=name(index, kind, a))
+    flat = [(name(index, kind, a), a) for index, kind, a in layers.vectors]
     cols = st.columns(2)
-    for i, (name, a) in enumerate(flat):
-        cols[i % 2].plotly_chart(fig.vector(a, name, height=200), theme="streamlit",
+    for i, (title, a) in enumerate(flat):
+        cols[i % 2].plotly_chart(fig.vector(a, title, height=200), theme="streamlit",
                                  config={"displayModeBar": False})
     st.caption(t("train.maps_explain"))
-
-
-def try_it(t, models):
-    """Classify a digit the student drew: upload or camera, MNIST-style preparation, probabilities.
-
-    ``models`` maps a (translated) choice to a ``(model, dataset)`` pair.
-    """
-    source = st.radio(t("train.try_source"), ["upload", "camera"], horizontal=True,
-                      key="train.try_source", format_func=lambda s: t(f"train.try_{s}"))
-    if source == "upload":
-        up = st.file_uploader(t("train.try_upload"), type=IMAGE_TYPES, key="train.try_file",
-                              help=t("train.try_upload_help"))
-    else:
-        up = st.camera_input(t("train.try_camera"), key="train.try_cam")
-    choice = st.radio(t("train.try_model"), list(models), horizontal=True, key="train.try_model")
-    model, dataset = models[choice]
-    if up is None:
-        st.info(t("train.try_waiting"), icon=":material/draw:")
-        return
-    try:
-        img = decode(up.getvalue(), True, 512)
-        steps = preprocess_steps(img)
-    except ValueError as exc:
-        errors.show(exc, t)
-        return
-    probs = model.predict(steps["digit"][None, None])[0]
-    labels = labels_for(t, dataset)
-    c1, c2, c3 = st.columns([1, 1, 2])
-    with c1:
-        st.image(np.clip(img, 0, 1), caption=t("train.try_original"), width="stretch")
-    with c2:
-        st.image(fig.colorize(steps["digit"], "gray", (0, 1), scale=6), caption=t("train.try_prepared"))
-        if steps["inverted"]:
-            st.caption(t("train.try_inverted"))
-    with c3:
-        best = int(probs.argmax())
-        st.metric(t("train.try_prediction"), labels[best], t("train.try_confidence", p=f"{probs[best]:.0%}"),
-                  delta_color="off")
-        st.plotly_chart(fig.probabilities(probs, labels, t, height=260), theme="streamlit",
-                        config={"displayModeBar": False})
-    st.caption(t("train.try_explain"))

@@ -121,3 +121,27 @@ def test_screens_projector_and_phone(page, app_url, lang, size):
     page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
     page.wait_for_timeout(800)
     shot(page, f"features_screen_{size[0]}_{lang}")
+
+
+def test_every_filter_pill_shows_and_the_maps_are_readable_on_a_phone(page, app_url):
+    """Issue 18 Major 5: all 12 filters are visible pills (no multiselect cut to 2½ chips) at 1024x768;
+    minor: on a 390 px phone each feature map is a picture at least 150 px wide (was ~40 px tall)."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{app_url}/feature-maps?lang=zh&size=64")
+    wait_idle(page)
+    page.wait_for_selector("text=Gabor 0°", timeout=60_000)
+    group = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').first
+    pills = group.evaluate("""g => [...g.querySelectorAll('button')].filter(b => b.innerText.trim()).map(b => {
+        const r = b.getBoundingClientRect();
+        return {text: b.innerText, right: r.right, width: r.width, cut: b.scrollWidth > b.clientWidth + 1}; })""")
+    assert len(pills) == 12, [p["text"] for p in pills]
+    for p in pills:
+        assert p["width"] > 30 and p["right"] <= 1024 and not p["cut"], p
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(800)
+    maps = page.locator('[role="tabpanel"]:not([hidden]) [data-testid="stImage"] img')
+    maps.first.wait_for()
+    boxes = [maps.nth(i).bounding_box() for i in range(min(8, maps.count()))]
+    # the cat is 3:4 (landscape): 170 px wide pictures are ~113 px tall, against ~40 px before
+    assert len(boxes) == 8 and min(b["width"] for b in boxes) >= 150 and min(b["height"] for b in boxes) >= 100
+

@@ -73,6 +73,8 @@ def test_train_watch_and_try(page, app_url, tmp_path):
     shot(page, "training_results_en")
 
     open_tab(page, "Try")
+    page.get_by_text("Upload a photo of one digit").first.click()        # the canvas is the first choice
+    wait_idle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         str(drawn_seven(tmp_path / "seven.png")))
     page.get_by_text("The network reads").wait_for(timeout=30_000)
@@ -80,6 +82,49 @@ def test_train_watch_and_try(page, app_url, tmp_path):
     metric = page.locator('[data-testid="stMetricValue"]').last.inner_text().strip()
     assert metric == "7", metric
     shot(page, "training_try_en")
+
+
+def stroke(page, canvas, points):
+    """One mouse stroke through ``points`` given as fractions (x, y) of the canvas."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*xy[0])
+    page.mouse.down()
+    for x, y in xy[1:]:
+        page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_draw_a_digit_read_it_and_see_its_loss(page, app_url, lang):
+    """Issue 12 / 14: draw a 7 and a 1 with mouse strokes on the canvas; the network reads them; naming the
+    true digit shows the cross-entropy loss; Undo takes the last stroke back."""
+    words = {"en": ("The network reads", "Cross-entropy loss", "Waiting for your digit.", "Undo"),
+             "zh": ("网络认为是", "交叉熵损失", "等待你的数字。", "撤销")}[lang]
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{app_url}/training?lang={lang}&tab=try")
+    wait_idle(page)
+    canvas = page.locator(".cl-canvas canvas").first
+    canvas.wait_for()
+    stroke(page, canvas, [(0.3, 0.25), (0.72, 0.25), (0.45, 0.82)])           # a 7: bar, then down-left
+    page.get_by_text(words[0]).wait_for(timeout=30_000)
+    wait_idle(page)
+    metric = page.locator('[data-testid="stMetricValue"]').last.inner_text().strip()
+    assert metric == "7", metric
+    assert page.get_by_text(words[1]).count() == 0                           # no true digit named yet
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text=re.compile(r"^7$")).first.click()
+    page.get_by_text(words[1]).first.wait_for(timeout=30_000)
+    wait_idle(page)
+    settle(page)
+    shot(page, f"training_try_canvas_{lang}")
+    page.get_by_role("button", name=words[3]).click()                         # undo: empty again
+    page.get_by_text(words[2]).wait_for(timeout=30_000)
+    stroke(page, canvas, [(0.52, 0.18), (0.5, 0.84)])                         # a 1
+    wait_idle(page)
+    page.wait_for_function(
+        """() => { const m = [...document.querySelectorAll('[data-testid="stMetricValue"]')];
+                   return m.length && m[m.length - 1].innerText.trim() === '1'; }""", timeout=30_000)
 
 
 def test_chinese(page, app_url):
