@@ -304,6 +304,7 @@ def test_deep_gradients_against_closed_forms_and_finite_differences():
 
 def test_linear_classifier_against_closed_forms_and_finite_differences():
     import scipy.special
+
     from cnnlab.calculus import linear
     for preset, k in (("two_blobs", 2), ("three_blobs", 3)):
         qs = by_id(builder("linear_classifier")({"preset": preset, "steps": 50}))

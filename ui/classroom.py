@@ -295,14 +295,19 @@ def student_panel(t, info):
     if info.view and info.view_version > st.session_state.get(K_SEEN, 0) and follow:
         apply_view(info)
     if info.view and current_view() != info.view:
-        if st.button(t("class.catch_up"), icon=":material/sync:", key="class.catch_up"):
-            st.session_state[K_FOLLOW] = True
-            apply_view(info)
+        # the toggle above already has its value for this run: a callback (it runs before the next run)
+        # switches following back on, and the next run applies the teacher's view
+        st.button(t("class.catch_up"), icon=":material/sync:", key="class.catch_up", on_click=_follow_again)
     for k, v in (("class", info.code), ("me", st.session_state.get(K_MEMBER, ""))):
         if st.query_params.get(k) != v:   # a lesson rewrote the URL: keep the way back to the class
             st.query_params[k] = v
     if info.qnum and info.question:
         class_question(t, info)
+
+
+def _follow_again():
+    st.session_state[K_FOLLOW] = True
+    st.session_state[K_SEEN] = 0         # the current view counts as unseen: the next run switches to it
 
 
 def class_question(t, info):
