@@ -355,3 +355,24 @@ def test_sliding_window_against_counting_and_the_readable_model():
         assert abs(4 * i - page.boxes[0][0]) <= 2 and abs(4 * j - page.boxes[0][1]) <= 2
         guess = int(np.argmax(pretrained_model().predict(window[None, None].astype(np.float32))[0]))
         assert q.answer == guess
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_deep_gradients_page_grades_a_typed_answer(lang):
+    """On the page: the first question (the parameter count) counts the closed-form number right, in both
+    languages, and a wrong number gets the right answer back."""
+    from tests.conftest import run_page
+    cat = CATALOGS[lang]
+    at = run_page("app_pages/deep_gradients/page.py", lang=lang)
+    box = next(w for w in at.text_input if w.label == cat["quiz.your_answer"])
+    box.input(str((196 * 64 + 64) + 18 * (64 * 64 + 64) + (64 * 10 + 10)))
+    next(b for b in at.button if b.label == cat["quiz.check"]).click()
+    at.run()
+    assert not at.exception
+    right = cat["quiz.right"].split("{")[0]
+    assert any(right in s.value for s in at.success), [s.value for s in at.success]
+    box = next(w for w in at.text_input if w.label == cat["quiz.your_answer"])
+    box.input("5")
+    next(b for b in at.button if b.label == cat["quiz.check"]).click()
+    at.run()
+    assert any("88138" in w.value for w in at.warning), [w.value for w in at.warning]
