@@ -240,10 +240,8 @@ def sidebar(t, current):
     except Exception:  # noqa: BLE001 (the store is down: the lessons still work)
         logger.exception("class store unreachable")
         return
-    if st.session_state[K_PAGE] == CLASS_PAGE and role() is not None:
-        # the class page draws the panel (student) or the dashboard (teacher) in its main area: one polling
-        # fragment per page (two raced in the browser), and a phone shows the main area, not the sidebar
-        return
+    if role() == "teacher" and st.session_state[K_PAGE] == CLASS_PAGE:
+        return        # the dashboard polls by itself: one polling fragment per page (two raced in the browser)
     if role() is not None:
         with st.sidebar:
             panel(t, in_sidebar=True)

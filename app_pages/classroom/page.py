@@ -16,7 +16,6 @@ if role == "teacher":
 elif role == "student":
     st.success(t("class.joined", code=classroom.code()), icon=":material/how_to_reg:")
     st.markdown(t("class.student_help"))
-    classroom.panel(t)          # here, not in the sidebar: a phone shows the main area
     if st.button(t("class.leave"), icon=":material/logout:"):
         classroom.leave()
         st.rerun()
