@@ -392,7 +392,7 @@ def start_redis(port):
 
 
 def _texts(results, since):
-    return [(r.finished_at, r.texts) for r in results if r.finished_at >= since]
+    return [(r.finished_at, r.shown) for r in results if r.finished_at >= since]
 
 
 async def class_student(i, s, args, t_ask, q, stats, out):
@@ -418,7 +418,7 @@ async def class_student(i, s, args, t_ask, q, stats, out):
     value = q.answer if i % 3 != 2 else q.answer + 1 + i % 4          # two in three are right
     result = await s.submit(send, [WidgetState(id=box.id, string_value=f"{value:g}")])
     stats.record("change", result, f"student{i}", "answer")
-    confirmed = any(EN["class.sent"].split("{")[0].strip() in text for text in result.texts)
+    confirmed = any(EN["class.sent"].split("{")[0].strip() in text for text in result.shown)
     if not confirmed:
         stats.errors.append(f"student{i}: answer not confirmed ({result.status})")
     out["answered"].append(result.finished_at)

@@ -56,7 +56,7 @@ class RunResult:
     exceptions: list = field(default_factory=list)   # tracebacks shown on the page (st.exception)
     alerts: list = field(default_factory=list)       # st.error texts the page chose to show
     elements: int = 0
-    texts: list = field(default_factory=list)        # Markdown and message bodies of the run (what one reads)
+    shown: list = field(default_factory=list)        # Markdown and message bodies of the run (what one reads)
     finished_at: float = 0.0                         # time.monotonic() when script_finished arrived
 
 
@@ -247,11 +247,11 @@ class StreamlitSession:
         if kind == "exception":
             result.exceptions.append(f"{el.exception.type}: {el.exception.message}")
         elif kind == "alert":
-            result.texts.append(el.alert.body)
+            result.shown.append(el.alert.body)
             if el.alert.format == el.alert.ERROR:
                 result.alerts.append(el.alert.body)
         elif kind == "markdown":
-            result.texts.append(el.markdown.body)
+            result.shown.append(el.markdown.body)
         elif kind in WIDGET_KINDS or (kind == "dataframe" and el.dataframe.id):  # st.data_editor has an id
             proto = getattr(el, kind)
             in_sidebar = bool(msg.metadata.delta_path) and msg.metadata.delta_path[0] == 1
