@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/load_test.py                 # N = 1, 10, 30, 60
     .venv/bin/python benchmarks/load_test.py --ns 1 5 --duration 15   # a quick look
+    .venv/bin/python benchmarks/load_test.py --class         # 60 students answer a question (class_round)
 
 For every N a fresh ``streamlit run app.py`` is started on 127.0.0.1 (the
 repository's .streamlit/config.toml applies). One warm-up session walks every
@@ -268,13 +269,13 @@ backend app
 """
 
 
-def start_balancer(ports):
+def start_balancer(ports, port=None):
     """Debian's HAProxy with cookie affinity in front of the replicas (as deploy/haproxy.cfg)."""
     import shutil
     import tempfile
 
     exe = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    port = free_port()
+    port = port or free_port()
     servers = "\n".join(f"    server r{k} 127.0.0.1:{p} cookie r{k}" for k, p in enumerate(ports))
     cfg = Path(tempfile.mkdtemp()) / "haproxy.cfg"
     cfg.write_text(HAPROXY_CFG.format(port=port, servers=servers))
@@ -370,6 +371,165 @@ async def one_round(n, args):
             _stop(proc)
 
 
+# --- the class scenario (issue 13): a teacher, a question, a whole class answering ------------------
+def start_redis(port):
+    import shutil
+
+    exe = shutil.which("redis-server") or "/usr/bin/redis-server"
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from services.class_store import RedisStore
+
+    store = RedisStore(f"redis://127.0.0.1:{port}/0")
+    for _ in range(100):
+        try:
+            store.r.ping()
+            return proc, store
+        except Exception:  # noqa: BLE001 (not up yet)
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def _texts(results, since):
+    return [(r.finished_at, r.shown) for r in results if r.finished_at >= since]
+
+
+async def class_student(i, s, args, t_ask, q, stats, out):
+    """One student: sees the question in the sidebar (its panel polls), answers once within the window."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    rng = random.Random(2000 + i)
+    answer_at = t_ask + rng.uniform(1.0, args.answer_window)         # answers spread over the window
+    deadline = t_ask + args.answer_window + args.run_timeout
+    box = send = None
+    while time.monotonic() < deadline:
+        box = next((w for w in s.widgets.values() if w.kind == "text_input" and w.in_sidebar
+                    and w.label == EN["quiz.your_answer"]), None)
+        send = next((w for w in s.widgets.values() if w.kind == "button" and w.label == EN["class.send"]), None)
+        if box is not None and send is not None:
+            break
+        await asyncio.sleep(0.1)
+    if box is None or send is None:
+        stats.errors.append(f"student{i}: never saw the question")
+        return
+    out["seen"].append(time.monotonic() - t_ask)
+    await asyncio.sleep(max(0.0, answer_at - time.monotonic()))
+    value = q.answer if i % 3 != 2 else q.answer + 1 + i % 4          # two in three are right
+    result = await s.submit(send, [WidgetState(id=box.id, string_value=f"{value:g}")])
+    stats.record("change", result, f"student{i}", "answer")
+    confirmed = any(EN["class.sent"].split("{")[0].strip() in text for text in result.shown)
+    if not confirmed:
+        stats.errors.append(f"student{i}: answer not confirmed ({result.status})")
+    out["answered"].append(result.finished_at)
+    out["right"] += int(i % 3 != 2)
+
+
+async def class_round(n, args):
+    """Two replicas (or ``--replicas``) sharing one Redis behind HAProxy; a teacher on replica 1 with the
+    dashboard open, ``n`` students spread by HAProxy over the replicas, all on the pooling lesson the teacher
+    showed; the teacher asks a question and every student answers once within ``--answer-window`` seconds.
+
+    The class is made and the students are registered through the store (what "Join" does); each student then
+    opens the app with ``?class=CODE&me=ID`` (a joined student's link) and answers through the app's form in
+    the sidebar, as a browser does (fragment rerun with the form's values). Measured: answers the store holds
+    (must be n, each once), how long after the last answer the teacher's dashboard shows "n of n answered"
+    (its fragment polls every 1.5 s), the p95 of the answer round trips and of the students' panel polls.
+    """
+    from app_pages.pooling import questions as pool_questions
+
+    base = args.base_port
+    ports = [base + k if base else free_port() for k in range(args.replicas)]
+    lb_port = base + args.replicas if base else free_port()
+    redis_port = base + args.replicas + 1 if base else free_port()
+    procs, balancer, redis = [], None, None
+    try:
+        redis, store = start_redis(redis_port)
+        os.environ["CNNLAB_STORE_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        procs = [start_server(p, args.flag) for p in ports]
+        pids = [proc.pid for proc in procs]
+        balancer, url = start_balancer(ports, lb_port)
+        for p in ports:                                              # the teacher opened the lesson before
+            warm = StreamlitSession(f"http://127.0.0.1:{p}", timeout=args.run_timeout)
+            await warm.connect("pooling")
+            await warm.open_page("class")
+            await warm.close()
+        code, secret = store.create_class()
+        store.set_view(code, secret, {"page": "pooling", "params": {}})
+        teacher = StreamlitSession(url, query=f"class={code}&teacher={secret}&lang=en", timeout=args.run_timeout)
+        teacher.cookies["CNNLAB_REPLICA"] = "r0"                      # the teacher's laptop on replica 1
+        await teacher.connect("class")
+        members = [f"bench{i:03d}{os.urandom(4).hex()}" for i in range(n)]
+        for i, m in enumerate(members):
+            store.join(code, m, f"Student {i}", client=f"bench{i}")
+        stats = Stats()
+        students = [StreamlitSession(url, query=f"class={code}&me={m}&lang=en", timeout=args.run_timeout)
+                    for m in members]
+        rng = random.Random(5)
+
+        async def arrive(s):
+            await asyncio.sleep(rng.uniform(0, args.arrive))
+            stats.record("navigate", await s.connect("pooling"), "student")
+
+        await asyncio.gather(*(arrive(s) for s in students))
+        await asyncio.sleep(3)                                        # everyone's panel has polled
+        spread = [sum(1 for s in students if s.cookies.get("CNNLAB_REPLICA") == f"r{k}")
+                  for k in range(args.replicas)]
+        q = pool_questions.build({})[0]
+        load0 = os.getloadavg()
+        cpu0 = sum(cpu_seconds(pid) for pid in pids)
+        t_ask = time.monotonic()
+        qnum = store.ask(code, secret, q.to_dict())
+        polls0 = [len(s.auto_results) for s in students]
+        out = {"seen": [], "answered": [], "right": 0}
+        await asyncio.gather(*(class_student(i, s, args, t_ask, q, stats, out) for i, s in enumerate(students)))
+        last = max(out["answered"]) if out["answered"] else time.monotonic()
+        want = EN["class.answered_big"].format(n=n, total=n)
+        shown = None
+        while time.monotonic() < last + 15 and shown is None:
+            shown = next((at for at, texts in _texts(teacher.auto_results, last) if want in texts), None)
+            await asyncio.sleep(0.1)
+        wall = time.monotonic() - t_ask
+        cpu_used = sum(cpu_seconds(pid) for pid in pids) - cpu0
+        held = store.responses(code, secret, qnum)
+        dist = quiz_distribution(q, held)
+        polls = [r.seconds for s, k in zip(students, polls0) for r in s.auto_results[k:]]
+        load1 = os.getloadavg()
+        for s in students + [teacher]:
+            await s.close()
+        return dict(n=n, stats=stats, held=len(held), right=dist.correct, expected_right=out["right"],
+                    members=store.info(code).members, teacher_after=(shown - last) if shown else float("nan"),
+                    seen_p95=pct(out["seen"], 95), polls_p95=pct(polls, 95), polls=len(polls), spread=spread,
+                    window=(max(out["answered"]) - t_ask) if out["answered"] else float("nan"),
+                    load=(load0[0], load1[0]), busy=cpu_used / max(wall, 1e-9))
+    finally:
+        for proc in ([balancer] if balancer else []) + procs + ([redis] if redis else []):
+            _stop(proc)
+        os.environ.pop("CNNLAB_STORE_URL", None)
+
+
+def quiz_distribution(q, responses):
+    from cnnlab import quiz
+
+    return quiz.distribution(q, responses)
+
+
+def class_table(rounds):
+    head = ("| students | replicas (students on each) | answers held | right (expected) | last answer after ask (s) "
+            "| teacher shows all, after the last answer (s) | answer p95 (s) | answer median (s) "
+            "| question seen p95 (s) | panel poll p95 (s) | errors | server CPU (cores) | load average (1 min) |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rounds:
+        ch = r["stats"].times["change"]
+        lines.append(
+            f"| {r['n']} | {len(r['spread'])} ({' + '.join(map(str, r['spread']))}) | {r['held']} "
+            f"| {r['right']} ({r['expected_right']}) | {r['window']:.1f} | {r['teacher_after']:.2f} "
+            f"| {pct(ch, 95):.3f} | {statistics.median(ch) if ch else float('nan'):.3f} | {r['seen_p95']:.2f} "
+            f"| {r['polls_p95']:.3f} | {len(r['stats'].errors)} | {r['busy']:.2f} "
+            f"| {r['load'][0]:.1f} -> {r['load'][1]:.1f} |")
+    return "\n".join(lines)
+
+
 def pct(values, q):
     if not values:
         return float("nan")
@@ -391,6 +551,18 @@ def table(rounds, args):
             f"| {len(st.errors)} | {r['rss0']:.0f} | {r['rss_idle']:.0f} | {per:.1f} | {r['peak']:.0f} "
             f"| {r['rss_after']:.0f} | {r['left']} | {r['busy']:.2f} | {r['cpu_per_run']:.3f} |")
     return "\n".join(lines)
+
+
+async def main_class(args):
+    rounds = []
+    for n in args.ns:
+        print(f"class of {n} ...", flush=True)
+        r = await asyncio.wait_for(class_round(n, args), args.time_limit)
+        rounds.append(r)
+        print(class_table([r]).splitlines()[-1], flush=True)
+        for e in r["stats"].errors[:10]:
+            print("   error:", e)
+    return rounds
 
 
 async def main(args):
@@ -434,8 +606,20 @@ def parse(argv=None):
                    help="skip the one-student cost per lesson measured before the first N")
     p.add_argument("--flag", action="append", default=[],
                    help="extra `streamlit run` option for an A/B comparison, e.g. --flag=--runner.postScriptGC=true")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "load.md"))
-    return p.parse_args(argv)
+    p.add_argument("--out", default=None, help="default benchmarks/results/load.md (load_class.md with --class)")
+    p.add_argument("--class", dest="klass", action="store_true",
+                   help="the class scenario: a teacher asks, every student answers within --answer-window s, "
+                        "on --replicas (default 2 with --class) replicas sharing a Redis, behind HAProxy")
+    p.add_argument("--answer-window", type=float, default=10.0)
+    p.add_argument("--base-port", type=int, default=0,
+                   help="use ports from here (replicas, HAProxy, Redis) instead of free ones")
+    args = p.parse_args(argv)
+    if args.klass and "--replicas" not in (argv or sys.argv):
+        args.replicas = 2
+    if args.klass and "--ns" not in (argv or sys.argv):
+        args.ns = [60]
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / ("load_class.md" if args.klass else "load.md"))
+    return args
 
 
 if __name__ == "__main__":
@@ -446,6 +630,21 @@ if __name__ == "__main__":
     if not args.malloc:
         MALLOC.clear()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if args.klass:
+        rounds = asyncio.run(main_class(args))
+        text = class_table(rounds)
+        note = (f"Measured {started} on {os.cpu_count()} cores (load average before -> after in the table: the "
+                f"machine is shared); {args.replicas} app processes sharing one Redis behind HAProxy (cookie "
+                f"affinity), the teacher's dashboard on the first; the students on the pooling lesson answer "
+                f"one question within {args.answer_window:g} s through the app's form. Answer = form sent -> "
+                f"script_finished; the teacher's dashboard and the students' panels poll every 1.5 s.")
+        print()
+        print(text)
+        print(note)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(f"# Load test: a class answering\n\n{text}\n\n{note}\n", encoding="utf-8")
+        print(f"written to {args.out}")
+        sys.exit(0)
     rounds = asyncio.run(main(args))
     text = table(rounds, args)
     lessons = rounds[0]["lessons"] if rounds else []

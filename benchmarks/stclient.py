@@ -46,6 +46,7 @@ class Widget:
     label: str
     proto: object          # the element's protobuf (options, min, max, value ...)
     in_sidebar: bool
+    fragment_id: str = ""  # the fragment that drew it (a click inside a fragment reruns only that fragment)
 
 
 @dataclass
@@ -55,6 +56,8 @@ class RunResult:
     exceptions: list = field(default_factory=list)   # tracebacks shown on the page (st.exception)
     alerts: list = field(default_factory=list)       # st.error texts the page chose to show
     elements: int = 0
+    shown: list = field(default_factory=list)        # Markdown and message bodies of the run (what one reads)
+    finished_at: float = 0.0                         # time.monotonic() when script_finished arrived
 
 
 class StreamlitSession:
@@ -172,14 +175,14 @@ class StreamlitSession:
         async with self._lock:
             return await self._run(page_name, page_hash, widget_states)
 
-    async def _run(self, page_name=None, page_hash=None, widget_states=None, fragment_id=None):
+    async def _run(self, page_name=None, page_hash=None, widget_states=None, fragment_id=None, auto=True):
         self._drain()
         state = BackMsg()
         cs = state.rerun_script
         cs.query_string = self.query
         if fragment_id is not None:
             cs.fragment_id = fragment_id
-            cs.is_auto_rerun = True
+            cs.is_auto_rerun = auto
             cs.page_script_hash = self.page_hash
         elif page_hash is not None:
             cs.page_script_hash = page_hash
@@ -228,7 +231,8 @@ class StreamlitSession:
                     break
         except TimeoutError:
             result.status = "timeout"
-        result.seconds = time.monotonic() - t0
+        result.finished_at = time.monotonic()
+        result.seconds = result.finished_at - t0
         if result.status == "ok" and not fragment:
             self.widgets = seen
             self.values = {k: v for k, v in self.values.items() if k in seen}
@@ -242,13 +246,18 @@ class StreamlitSession:
         result.elements += 1
         if kind == "exception":
             result.exceptions.append(f"{el.exception.type}: {el.exception.message}")
-        elif kind == "alert" and el.alert.format == el.alert.ERROR:
-            result.alerts.append(el.alert.body)
+        elif kind == "alert":
+            result.shown.append(el.alert.body)
+            if el.alert.format == el.alert.ERROR:
+                result.alerts.append(el.alert.body)
+        elif kind == "markdown":
+            result.shown.append(el.markdown.body)
         elif kind in WIDGET_KINDS or (kind == "dataframe" and el.dataframe.id):  # st.data_editor has an id
             proto = getattr(el, kind)
             in_sidebar = bool(msg.metadata.delta_path) and msg.metadata.delta_path[0] == 1
             kind = "data_editor" if kind == "dataframe" else kind
-            seen[proto.id] = Widget(proto.id, kind, getattr(proto, "label", ""), proto, in_sidebar)
+            seen[proto.id] = Widget(proto.id, kind, getattr(proto, "label", ""), proto, in_sidebar,
+                                    msg.delta.fragment_id)
 
     # --- acting like a student -------------------------------------------------------
     def open_page(self, url_pathname):
@@ -276,6 +285,14 @@ class StreamlitSession:
         ws = WidgetState(id=widget.id, trigger_value=True)
         result = await self.run(widget_states=list(self.values.values()) + [ws])
         return result
+
+    async def submit(self, button, states):
+        """Submit a form: its widgets' ``states`` and the submit button's trigger in one run (the fragment's
+        only, when the form is inside a fragment, as the browser does)."""
+        trigger = WidgetState(id=button.id, trigger_value=True)
+        async with self._lock:
+            return await self._run(widget_states=list(self.values.values()) + list(states) + [trigger],
+                                   fragment_id=button.fragment_id or None, auto=False)
 
     async def set_value(self, widget, state):
         self.values[widget.id] = state

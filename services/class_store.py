@@ -313,24 +313,24 @@ class SQLiteStore(ClassStore):
             return row is not None and not row[3] and db.execute(
                 "SELECT 1 FROM members WHERE code=? AND member=?", (code, member)).fetchone() is not None
 
-    def set_view(self, code, secret, view):
-        raw = _dumps(view, VIEW_MAX)
+    def _teacher_update(self, code, secret, assignments, value, counter):
+        """As the teacher, in one transaction: ``UPDATE classes SET <assignments>`` with ``value``, then
+        read back ``counter`` (the column the update incremented)."""
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             self._teacher(db, code, secret)
-            db.execute("UPDATE classes SET view=?, view_version=view_version+1 WHERE code=?", (raw, code))
-            version = db.execute("SELECT view_version FROM classes WHERE code=?", (code,)).fetchone()[0]
+            db.execute(f"UPDATE classes SET {assignments} WHERE code=?", (value, code))
+            number = db.execute(f"SELECT {counter} FROM classes WHERE code=?", (code,)).fetchone()[0]
             db.execute("COMMIT")
-            return version
+            return number
+
+    def set_view(self, code, secret, view):
+        return self._teacher_update(code, secret, "view=?, view_version=view_version+1", _dumps(view, VIEW_MAX),
+                                    "view_version")
 
     def ask(self, code, secret, question):
-        raw = _dumps(question, QUESTION_MAX)
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            self._teacher(db, code, secret)
-            db.execute("UPDATE classes SET question=?, qnum=qnum+1, revealed=0 WHERE code=?", (raw, code))
-            qnum = db.execute("SELECT qnum FROM classes WHERE code=?", (code,)).fetchone()[0]
-            db.execute("COMMIT")
+        qnum = self._teacher_update(code, secret, "question=?, qnum=qnum+1, revealed=0",
+                                    _dumps(question, QUESTION_MAX), "qnum")
         logger.info("class question %d opened", qnum)
         return qnum
 

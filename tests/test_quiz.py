@@ -15,7 +15,7 @@ from cnnlab.checks import LessonError
 from ui.i18n import CATALOG_DIR
 
 LESSONS = ["convolution", "output_size", "pooling", "receptive_field", "architectures", "backprop",
-           "gradient_descent", "training", "feature_maps"]
+           "gradient_descent", "training", "feature_maps", "deep_gradients", "linear_classifier", "sliding_window"]
 CATALOGS = {lang: json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("en", "zh")}
 
 
@@ -101,7 +101,9 @@ def test_defaults_give_three_questions_that_render(lesson):
 
 LINKISH = st.dictionaries(st.sampled_from(["n", "k", "s", "p", "d", "ks", "pad", "stride", "mode", "net", "preset",
                                            "size", "pool", "stack", "expr", "vals", "steps", "opts", "i_r", "k_r",
-                                           "s_r", "p_r", "d_r", "ceil", "surface", "x0", "y0", "bank", "inspect"]),
+                                           "s_r", "p_r", "d_r", "ceil", "surface", "x0", "y0", "bank", "inspect",
+                                           "depth", "width", "act", "init", "res", "added", "lr", "rows", "cols",
+                                           "gap", "seed", "digits"]),
                           st.one_of(st.integers(-5, 600), st.text(max_size=12), st.floats(allow_nan=True),
                                     st.booleans()), max_size=6)
 
@@ -248,3 +250,129 @@ def test_feature_maps_flat_response_and_kind():
         assert quiz.is_correct(qs["fm.flat"], scipy.signal.correlate2d(np.ones_like(k), k, mode="valid")[0, 0])
         assert qs["fm.kind"].choices[qs["fm.kind"].answer] == f"fm.q.kind_{kind}"
         assert qs["fm.numbers"].answer == 2 * 32 * 32
+
+
+# --- the lessons of the "rest of the syllabus" (issue 14) -------------------------
+def _fd_norms(net, n=64, h=1e-5):
+    """||dL/dW_l|| of every layer by central differences of the loss (float64), independent of backward()."""
+    from cnnlab.nn import depth
+    xtr, ytr, _, _ = depth.digits_14()
+    x, y = xtr[:n], ytr[:n]
+    params = depth.init_params(net, 0)
+
+    def loss(ps):
+        logits, _ = depth.forward(ps, x, net)
+        z = logits - logits.max(axis=1, keepdims=True)
+        return -float(np.mean(z[np.arange(n), y] - np.log(np.exp(z).sum(axis=1))))
+
+    norms = []
+    for layer, (w, b) in enumerate(params):
+        g = np.zeros_like(w)
+        for idx in np.ndindex(w.shape):
+            for sign in (1, -1):
+                w2 = w.copy()
+                w2[idx] += sign * h
+                ps = list(params)
+                ps[layer] = (w2, b)
+                g[idx] += sign * loss(ps) / (2 * h)
+        norms.append(float(np.linalg.norm(g)))
+    return np.array(norms)
+
+
+def test_deep_gradients_against_closed_forms_and_finite_differences():
+    from app_pages.deep_gradients import questions as dq
+    from cnnlab.nn import depth
+    qs = by_id(builder("deep_gradients")({}))               # the page's defaults: 20 sigmoid layers, 64 wide
+    assert qs["deep.params"].answer == (196 * 64 + 64) + 18 * (64 * 64 + 64) + (64 * 10 + 10)
+    assert quiz.is_correct(qs["deep.std"], math.sqrt(2 / (64 + 64)))          # Glorot & Bengio 2010
+    he = by_id(builder("deep_gradients")({"init": "he", "width": 32, "act": "relu"}))
+    assert quiz.is_correct(he["deep.std"], math.sqrt(2 / 32))                # He et al. 2015
+    w = depth.init_params(depth.DeepNet(4, 128, "relu", "he"), 3)[1][0]      # the weights really have that spread
+    assert quiz.is_correct(by_id(builder("deep_gradients")({"init": "he", "width": 128}))["deep.std"], w.std())
+    # the verdict: gradient norms by finite differences on small stacks, the lesson's thresholds
+    # (first / last < 1/1000: vanishing; any norm > 1e4: exploding)
+    for values, expected in (({"depth": 5, "width": 8, "act": "sigmoid", "init": "naive"}, "vanishing"),
+                             ({"depth": 3, "width": 8, "act": "relu", "init": "he"}, "alive")):
+        fd = _fd_norms(dq.net_of(values))
+        ratio = fd[0] / fd[-1]
+        assert (ratio < 1e-3) == (expected == "vanishing") and fd.max() < 1e4
+        q = by_id(builder("deep_gradients")(values))["deep.verdict"]
+        assert q.choices[q.answer] == f"deep.q.v.{expected}"
+    q = by_id(builder("deep_gradients")({"depth": 20, "act": "relu", "init": "large"}))["deep.verdict"]
+    assert q.choices[q.answer] == "deep.q.v.exploding"
+
+
+def test_linear_classifier_against_closed_forms_and_finite_differences():
+    import scipy.special
+
+    from cnnlab.calculus import linear
+    for preset, k in (("two_blobs", 2), ("three_blobs", 3)):
+        qs = by_id(builder("linear_classifier")({"preset": preset, "steps": 50}))
+        assert quiz.is_correct(qs["lin.start_loss"], math.log(k))             # uniform softmax: -log(1/k)
+        fit = linear.train_softmax(*linear.preset(preset)[:2], k, lr=0.5, steps=50)
+        x, y, _ = linear.preset(preset)
+        i = int(dict(qs["lin.point_loss"].params)["i"]) - 1
+        s = x[i] @ fit.w + fit.b
+        logp = scipy.special.log_softmax(s)
+        assert quiz.is_correct(qs["lin.point_loss"], -logp[y[i]])
+        assert -logp[y[i]] == pytest.approx(max(-scipy.special.log_softmax(x @ fit.w + fit.b, axis=1)[
+            np.arange(len(y)), y]))                                          # the hardest point
+        h, e = 1e-6, np.eye(k)[y[i]]
+        fd = (-scipy.special.log_softmax(s + h * e)[y[i]] + scipy.special.log_softmax(s - h * e)[y[i]]) / (2 * h)
+        assert quiz.is_correct(qs["lin.grad"], fd)
+
+
+def test_sliding_window_against_counting_and_the_readable_model():
+    from app_pages.sliding_window import questions as sq
+    from cnnlab.nn import fcn
+    from ui.models import pretrained_model
+    for values in ({}, {"rows": 2, "cols": 3, "gap": 0, "seed": 5}):
+        qs = by_id(builder("sliding_window")(values))
+        page = fcn.compose_page(*sq.page_of(values)[:4])
+        h, w = page.image.shape
+        # brute force: top-left corners, 4 pixels apart, of the 32 x 32 windows inside the page padded by 2
+        cols = sum(1 for left in range(0, w + 4, 4) if left + 32 <= w + 4)
+        rows = sum(1 for top in range(0, h + 4, 4) if top + 32 <= h + 4)
+        assert qs["fcn.cols"].answer == cols
+        # LeNet-5 layer by layer (C1 6@28x28 of 5x5x1, C3 16@10x10 of 5x5x6, C5 120 of 5x5x16, F6 84, out 10)
+        per_window = 6 * 25 * 28 * 28 + 16 * 150 * 10 * 10 + 120 * 400 + 120 * 84 + 84 * 10
+        assert per_window == 416_520
+        hp, wp = h + 4, w + 4                                                 # the whole padded page at once
+        c1 = ((hp - 4), (wp - 4))
+        p1 = (c1[0] // 2, c1[1] // 2)
+        c3 = (p1[0] - 4, p1[1] - 4)
+        p3 = (c3[0] // 2, c3[1] // 2)
+        c5 = (p3[0] - 4, p3[1] - 4)
+        assert c5 == (rows, cols)
+        fcn_macs = (6 * 25 * c1[0] * c1[1] + 16 * 150 * c3[0] * c3[1] + (120 * 400 + 120 * 84 + 84 * 10) * c5[0]
+                    * c5[1])
+        assert quiz.is_correct(qs["fcn.ratio"], per_window * rows * cols / fcn_macs)
+        # the window over the first digit, classified by the readable model (not the plan cnnlab.nn.fcn runs)
+        q = qs["fcn.first"]
+        i, j = int(dict(q.params)["i"]), int(dict(q.params)["j"])
+        padded = np.pad(page.image, 2)
+        window = padded[4 * i + 2:4 * i + 30, 4 * j + 2:4 * j + 30]            # the 28 x 28 core of the window
+        assert abs(4 * i - page.boxes[0][0]) <= 2 and abs(4 * j - page.boxes[0][1]) <= 2
+        guess = int(np.argmax(pretrained_model().predict(window[None, None].astype(np.float32))[0]))
+        assert q.answer == guess
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_deep_gradients_page_grades_a_typed_answer(lang):
+    """On the page: the first question (the parameter count) counts the closed-form number right, in both
+    languages, and a wrong number gets the right answer back."""
+    from tests.conftest import run_page
+    cat = CATALOGS[lang]
+    at = run_page("app_pages/deep_gradients/page.py", lang=lang)
+    box = next(w for w in at.text_input if w.label == cat["quiz.your_answer"])
+    box.input(str((196 * 64 + 64) + 18 * (64 * 64 + 64) + (64 * 10 + 10)))
+    next(b for b in at.button if b.label == cat["quiz.check"]).click()
+    at.run()
+    assert not at.exception
+    right = cat["quiz.right"].split("{")[0]
+    assert any(right in s.value for s in at.success), [s.value for s in at.success]
+    box = next(w for w in at.text_input if w.label == cat["quiz.your_answer"])
+    box.input("5")
+    next(b for b in at.button if b.label == cat["quiz.check"]).click()
+    at.run()
+    assert any("88138" in w.value for w in at.warning), [w.value for w in at.warning]

@@ -37,7 +37,7 @@ CLASS_PAGE = "class"                  # url path of the classroom page
 PRIVATE = ("class", "me", "teacher", "code", "lang", "view")   # never sent as the teacher's view
 K_CODE, K_MEMBER, K_SECRET = "class.code", "class.member", "class.secret"
 K_SEEN, K_FOLLOW, K_PAGE, K_PUSHED, K_LIVE = "class.seen", "class.follow", "class.page", "class.pushed", "class.live"
-K_GOTO = "class.goto"
+K_GOTO, K_ANNOUNCED = "class.goto", "class.announced"
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,7 +78,7 @@ def client_ids():
 
 
 def leave():
-    for key in (K_CODE, K_MEMBER, K_SECRET, K_SEEN, K_PUSHED):
+    for key in (K_CODE, K_MEMBER, K_SECRET, K_SEEN, K_PUSHED, K_ANNOUNCED):
         st.session_state.pop(key, None)
     for key in ("class", "me", "teacher"):
         st.query_params.pop(key, None)
@@ -244,11 +244,13 @@ def sidebar(t, current):
         return        # the dashboard polls by itself: one polling fragment per page (two raced in the browser)
     if role() is not None:
         with st.sidebar:
-            panel(t)
+            panel(t, in_sidebar=True)
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def panel(t):
+def panel(t, in_sidebar=False):
+    """The class panel: a student's class and question, or the teacher's controls. ``in_sidebar``: drawn in
+    the (on a phone collapsed) sidebar, so a new question or a reveal is also announced by a toast."""
     if role() is None:
         return
     goto = st.session_state.pop(K_GOTO, None)
@@ -270,7 +272,7 @@ def panel(t):
         if role() == "teacher":
             teacher_panel(t, info)
         else:
-            student_panel(t, info)
+            student_panel(t, info, in_sidebar)
 
 
 def teacher_panel(t, info):
@@ -289,20 +291,37 @@ def _classroom_path():
     return "app_pages/classroom/page.py"
 
 
-def student_panel(t, info):
+def announce(t, info):
+    """A toast when a question opens or is revealed (once per change): on a phone the sidebar is closed."""
+    state = [info.qnum, bool(info.revealed)] if info.qnum and info.question else None
+    if state is None or st.session_state.get(K_ANNOUNCED) == state:
+        return
+    st.session_state[K_ANNOUNCED] = state
+    key = "class.toast_revealed" if info.revealed else "class.toast_question"
+    st.toast(t(key, n=info.qnum), icon=":material/quiz:", duration="long")
+
+
+def student_panel(t, info, in_sidebar=False):
     st.text(t("class.in_class", code=info.code))
     follow = st.toggle(t("class.follow"), key=K_FOLLOW, help=t("class.follow_help"))
     if info.view and info.view_version > st.session_state.get(K_SEEN, 0) and follow:
         apply_view(info)
     if info.view and current_view() != info.view:
-        if st.button(t("class.catch_up"), icon=":material/sync:", key="class.catch_up"):
-            st.session_state[K_FOLLOW] = True
-            apply_view(info)
+        # the toggle above already has its value for this run: a callback (it runs before the next run)
+        # switches following back on, and the next run applies the teacher's view
+        st.button(t("class.catch_up"), icon=":material/sync:", key="class.catch_up", on_click=_follow_again)
     for k, v in (("class", info.code), ("me", st.session_state.get(K_MEMBER, ""))):
         if st.query_params.get(k) != v:   # a lesson rewrote the URL: keep the way back to the class
             st.query_params[k] = v
     if info.qnum and info.question:
+        if in_sidebar:
+            announce(t, info)
         class_question(t, info)
+
+
+def _follow_again():
+    st.session_state[K_FOLLOW] = True
+    st.session_state[K_SEEN] = 0         # the current view counts as unseen: the next run switches to it
 
 
 def class_question(t, info):

@@ -5,8 +5,9 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
+from app_pages.deep_gradients import questions
 from app_pages.deep_gradients import views as v
-from ui import errors
+from ui import errors, quiz
 from ui.i18n import translator
 from ui.style import PLOT
 
@@ -73,4 +74,5 @@ st.subheader(t("deep.resnet_title"))
 st.markdown(t("deep.resnet_text"))
 st.page_link("app_pages/architectures/page.py", label=t("deep.resnet_link"), icon=":material/account_tree:",
              query_params={"net": "resnet_block"})
-url.publish()
+quiz.show(t, "deep", questions.build(quiz.url_values(url)))
+url.publish(t)

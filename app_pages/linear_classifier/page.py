@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from app_pages.linear_classifier import questions
 from app_pages.linear_classifier import views as v
-from ui import errors
+from ui import errors, quiz
 from ui.i18n import translator
 
 t = translator()
@@ -28,4 +29,5 @@ if x is not None:
         v.softmax_section(t, url, x, y, k)
     else:
         v.lsq_section(t, url, x, y, k)
-url.publish()
+quiz.show(t, "lin", questions.build(quiz.url_values(url)))
+url.publish(t)

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from app_pages.sliding_window import figures as fg
+from app_pages.sliding_window import questions
 from app_pages.sliding_window import views as v
-from ui import errors
+from ui import errors, quiz
 from ui.i18n import translator
 from ui.style import PLOT
 
@@ -80,4 +81,5 @@ else:
         st.markdown(t("fcn.det_counts", cand=det.candidates, kept=len(det.boxes), correct=det.correct,
                       n=len(page.labels)))
         st.markdown(t("fcn.det_explain"))
-url.publish()
+quiz.show(t, "fcn", questions.build(quiz.url_values(url), page, maps))
+url.publish(t)

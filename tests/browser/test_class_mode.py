@@ -3,7 +3,13 @@
 The teacher starts a class, three students (own browser contexts, one in Chinese) join by code, follow the
 teacher to the pooling lesson, answer a question (two right, one wrong), the teacher reveals; then the
 teacher switches to Chinese, moves to the receptive-field lesson, asks again, reveals and closes the class.
-The projector view is photographed at 1024x768 in both languages (tests/screenshots/class_projector_*.png).
+Along the way one student leaves to explore another lesson and one click on "Catch up" brings them back to
+the teacher's view, and another student switches to Chinese while in the class: the class panel and the open
+question follow the language. The projector view is photographed at 1024x768 in both languages
+(tests/screenshots/class_projector_*.png); its QR code must be at least 320 px wide and the sidebar hidden.
+
+Every step waits on what the page shows (Playwright's auto-waiting locators), never on a fixed pause; a click
+is made when the page has finished its run (no "Running" status), so it cannot land on a page being redrawn.
 """
 
 from __future__ import annotations
@@ -20,13 +26,16 @@ from ui.i18n import catalog
 pytestmark = pytest.mark.browser
 
 EN, ZH = catalog("en"), catalog("zh")
-FOLLOW_S = 10_000          # ms a student's page may take to follow (polled every 1.5 s; the issue asks ~2 s)
+# ms a student's page may take to follow: polled every 1.5 s (the issue asks ~2 s; benchmarks/load_test.py measures
+# it: p95 1.5 s). A wait, not a pause: generous because four browser pages and the server share the CI machine's
+# two cores (at a load average of 30, following took over 20 s)
+FOLLOW_S = 45_000
 
 
 def _ctx(browser, lang, width=1280, height=900):
     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN" if lang == "zh" else "en-US")
     page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     return ctx, page
 
 
@@ -39,7 +48,13 @@ def _no_exception(page):
         '[data-testid="stException"]').first.inner_text()
 
 
+def _idle(page, timeout=30_000):
+    """Wait until the script run (a full run; a fragment's poll is short) has finished."""
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout)
+
+
 def _nav(page, title):
+    _idle(page)
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
 
 
@@ -54,27 +69,48 @@ def _answer(page, cat, value):
 
 
 def _ask(teacher, cat, n):
-    """The teacher asks the first question of the page; the app moves on to the dashboard with question n."""
-    del n
-    heading = teacher.get_by_role("button", name=cat["class.reveal"])     # only while a question is open
-    for _ in range(2):       # a click that lands while the page is being redrawn can get lost: try once more
-        teacher.get_by_role("button", name=cat["class.ask"]).first.click()
-        try:
-            heading.first.wait_for(timeout=10_000)
-            return
-        except Exception:  # noqa: BLE001
-            continue
-    heading.first.wait_for(timeout=1)
+    """The teacher asks the first question of the page; the dashboard then shows question n, still open."""
+    ask = teacher.get_by_role("button", name=cat["class.ask"]).first
+    ask.wait_for()
+    _idle(teacher)
+    ask.click()
+    teacher.get_by_text(cat["class.question"].format(n=n), exact=True).wait_for(timeout=FOLLOW_S)
+    teacher.get_by_role("button", name=cat["class.reveal"]).wait_for()
 
 
 def _projector(teacher, name):
+    """The projector view at 1024x768: the sidebar hidden, a QR code of at least 320 px; a picture of it."""
     teacher.set_viewport_size({"width": 1024, "height": 768})
-    teacher.wait_for_timeout(1500)
+    qr = teacher.locator('[data-testid="stImage"] img').first
+    qr.wait_for()
+    teacher.wait_for_function("""() => { const s = document.querySelector('[data-testid="stSidebar"]');
+                                         return !s || s.getBoundingClientRect().width === 0; }""")
+    _idle(teacher)
+    box = qr.bounding_box()
+    assert box["width"] >= 320 and box["y"] + box["height"] <= 768, box      # whole, on the first screen
     path = SHOTS / f"{name}.png"
     SHOTS.mkdir(parents=True, exist_ok=True)
     teacher.screenshot(path=str(path))
     teacher.set_viewport_size({"width": 1280, "height": 900})
     return path
+
+
+def _catch_up(pg, cat, url_part):
+    """A student switches following off, explores another lesson, and one click brings them back."""
+    side = _sidebar(pg)
+    side.get_by_text(cat["class.follow"]).click()
+    _nav(pg, cat["lesson.output_size.title"])
+    pg.wait_for_url(re.compile(r"/output-size"), wait_until="commit")
+    button = side.get_by_role("button", name=cat["class.catch_up"])
+    button.wait_for(timeout=FOLLOW_S)
+    _idle(pg)
+    button.click()
+    pg.wait_for_url(re.compile(url_part), timeout=FOLLOW_S, wait_until="commit")
+    pg.wait_for_function("""() => { const box = document.querySelector(
+                                        '[data-testid="stSidebar"] input[type=checkbox]');
+                                    return box && box.checked; }""")            # following again
+    button.wait_for(state="detached", timeout=FOLLOW_S)     # in step with the teacher again: nothing to catch up
+    _no_exception(pg)
 
 
 def test_teacher_and_three_students(app_url, browser):
@@ -121,6 +157,7 @@ def test_teacher_and_three_students(app_url, browser):
             head = re.split(r"\{", cat[key])[0].strip().rstrip("：:")
             _sidebar(pg).get_by_text(re.compile(re.escape(head))).first.wait_for(timeout=FOLLOW_S)
             _no_exception(pg)
+        _catch_up(students[0][0], EN, r"/pooling")
         # names only on the teacher's screen, as plain text (the "<b>" stays visible, never bold)
         teacher.get_by_text(EN["class.projector"]).click()
         teacher.get_by_text(EN["class.names"]).click()
@@ -137,6 +174,15 @@ def test_teacher_and_three_students(app_url, browser):
             pg.wait_for_url(re.compile(r"/receptive-field"), timeout=FOLLOW_S, wait_until="commit")
         q2 = rf_questions.build({})[0]
         _ask(teacher, ZH, 2)
+        # student 1 switches to Chinese in the middle of the class: the panel and the question follow
+        pg1 = students[1][0]
+        _idle(pg1)
+        _sidebar(pg1).get_by_text("中文").click()
+        pg1.wait_for_url(re.compile(r"lang=zh"), wait_until="commit")
+        _sidebar(pg1).get_by_text(ZH["class.in_class"].format(code=code)).wait_for(timeout=FOLLOW_S)
+        _sidebar(pg1).get_by_text(re.compile(re.escape(ZH[q2.prompt].split("{")[0].strip()))).first.wait_for()
+        assert re.search(r"/receptive-field.*class=" + code, pg1.url), pg1.url        # still in the class
+        students[1] = (pg1, ZH)
         for (pg, cat), value in zip(students, [f"{q2.answer:g}", "3", f"{q2.answer:g}"]):
             _answer(pg, cat, value)
         teacher.get_by_text(re.compile(r"3/3")).first.wait_for(timeout=FOLLOW_S)
@@ -154,7 +200,7 @@ def test_teacher_and_three_students(app_url, browser):
         for i, ctx in enumerate(contexts):          # what everyone saw, for the failure report
             for pg in ctx.pages:
                 try:
-                    pg.screenshot(path=str(SHOTS / f"class_failure_{i}.png"), timeout=5_000)
+                    pg.screenshot(path=str(SHOTS / f"class_failure_{i}.png"), timeout=20_000)
                 except Exception:  # noqa: BLE001 (a page that cannot be photographed must not hide the failure)
                     pass
         raise
