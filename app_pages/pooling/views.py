@@ -12,7 +12,7 @@ from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
 from ui.fmt import num as _fmt
-from ui.grid_guard import bound_edits
+from ui.grid_guard import number_grid
 from ui.image_source import image_source
 from ui.state import UrlState
 from ui.style import PLOT
@@ -54,46 +54,11 @@ def controls(t, url):
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
 
 
-GRID_LIMIT = 1e6      # a grid cell beyond this is a typing slip (``1e308``), not a lesson value
-
-
-def parse_grid(table):
-    """The edited grid as floats and the ``(row, column)`` of every empty, non-numeric or huge cell."""
-    rows, bad = [], []
-    for i, row in enumerate(np.asarray(table, dtype=object)):
-        vals = []
-        for j, v in enumerate(row):
-            try:
-                f = float(v)
-            except (TypeError, ValueError):
-                f = float("nan")
-            if not (np.isfinite(f) and abs(f) <= GRID_LIMIT):
-                bad.append((i, j))
-                f = 0.0
-            vals.append(f)
-        rows.append(vals)
-    return np.array(rows, dtype=float), bad
-
-
-def _guarded(t, table, key):
-    """The grid, or (a bad cell named) the last good grid of ``key`` this session."""
-    x, bad = parse_grid(table)
-    good = f"{key}._last_good"
-    if not bad:
-        st.session_state[good] = x
-        return x
-    cells = ", ".join(t("pool.cell_name", r=r, c=c) for r, c in bad[:6]) + (" …" if len(bad) > 6 else "")
-    st.error(t("pool.bad_cells", cells=cells, limit=f"{GRID_LIMIT:,.0f}"), icon=":material/error:")
-    return st.session_state.get(good, np.zeros_like(x))
-
-
 def input_array(t, s):
     """The input: an editable grid or an image (sample / upload). Returns ``(x, is_grid)``."""
     if s.source == "grid":
         st.caption(t("pool.grid_help"))
-        bound_edits("pool.grid", DEFAULT_GRID.shape[0], range(DEFAULT_GRID.shape[1]))
-        table = st.data_editor(DEFAULT_GRID, key="pool.grid", width="content")
-        return _guarded(t, table, "pool.grid"), True
+        return number_grid(t, DEFAULT_GRID, "pool.grid"), True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
     return np.asarray(img, dtype=float), False
 
@@ -155,9 +120,7 @@ def backward(t, s, x, is_grid, out):
     if is_grid:
         default = np.arange(1, out.size + 1).reshape(out.shape)
         st.caption(t("pool.dout_help"))
-        bound_edits(f"pool.dout.{out.shape}", default.shape[0], range(default.shape[1]))
-        dout = _guarded(t, st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"),
-                        f"pool.dout.{out.shape}")
+        dout = number_grid(t, default, f"pool.dout.{out.shape}")
     else:
         dout = np.ones_like(out)
     dx = compute.backward(x, _ps(s), dout).dx
