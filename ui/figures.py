@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui.fmt import cell as _fmt
+from ui.i18n import current_text
 
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"
@@ -51,7 +52,8 @@ def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell
         texttemplate="%{text}" if numbers else None,
         # readable from the back of a room (issue 16): 16 px numbers up to 10 cells a side
         textfont=dict(size=16 if max(h, w) <= 10 else 13 if max(h, w) <= 16 else 11),
-        hovertemplate=hover or "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
+        # in the page's language, and 9 as 9 (d3's "~" drops trailing zeros: .4g alone writes 9.000)
+        hovertemplate=hover or current_text("fig.hover_cell"),
         xgap=1 if numbers else 0, ygap=1 if numbers else 0,
     )]
     shapes = []

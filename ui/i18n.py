@@ -92,6 +92,17 @@ def language_picker():
     st.query_params["lang"] = st.session_state.lang
 
 
+def current_text(key):
+    """The text of ``key`` in the session's language, for kit code that has no ``t`` (figure defaults).
+
+    Outside a Streamlit session (plain tests of a figure builder) it is the default language's text."""
+    try:
+        lang = st.session_state.get("lang", DEFAULT)
+    except Exception:  # noqa: BLE001 - no session (bare mode)
+        lang = DEFAULT
+    return catalog(lang if lang in LANGUAGES else DEFAULT).get(key, key)
+
+
 def translator():
     """The translator for the current session's language."""
     return Translator(st.session_state.get("lang", DEFAULT))

@@ -98,12 +98,12 @@ def forward(t, s, x, is_grid):
     c = c2.number_input(t("pool.cell_col"), 0, ow - 1, key="pool.c")
     win = pooling.pool_window(r, c, x.shape, s.k, s.s, s.p, s.ceil)
     fig_in = figures.grid(x, t("pool.fig_input"), numbers=is_grid,
-                          highlight=(win["valid_rows"], win["valid_cols"]), hover=t("pool.hover"))
+                          highlight=(win["valid_rows"], win["valid_cols"]))
     if res.sel_rows and is_grid:
         shape_figures.selected_overlay(fig_in, np.array(res.sel_rows), np.array(res.sel_cols),
                                        t(f"pool.legend_selected_{s.mode}"))
     fig_out = figures.grid(out, t("pool.fig_output", rows=oh, cols=ow), numbers=is_grid, cell=(r, c),
-                           hover=t("pool.hover"), zrange=(float(x.min()), float(max(x.max(), x.min() + 1e-9))))
+                           zrange=(float(x.min()), float(max(x.max(), x.min() + 1e-9))))
     g1, g2 = st.columns([3, 2])
     g1.plotly_chart(fig_in, **PLOT, key="pool.fig_in")
     g2.plotly_chart(fig_out, **PLOT, key="pool.fig_out")
@@ -146,14 +146,14 @@ def why_pool(t, s, x, is_grid):
     else:
         g1, (g2, g3, g4) = None, st.columns(3)
     if g1 is not None:
-        g1.plotly_chart(figures.grid(res.original, t("pool.fig_dot"), numbers=True, hover=t("pool.hover")),
+        g1.plotly_chart(figures.grid(res.original, t("pool.fig_dot"), numbers=True),
                         **PLOT, key="pool.fig_dot")
-    g2.plotly_chart(figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid,
-                                 hover=t("pool.hover")), **PLOT, key="pool.fig_shifted")
-    g3.plotly_chart(figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid, hover=t("pool.hover")),
+    g2.plotly_chart(figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid),
+                    **PLOT, key="pool.fig_shifted")
+    g3.plotly_chart(figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid),
                     **PLOT, key="pool.fig_pooled")
-    g4.plotly_chart(figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid,
-                                 hover=t("pool.hover")), **PLOT, key="pool.fig_pooled_shifted")
+    g4.plotly_chart(figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid),
+                    **PLOT, key="pool.fig_pooled_shifted")
     m1, m2 = st.columns(2)
     m1.metric(t("pool.changed_input"), f"{res.changed_input:.0%}",
               help=t("pool.mean_change", v=_fmt(res.mean_change_input)))

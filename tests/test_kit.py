@@ -1,0 +1,80 @@
+"""The shared kit (ui/): behaviours every lesson gets from it, through AppTest and plain calls."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import assert_ok, run_page
+from ui.i18n import catalog
+
+CONV, POOL = "app_pages/convolution/page.py", "app_pages/pooling/page.py"
+
+
+def charts(at):
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+# ----------------------------------------------------------------------------- language switch (item 15)
+@pytest.mark.parametrize("first, second", [("en", "zh"), ("zh", "en")])
+def test_a_language_switch_relabels_every_option_and_hover(first, second):
+    at = run_page(CONV, first)
+    at.selectbox(key="conv.kernel").set_value("laplacian").run()
+    at.selectbox(key="conv.grid").set_value("checkerboard").run()
+    at.segmented_control(key="_lang_picker").set_value(second).run()
+    assert_ok(at)
+    cat = catalog(second)
+    kernel = at.selectbox(key="conv.kernel")
+    assert kernel.value == "laplacian"                                  # the choice is kept ...
+    assert cat["conv.kernel_laplacian"] in kernel.options               # ... and named in the new language
+    assert cat["conv.kernel_laplacian"] == kernel.options[kernel.index]
+    grid = at.selectbox(key="conv.grid")
+    assert grid.options[grid.index] == cat["conv.grid_checkerboard"]
+    assert cat["conv.source_grid"] in at.segmented_control(key="conv.src").options
+    hover = cat["fig.hover_cell"]
+    templates = {c["data"][0].get("hovertemplate") for c in charts(at)}
+    assert hover in templates, templates
+
+
+def test_pooling_options_follow_the_language():
+    at = run_page(POOL, "en")
+    at.segmented_control(key="pool.mode").set_value("min").run()
+    at.segmented_control(key="_lang_picker").set_value("zh").run()
+    assert_ok(at)
+    mode = at.segmented_control(key="pool.mode")
+    assert mode.value == "min" and catalog("zh")["pool.mode_min"] in mode.options
+    assert catalog("zh")["pool.source_grid"] in at.radio(key="pool.source").options
+
+
+def test_hover_writes_9_as_9_in_both_languages():
+    # d3-format (Plotly): ".4g" writes 9 as "9.000"; the "~" trims the zeros. Literal expectations.
+    for lang in ("en", "zh"):
+        template = catalog(lang)["fig.hover_cell"]
+        assert "%{z:.4~g}" in template and "%{z:.3g}" not in template
+    assert "行" in catalog("zh")["fig.hover_cell"]
+
+
+# ----------------------------------------------------------------------------- number grids (item 7)
+def test_pooling_grid_names_the_bad_cell_and_keeps_the_last_good_grid(lang):
+    at = run_page(POOL, lang)
+    title = catalog(lang)["pool.fig_input"]
+    z0 = next(c["data"][0]["z"] for c in charts(at) if c["layout"]["title"]["text"] == title)
+    at.session_state["pool.grid"] = {"edited_rows": {0: {"0": "None"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert_ok(at)
+    assert catalog(lang)["grid.cell_name"].format(r=0, c=0) in at.error[0].value
+    z1 = next(c["data"][0]["z"] for c in charts(at) if c["layout"]["title"]["text"] == title)
+    assert z1 == z0                                    # "None" is not silently counted as 0
+
+
+def test_parse_grid_keeps_exact_values_and_reads_a_true_minus():
+    from ui.grid_guard import cell_text, parse_grid
+
+    base = np.full((2, 2), 1 / 9)
+    table = [[cell_text(v) for v in row] for row in base]
+    table[1][1] = "−3"
+    x, bad = parse_grid(table, base)
+    assert not bad and x[0, 0] == 1 / 9 and x[1, 1] == -3
+    assert parse_grid([["1e308", "1e6"]])[1] == [(0, 0)]
