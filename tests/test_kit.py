@@ -78,3 +78,60 @@ def test_parse_grid_keeps_exact_values_and_reads_a_true_minus():
     x, bad = parse_grid(table, base)
     assert not bad and x[0, 0] == 1 / 9 and x[1, 1] == -3
     assert parse_grid([["1e308", "1e6"]])[1] == [(0, 0)]
+
+
+# ----------------------------------------------------------------------------- projection (item 16)
+def _wcag(rgb):
+    """WCAG 2 relative luminance, written from the spec (not the kit's code)."""
+    def lin(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = rgb
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def _ratio(a, b):
+    la, lb = sorted((_wcag(a), _wcag(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_the_contrast_formula_matches_published_values():
+    from ui.figures import contrast
+
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast((0x77, 0x77, 0x77), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)   # WebAIM's #777
+    assert contrast((0x44, 0x44, 0x44), (0x35, 0xB7, 0x79)) < 4.5   # Plotly's own pick on mid Viridis
+
+
+@pytest.mark.parametrize("values, kwargs", [
+    (np.arange(100.0).reshape(10, 10), {}),                        # Viridis, dark purple to yellow
+    (np.arange(-50.0, 50.0).reshape(10, 10), {}),                  # RdBu, signed values
+    (np.arange(100.0).reshape(10, 10), {"colorscale": "Blues"}),
+])
+def test_every_grid_number_has_aa_contrast_on_its_cell(values, kwargs):
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    from ui import figures
+
+    fig = figures.grid(values, numbers=True, **kwargs)
+    heat, text = fig.data[0], next(d for d in fig.data if d.type == "scatter" and d.mode == "text")
+    lo, hi = heat.zmin, heat.zmax
+    scale = kwargs.get("colorscale", "RdBu_r" if values.min() < 0 else "Viridis")
+    for x, y, colour in zip(text.x, text.y, text.textfont.color):
+        cell = unlabel_rgb(sample_colorscale(scale, [(values[y, x] - lo) / (hi - lo)])[0])
+        ink = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        assert _ratio(cell, ink) >= 4.5, (values[y, x], cell, colour)
+
+
+def test_projector_mode_from_the_link_is_kept_and_makes_numbers_bigger():
+    at = run_page(CONV, "en", query={"display": "projector"})
+    assert_ok(at)
+    assert at.toggle(key="_display_projector").value
+    sizes = [d["textfont"]["size"] for c in charts(at) for d in c["data"] if d.get("mode") == "text"]
+    assert sizes and min(sizes) > 16
+    at.selectbox(key="conv.kernel").set_value("laplacian").run()
+    assert at.query_params["display"] in ("projector", ["projector"])   # the link keeps it
+    at.toggle(key="_display_projector").set_value(False).run()
+    assert "display" not in at.query_params
+    sizes = [d["textfont"]["size"] for c in charts(at) for d in c["data"] if d.get("mode") == "text"]
+    assert min(sizes) == 16

@@ -168,3 +168,17 @@ def test_one_d_equation_reads_as_one_true_chain():
     text = equation_1d(7, [(0, 7, 0.0, 1.0, 0.0), (1, 6, 2.0, 0.5, 1.0)], 1.0)
     assert text == "y[7] = x[7]h[0] + x[6]h[1] = 0×1 + 2×0.5 = 1"
     assert equation_1d(0, [], 0.0) == "y[0] = 0"
+
+
+def test_numbers_read_as_a_student_writes_them():
+    """Issue 16 item 17: a zero difference is "0" (not 0.0e+00); a big count has its separator."""
+    at = run_page(PAGE, "en")
+    assert "largest difference computed on this input: 0)" in texts(at)
+    assert "e+00" not in texts(at)
+    open_tab(at, "conv", "rgb")
+    at.number_input(key="conv.params_k").set_value(3).run()
+    at.number_input(key="conv.params_c").set_value(64).run()
+    at.number_input(key="conv.params_f").set_value(128).run()
+    assert_ok(at)
+    assert "**73,856**" in texts(at)            # VGG-16 conv2_1: 3·3·64·128 + 128 (published)
+    assert "e+00" not in " ".join(c.value for c in at.caption)

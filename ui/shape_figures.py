@@ -45,8 +45,7 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
     fig = figures.grid(values, title, zrange=(0, max(1.0, float(np.nanmax(values)))),
-                       hover=t("size.hover_visits"))
-    fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
+                       hover=t("size.hover_visits"), colorscale="Blues")  # the amber outline stays visible
     shade_cells(fig, pad_mask, zero_label or t("size.legend_padding"), PAD_SHADE)
     shade_cells(fig, never, t("size.legend_never"))
     outline(fig, *taps)

@@ -109,7 +109,8 @@ class UrlState:
         tab = st.session_state.get(f"{self.page}._tab_id")   # lazy tabs (ui/tabs.py) own ?tab=
         if tab is not None and st.query_params.get("tab") == tab:
             params["tab"] = tab
-        for keep in ("class", "me"):   # class mode (ui/classroom.py): a student's way back to the class
+        # class mode (ui/classroom.py): a student's way back to the class; the display mode (ui/display.py)
+        for keep in ("class", "me", "display"):
             if st.query_params.get(keep):
                 params[keep] = st.query_params[keep]
         if dict(st.query_params) != params:

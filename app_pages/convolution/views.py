@@ -11,7 +11,6 @@ from cnnlab.vision import kernels
 from ui import errors, figures, player
 from ui.fmt import math_num
 from ui.fmt import num as _num
-from ui.style import PLOT
 
 
 def padded_input(x, padding):
@@ -48,13 +47,13 @@ def compare(t, s):
     output_size_line(t, s, corr.shape)
     xp, mask = padded_input(s.x, s.padding)
     c1, c2, c3 = st.columns([5, 3, 3])
-    c1.plotly_chart(figures.grid(xp, t("conv.fig_input"), numbers=s.is_grid, mask=mask,
-                                 mask_label=t("conv.padding_cells") if s.padding else ""), **PLOT)
-    c2.plotly_chart(figures.grid(s.k, t("conv.fig_kernel")), **PLOT)
-    c3.plotly_chart(figures.grid(cnnlab.rotate180(s.k), t("conv.fig_rotated")), **PLOT)
+    figures.chart(c1, figures.grid(xp, t("conv.fig_input"), numbers=s.is_grid, mask=mask,
+                                 mask_label=t("conv.padding_cells") if s.padding else ""))
+    figures.chart(c2, figures.grid(s.k, t("conv.fig_kernel")))
+    figures.chart(c3, figures.grid(cnnlab.rotate180(s.k), t("conv.fig_rotated")))
     o1, o2 = st.columns(2)
-    o1.plotly_chart(figures.grid(corr, t("conv.fig_corr"), numbers=s.is_grid), **PLOT)
-    o2.plotly_chart(figures.grid(conv, t("conv.fig_conv"), numbers=s.is_grid), **PLOT)
+    figures.chart(o1, figures.grid(corr, t("conv.fig_corr"), numbers=s.is_grid))
+    figures.chart(o2, figures.grid(conv, t("conv.fig_conv"), numbers=s.is_grid))
     diff = float(np.max(np.abs(corr - conv)))
     if kernels.is_symmetric_180(s.k):
         st.success(t("conv.same_symmetric"), icon=":material/check_circle:")
@@ -62,7 +61,7 @@ def compare(t, s):
         st.info(t("conv.same_by_chance"))
     else:
         st.warning(t("conv.differ", diff=_num(diff)), icon=":material/compare_arrows:")
-    st.markdown(t("conv.identity_check", diff=f"{float(np.max(np.abs(conv - via_rot))):.1e}"))
+    st.markdown(t("conv.identity_check", diff=math_num(float(np.max(np.abs(conv - via_rot))), 2)))
     st.markdown(t("conv.why_frameworks"))
     return corr
 
@@ -88,17 +87,17 @@ def step_by_step(t, s):
         terms = cnnlab.window_terms(s.x, k_used, r, c, stride=s.stride, padding=s.padding)
         partial = np.where(np.arange(oh * ow).reshape(oh, ow) <= idx, out, np.nan)
         g1, g2, g3 = st.columns([5, 3, 4])
-        g1.plotly_chart(figures.grid(xp, t("conv.fig_input_window"), numbers=s.is_grid, mask=mask,
-                                     highlight=(terms["rows"], terms["cols"])), **PLOT, key="conv.fig_step_in")
-        g2.plotly_chart(figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), **PLOT, key="conv.fig_step_k")
-        g3.plotly_chart(figures.grid(partial, t("conv.fig_output_so_far"), numbers=s.is_grid, cell=(r, c),
-                                     zrange=zrange), **PLOT, key="conv.fig_step_out")
+        figures.chart(g1, figures.grid(xp, t("conv.fig_input_window"), numbers=s.is_grid, mask=mask,
+                                     highlight=(terms["rows"], terms["cols"])), key="conv.fig_step_in")
+        figures.chart(g2, figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), key="conv.fig_step_k")
+        figures.chart(g3, figures.grid(partial, t("conv.fig_output_so_far"), numbers=s.is_grid, cell=(r, c),
+                                     zrange=zrange), key="conv.fig_step_out")
         st.markdown(t("conv.cell_formula", r=r, c=c, r0=int(terms["rows"][0]), c0=int(terms["cols"][0])))
         prods = [f"({_num(a)}×{_num(b)})" for a, b in zip(terms["window"].ravel(), k_used.ravel())]
         if len(prods) <= 9:
             st.code(" + ".join(prods) + f" = {_num(terms['value'])}", language=None, wrap_lines=True)
         else:
-            st.plotly_chart(figures.grid(terms["products"], t("conv.fig_products"), numbers=True), **PLOT,
+            figures.chart(st, figures.grid(terms["products"], t("conv.fig_products"), numbers=True),
                             key="conv.fig_step_prod")
             st.code(t("conv.sum_of_products", n=len(prods), value=_num(terms["value"])), language=None)
 
@@ -128,7 +127,7 @@ def one_d(t):
     fig.update_layout(barmode="overlay", height=320, xaxis_title=t("conv.1d_axis_time"),
                       yaxis_title=t("conv.1d_axis_value"), margin=dict(l=10, r=10, t=10, b=10),
                       legend=dict(orientation="h", y=1.1))
-    st.plotly_chart(fig, **PLOT, key="conv.fig_1d")
+    figures.chart(st, fig, key="conv.fig_1d")
     st.code(equation_1d(tt, terms, y[tt]), language=None, wrap_lines=True)
     st.markdown(t("conv.1d_explain"))
 
@@ -152,18 +151,18 @@ def multi_channel(t, rgb):
     bias = c2.slider(t("conv.rgb_bias"), -1.0, 1.0, 0.0, 0.1, key="conv.rgb_bias")
     w = kernels.rgb_kernel(name)
     parts, total = cnnlab.channel_contributions(rgb.transpose(2, 0, 1), w, b=bias, padding=1)
-    st.plotly_chart(figures.image(rgb, t("conv.rgb_input"), height=260), **PLOT, key="conv.fig_rgb_in")
+    figures.chart(st, figures.image(rgb, t("conv.rgb_input"), height=260), key="conv.fig_rgb_in")
     cols = st.columns(3)
     m = float(np.abs(parts).max()) or 1.0
     for c, col in enumerate(cols):
         ch = t(f"conv.channel_{'rgb'[c]}")
-        col.plotly_chart(figures.grid(w[c], t("conv.rgb_slice", ch=ch)), **PLOT, key=f"conv.fig_w{c}")
-        col.plotly_chart(figures.grid(parts[c], t("conv.rgb_part", ch=ch), zrange=(-m, m), diverging=True,
-                                      height=260), **PLOT, key=f"conv.fig_part{c}")
-    st.plotly_chart(figures.grid(total, t("conv.rgb_total", b=_num(bias)), diverging=True, height=300),
-                    **PLOT, key="conv.fig_rgb_total")
+        figures.chart(col, figures.grid(w[c], t("conv.rgb_slice", ch=ch)), key=f"conv.fig_w{c}")
+        figures.chart(col, figures.grid(parts[c], t("conv.rgb_part", ch=ch), zrange=(-m, m), diverging=True,
+                                      height=260), key=f"conv.fig_part{c}")
+    figures.chart(st, figures.grid(total, t("conv.rgb_total", b=_num(bias)), diverging=True, height=300),
+                  key="conv.fig_rgb_total")
     check = float(np.max(np.abs(parts.sum(0) + bias - total)))
-    st.caption(t("conv.rgb_check", diff=f"{check:.1e}"))
+    st.caption(t("conv.rgb_check", diff=math_num(check, 2)))   # 0, not 0.0e+00
     st.subheader(t("conv.params_title"))
     p1, p2, p3 = st.columns(3)
     k = p1.number_input(t("conv.params_k"), 1, 11, 5, key="conv.params_k")
@@ -171,7 +170,7 @@ def multi_channel(t, rgb):
     f = p3.number_input(t("conv.params_f"), 1, 512, 10, key="conv.params_f")
     try:
         one = cnnlab.conv_param_count(int(k), int(c), 1)
-        st.markdown(t("conv.params_result", k=int(k), c=int(c), f=int(f), one=one,
-                      total=cnnlab.conv_param_count(int(k), int(c), int(f))))
+        st.markdown(t("conv.params_result", k=int(k), c=int(c), f=int(f), one=f"{one:,}",
+                      total=f"{cnnlab.conv_param_count(int(k), int(c), int(f)):,}"))   # 73,856
     except ValueError as exc:
         errors.show(exc, t)

@@ -15,7 +15,6 @@ from ui.fmt import num as _fmt
 from ui.grid_guard import number_grid
 from ui.image_source import image_source
 from ui.state import UrlState
-from ui.style import PLOT
 
 MODES = ["max", "avg", "min"]
 POOL_FIXES = ("kernel_size", "stride", "padding")
@@ -105,8 +104,8 @@ def forward(t, s, x, is_grid):
     fig_out = figures.grid(out, t("pool.fig_output", rows=oh, cols=ow), numbers=is_grid, cell=(r, c),
                            zrange=(float(x.min()), float(max(x.max(), x.min() + 1e-9))))
     g1, g2 = st.columns([3, 2])
-    g1.plotly_chart(fig_in, **PLOT, key="pool.fig_in")
-    g2.plotly_chart(fig_out, **PLOT, key="pool.fig_out")
+    figures.chart(g1, fig_in, key="pool.fig_in")
+    figures.chart(g2, fig_out, key="pool.fig_out")
     window = x[np.ix_(win["valid_rows"], win["valid_cols"])]
     nums = ", ".join(_fmt(v) for v in window.ravel())
     st.markdown(t(f"pool.cell_explain_{s.mode}", r=r, c=c, values=nums, n=window.size,
@@ -125,8 +124,8 @@ def backward(t, s, x, is_grid, out):
         dout = np.ones_like(out)
     dx = compute.backward(x, _ps(s), dout).dx
     g1, g2 = st.columns([2, 3])
-    g1.plotly_chart(figures.grid(dout, t("pool.fig_dout"), numbers=is_grid), **PLOT, key="pool.fig_dout")
-    g2.plotly_chart(figures.grid(dx, t("pool.fig_dx"), numbers=is_grid), **PLOT, key="pool.fig_dx")
+    figures.chart(g1, figures.grid(dout, t("pool.fig_dout"), numbers=is_grid), key="pool.fig_dout")
+    figures.chart(g2, figures.grid(dx, t("pool.fig_dx"), numbers=is_grid), key="pool.fig_dx")
     st.info(t("pool.no_params"), icon=":material/info:")
 
 
@@ -146,14 +145,12 @@ def why_pool(t, s, x, is_grid):
     else:
         g1, (g2, g3, g4) = None, st.columns(3)
     if g1 is not None:
-        g1.plotly_chart(figures.grid(res.original, t("pool.fig_dot"), numbers=True),
-                        **PLOT, key="pool.fig_dot")
-    g2.plotly_chart(figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid),
-                    **PLOT, key="pool.fig_shifted")
-    g3.plotly_chart(figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid),
-                    **PLOT, key="pool.fig_pooled")
-    g4.plotly_chart(figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid),
-                    **PLOT, key="pool.fig_pooled_shifted")
+        figures.chart(g1, figures.grid(res.original, t("pool.fig_dot"), numbers=True), key="pool.fig_dot")
+    figures.chart(g2, figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid),
+                  key="pool.fig_shifted")
+    figures.chart(g3, figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid), key="pool.fig_pooled")
+    figures.chart(g4, figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid),
+                  key="pool.fig_pooled_shifted")
     m1, m2 = st.columns(2)
     m1.metric(t("pool.changed_input"), f"{res.changed_input:.0%}",
               help=t("pool.mean_change", v=_fmt(res.mean_change_input)))
