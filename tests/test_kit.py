@@ -135,3 +135,61 @@ def test_projector_mode_from_the_link_is_kept_and_makes_numbers_bigger():
     assert "display" not in at.query_params
     sizes = [d["textfont"]["size"] for c in charts(at) for d in c["data"] if d.get("mode") == "text"]
     assert min(sizes) == 16
+
+
+# ----------------------------------------------------------------------------- remembered settings (item 10)
+def _array(v):
+    """A Plotly JSON array: a list, or a typed array ``{"dtype", "bdata", "shape"}``."""
+    import base64
+
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        shape = v.get("shape")
+        return a.reshape([int(n) for n in str(shape).split(",")] if shape else a.shape).tolist()
+    return v
+
+
+def _input_z(at, lang="en"):
+    title = catalog(lang)["pool.fig_input"]
+    return _array(next(c["data"][0]["z"] for c in charts(at) if c["layout"]["title"]["text"] == title))
+
+
+def test_leaving_a_lesson_and_coming_back_keeps_its_settings():
+    at = run_page(POOL, "en")
+    at.segmented_control(key="pool.mode").set_value("avg").run()
+    at.number_input(key="pool.k").set_value(3).run()
+    at.number_input(key="pool.s").set_value(3).run()
+    at.session_state["pool.grid"] = {"edited_rows": {0: {"0": "42"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.number_input(key="pool.r").set_value(1).run()
+    at.slider(key="pool.shift").set_value(3).run()
+    assert_ok(at)
+    assert _input_z(at)[0][0] == 42
+    link = dict(at.query_params)
+    assert link["cells"] and link["r"] in ("1", ["1"])                  # the grid and the cell are in the link
+    at.switch_page(CONV).run()
+    at.number_input(key="conv.stride").set_value(2).run()
+    at.switch_page(POOL).run()
+    assert_ok(at)
+    assert at.segmented_control(key="pool.mode").value == "avg"
+    assert at.number_input(key="pool.k").value == 3 and at.number_input(key="pool.s").value == 3
+    assert at.number_input(key="pool.r").value == 1
+    assert at.slider(key="pool.shift").value == 3
+    assert _input_z(at)[0][0] == 42                                      # the edited grid too
+    at.switch_page(CONV).run()
+    assert at.number_input(key="conv.stride").value == 2
+
+
+def test_a_link_wins_over_remembered_values_and_carries_the_grid():
+    from app_pages.pooling.views import DEFAULT_GRID
+
+    grid = DEFAULT_GRID.copy()
+    grid[2, 3] = 77
+    text = ";".join(",".join(str(v) for v in row) for row in grid)
+    at = run_page(POOL, "en", query={"cells": text, "k": "3"})
+    assert_ok(at)
+    assert not at.warning
+    assert _input_z(at)[2][3] == 77 and at.number_input(key="pool.k").value == 3
+    bad = run_page(POOL, "en", query={"cells": "1,2;3"})                 # not a 6 x 6 grid: said, not used
+    assert any("`cells`" in w.value for w in bad.warning)
+    assert _input_z(bad) == DEFAULT_GRID.tolist()

@@ -11,6 +11,7 @@ from cnnlab.vision import kernels
 from ui import errors, figures, player
 from ui.fmt import math_num
 from ui.fmt import num as _num
+from ui.state import remember
 
 
 def padded_input(x, padding):
@@ -108,13 +109,14 @@ def step_by_step(t, s):
 def one_d(t):
     """A signal convolved with a decaying response: why the kernel index runs backwards."""
     st.markdown(t("conv.1d_intro"))
+    remember("conv", {"conv.1d_rate": 0.5, "conv.1d_length": 5, "conv.1d_t": 7})   # kept for the session
     c1, c2 = st.columns(2)
-    rate = c1.slider(t("conv.1d_rate"), 0.1, 1.0, 0.5, 0.05, key="conv.1d_rate")
-    length = c2.slider(t("conv.1d_length"), 2, 8, 5, key="conv.1d_length")
+    rate = c1.slider(t("conv.1d_rate"), 0.1, 1.0, step=0.05, key="conv.1d_rate")
+    length = c2.slider(t("conv.1d_length"), 2, 8, key="conv.1d_length")
     x = kernels.pulse_signal(16)
     h = kernels.decaying_response(length, rate)
     y = cnnlab.convolve1d(x, h, padding="full")[: len(x)]
-    tt = st.slider(t("conv.1d_time"), 0, len(x) - 1, 7, key="conv.1d_t")
+    tt = st.slider(t("conv.1d_time"), 0, len(x) - 1, key="conv.1d_t")
     terms = kernels.convolve1d_terms(x, h, tt)
     used = {i for _, i, *_ in terms}
     fig = go.Figure()
@@ -145,10 +147,12 @@ def equation_1d(tt, terms, value):
 def multi_channel(t, rgb):
     """One 3-D kernel over R, G and B gives one feature map: per-channel sums plus the bias."""
     st.markdown(t("conv.rgb_intro"))
+    remember("conv", {"conv.rgb_kernel": kernels.RGB_KERNELS[0], "conv.rgb_bias": 0.0, "conv.params_k": 5,
+                      "conv.params_c": 3, "conv.params_f": 10})
     c1, c2 = st.columns(2)
     name = c1.selectbox(t("conv.rgb_kernel"), kernels.RGB_KERNELS, key="conv.rgb_kernel",
                         format_func=lambda k: t(f"conv.rgb_{k}"))
-    bias = c2.slider(t("conv.rgb_bias"), -1.0, 1.0, 0.0, 0.1, key="conv.rgb_bias")
+    bias = c2.slider(t("conv.rgb_bias"), -1.0, 1.0, step=0.1, key="conv.rgb_bias")
     w = kernels.rgb_kernel(name)
     parts, total = cnnlab.channel_contributions(rgb.transpose(2, 0, 1), w, b=bias, padding=1)
     figures.chart(st, figures.image(rgb, t("conv.rgb_input"), height=260), key="conv.fig_rgb_in")
@@ -165,9 +169,9 @@ def multi_channel(t, rgb):
     st.caption(t("conv.rgb_check", diff=math_num(check, 2)))   # 0, not 0.0e+00
     st.subheader(t("conv.params_title"))
     p1, p2, p3 = st.columns(3)
-    k = p1.number_input(t("conv.params_k"), 1, 11, 5, key="conv.params_k")
-    c = p2.number_input(t("conv.params_c"), 1, 512, 3, key="conv.params_c")
-    f = p3.number_input(t("conv.params_f"), 1, 512, 10, key="conv.params_f")
+    k = p1.number_input(t("conv.params_k"), 1, 11, key="conv.params_k")
+    c = p2.number_input(t("conv.params_c"), 1, 512, key="conv.params_c")
+    f = p3.number_input(t("conv.params_f"), 1, 512, key="conv.params_f")
     try:
         one = cnnlab.conv_param_count(int(k), int(c), 1)
         st.markdown(t("conv.params_result", k=int(k), c=int(c), f=int(f), one=f"{one:,}",

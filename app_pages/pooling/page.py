@@ -17,7 +17,7 @@ with st.container(border=True):
     settings = pool_views.controls(t, url)
 url.publish(t)
 
-x, is_grid = pool_views.input_array(t, settings)
+x, is_grid = pool_views.input_array(t, settings, url)
 
 st.subheader(t("pool.forward_title"))
 out = pool_views.forward(t, settings, x, is_grid)
@@ -28,4 +28,5 @@ if out is not None:
     st.subheader(t("pool.why_title"))
     pool_views.why_pool(t, settings, x, is_grid)
 
+url.publish()                          # again: the edited grid and the chosen output cell are known now
 quiz.show(t, "pool", questions.build(quiz.url_values(url)))

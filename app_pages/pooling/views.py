@@ -12,9 +12,9 @@ from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
 from ui.fmt import num as _fmt
-from ui.grid_guard import number_grid
+from ui.grid_guard import number_grid, parse_grid
 from ui.image_source import image_source
-from ui.state import UrlState
+from ui.state import UrlState, remember
 
 MODES = ["max", "avg", "min"]
 POOL_FIXES = ("kernel_size", "stride", "padding")
@@ -32,10 +32,32 @@ class Settings:
     source: str
 
 
+def grid_text(x):
+    """The grid as the link writes it: rows separated by ``;``, cells by ``,`` (``""`` for the default)."""
+    x = np.asarray(x, dtype=float)
+    if x.shape == DEFAULT_GRID.shape and np.array_equal(x, DEFAULT_GRID):
+        return ""
+    return ";".join(",".join(f"{v:.10g}" for v in row) for row in x)
+
+
+def grid_from_text(text):
+    """The grid of a link's ``cells``; ``None`` unless it is a whole grid of the lesson's size."""
+    if not text:
+        return DEFAULT_GRID.astype(float)
+    rows = [row.split(",") for row in text.split(";")]
+    if len(rows) != DEFAULT_GRID.shape[0] or any(len(r) != DEFAULT_GRID.shape[1] for r in rows):
+        return None
+    x, bad = parse_grid(rows)
+    return None if bad else x
+
+
 def url_state():
-    return UrlState("pool", {"mode": "max", "k": 2, "s": 2, "p": 0, "ceil": False, "source": "grid"},
+    # the edited grid (``cells``) and the chosen output cell (``r``, ``c``) are in the link too (issue 16)
+    return UrlState("pool", {"mode": "max", "k": 2, "s": 2, "p": 0, "ceil": False, "source": "grid",
+                             "cells": "", "r": 0, "c": 0},
                     choices={"mode": MODES, "source": SOURCES},
-                    bounds={"k": (1, 8), "s": (0, 8), "p": (0, 4)})
+                    bounds={"k": (1, 8), "s": (0, 8), "p": (0, 4), "r": (0, 63), "c": (0, 63)},
+                    valid={"cells": lambda text: len(text) <= 2000 and grid_from_text(text) is not None})
 
 
 def controls(t, url):
@@ -53,11 +75,16 @@ def controls(t, url):
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
 
 
-def input_array(t, s):
+def input_array(t, s, url):
     """The input: an editable grid or an image (sample / upload). Returns ``(x, is_grid)``."""
     if s.source == "grid":
         st.caption(t("pool.grid_help"))
-        return number_grid(t, DEFAULT_GRID, "pool.grid"), True
+        if "pool.grid" not in st.session_state:         # a new editor: the grid of the link or the session
+            st.session_state["pool._grid_base"] = grid_from_text(url.get("cells"))
+        base = st.session_state.get("pool._grid_base")
+        x = number_grid(t, DEFAULT_GRID if base is None else base, "pool.grid")
+        url.set("cells", grid_text(x))
+        return x, True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
     return np.asarray(img, dtype=float), False
 
@@ -132,7 +159,8 @@ def backward(t, s, x, is_grid, out):
 def why_pool(t, s, x, is_grid):
     """Shift a feature and compare the pooled maps; how much smaller the next layers get."""
     st.markdown(t("pool.why_intro"))
-    shift = st.slider(t("pool.shift"), 0, 3, 1, key="pool.shift")
+    remember("pool", {"pool.shift": 1})
+    shift = st.slider(t("pool.shift"), 0, 3, key="pool.shift")
     # on the grid: a bright dot that moves inside its window (the point is visible); on an image: the image
     res = compute.shift(None if is_grid else x, x.shape, _ps(s), shift)
     if res.dot is not None:
