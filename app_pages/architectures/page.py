@@ -4,17 +4,9 @@ import streamlit as st
 
 from app_pages.architectures import questions
 from app_pages.architectures import views as arch_views
-from ui import quiz, style
-from ui.i18n import translator
+from ui import lesson, quiz
 
-t = translator()
-style.wrap_controls()
-st.title(t("arch.title"))
-st.markdown(t("arch.intro"))
-
-url = arch_views.url_state()
-net, size = arch_views.choose(t, url)
-url.publish(t)
+t, url, (net, size) = lesson.header("arch", arch_views.url_state, arch_views.choose, boxed=False)
 
 result = arch_views.load(t, net, size)
 if result is not None:

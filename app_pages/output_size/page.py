@@ -4,18 +4,9 @@ import streamlit as st
 
 from app_pages.output_size import questions
 from app_pages.output_size import views as size_views
-from ui import quiz, style
-from ui.i18n import translator
+from ui import lesson, quiz
 
-t = translator()
-style.wrap_controls()
-st.title(t("size.title"))
-st.markdown(t("size.intro"))
-
-url = size_views.url_state()
-with st.container(border=True):
-    settings = size_views.controls(t, url)
-url.publish(t)
+t, url, settings = lesson.header("size", size_views.url_state, size_views.controls)
 
 outs, error = size_views.compute(settings)
 if error:

@@ -4,18 +4,9 @@ import streamlit as st
 
 from app_pages.pooling import questions
 from app_pages.pooling import views as pool_views
-from ui import quiz, style
-from ui.i18n import translator
+from ui import lesson, quiz
 
-t = translator()
-style.wrap_controls()
-st.title(t("pool.title"))
-st.markdown(t("pool.intro"))
-
-url = pool_views.url_state()
-with st.container(border=True):
-    settings = pool_views.controls(t, url)
-url.publish(t)
+t, url, settings = lesson.header("pool", pool_views.url_state, pool_views.controls)
 
 x, is_grid = pool_views.input_array(t, settings, url)
 
