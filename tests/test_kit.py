@@ -193,3 +193,58 @@ def test_a_link_wins_over_remembered_values_and_carries_the_grid():
     bad = run_page(POOL, "en", query={"cells": "1,2;3"})                 # not a 6 x 6 grid: said, not used
     assert any("`cells`" in w.value for w in bad.warning)
     assert _input_z(bad) == DEFAULT_GRID.tolist()
+
+
+# ----------------------------------------------------------------------------- alt text (item 19)
+def _undescribed(at):
+    """Charts and pictures on the page that have no description for screen readers."""
+    missing = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "?")
+               for c in at.get("plotly_chart") if not c.proto.alt.strip()]
+    for el in at.get("imgs"):
+        missing += [f"image {i}" for i, img in enumerate(el.proto.imgs) if not img.alt.strip()]
+    return missing
+
+
+def _tab_pages():
+    """The page prefixes of every lesson with lazy tabs: ``tabs("conv", ...)`` in its code."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "app_pages"
+    return {m for p in root.glob("**/*.py") for m in re.findall(r'\btabs\("([a-z_]+)"', p.read_text())}
+
+
+TAB_PAGES = _tab_pages()
+
+
+def _walk_tabs(at):
+    """Yield the page once per tab of its lazy tabs (ui/tabs.py): every tab is built in turn."""
+    yield "first"
+    pages = [page for page in TAB_PAGES if f"{page}._tab_id" in at.session_state]
+    for page in pages:
+        for tab in [t.label for t in at.tabs][1:]:
+            at.session_state[f"{page}.tab"] = tab
+            at.run()
+            yield tab
+
+
+@pytest.mark.parametrize("path", [lesson.path for lesson in __import__("ui.lessons").lessons.available_lessons()]
+                         + ["app_pages/home/page.py"])
+def test_every_chart_and_picture_has_a_description(path):
+    at = run_page(path, "zh")
+    walked = []
+    for tab in _walk_tabs(at):
+        assert_ok(at)
+        assert not _undescribed(at), (path, tab, _undescribed(at))
+        walked.append(tab)
+    if path == CONV:
+        assert len(walked) == 4                    # every tab of the lesson was built and checked
+
+
+def test_descriptions_say_what_a_grid_shows():
+    from ui import figures
+
+    fig = figures.grid(np.array([[0, 9], [3, 4]]), "Input")
+    assert figures.describe(fig) == "Input: a grid of 2 × 2 cells, values from 0 to 9"
+    line = figures.line([0, 1], {"loss": [1, 0.5], "accuracy": [0.1, 0.9]}, title="Training")
+    assert figures.describe(line) == "Training: a chart of loss, accuracy"

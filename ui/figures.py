@@ -209,3 +209,18 @@ def chart(box, fig, alt=None, **kwargs):
     if display.projector():
         fig = _projector_fonts(fig)
     return box.plotly_chart(fig, alt=alt or describe(fig), **{**PLOT, **kwargs})
+
+
+def picture(box, image, alt=None, **kwargs):
+    """``box.image(image, **kwargs)`` with a description for screen readers on every picture: ``alt``, else
+    each picture's caption, else a plain "image" (``"Image 3 of 8"`` for a row of pictures)."""
+    if alt is None:
+        caption = kwargs.get("caption")
+        if isinstance(image, (list, tuple)):
+            n = len(image)
+            caps = caption if isinstance(caption, (list, tuple)) else [caption] * n
+            alt = [str(c) if c else current_text("fig.alt_picture_n").format(i=i + 1, n=n)
+                   for i, c in enumerate(caps)]
+        else:
+            alt = str(caption) if caption else current_text("fig.alt_picture")
+    return box.image(image, alt=alt, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab.geometry import architectures
-from ui import errors, shape_figures
+from ui import errors, figures, shape_figures
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -103,6 +103,7 @@ def notes(t, net):
 
 
 def diagram(t, net, result):
-    st.plotly_chart(shape_figures.network_diagram(t, result["rows"], t("arch.diagram_title", net=t(f"arch.net_{net}"))),
+    figures.chart(st, shape_figures.network_diagram(t, result["rows"],
+                                                    t("arch.diagram_title", net=t(f"arch.net_{net}"))),
                     **PLOT, key="arch.fig_diagram")
     st.caption(t("arch.diagram_caption"))

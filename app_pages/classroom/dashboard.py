@@ -10,7 +10,7 @@ import streamlit as st
 
 from cnnlab import quiz as core
 from services import class_store
-from ui import classroom
+from ui import classroom, figures
 from ui import quiz as quiz_ui
 
 
@@ -23,7 +23,7 @@ def show(t):
     left, right = st.columns([1, 1], gap="medium")
     with right:
         st.markdown(t("class.join_at", code=code))
-        st.image(classroom.qr_png(join), width="stretch", alt=t("class.qr_alt", code=code))
+        figures.picture(st, classroom.qr_png(join), width="stretch", alt=t("class.qr_alt", code=code))
         st.caption(t("class.qr_caption"))
         st.code(join, language=None, wrap_lines=True)
     with left:
@@ -66,7 +66,7 @@ def live(t, code, secret):
         except class_store.StoreError as exc:
             st.error(t(f"class.err_{exc.code}"))
         st.rerun(scope="fragment")
-    st.plotly_chart(quiz_ui.distribution_figure(t, q, dist, reveal=info.revealed, height=300),
+    figures.chart(st, quiz_ui.distribution_figure(t, q, dist, reveal=info.revealed, height=300),
                     config={"displayModeBar": False, "staticPlot": True}, key=f"class.dist.{info.qnum}")
     if info.revealed:
         st.markdown(t("class.right_count", n=dist.correct, total=dist.total))

@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages.feature_maps import figures as ff
 from services.session_models import trained_model
-from ui import errors
+from ui import errors, figures
 from ui.models import PRETRAINED_DATASET, class_labels, pretrained_available, pretrained_model
 from ui.style import PLOT as CHART
 
@@ -68,9 +68,9 @@ def learned(t, url, gray):
     guess = int(np.argmax(probs))
     labels = class_labels(t, n=probs.size, **labels_of)
     left, right = st.columns([1, 2])
-    left.plotly_chart(ff.map_grid(x[0], [t("fm.digit_input")], cols=1, cell_px=220), key="fm.digit_in",
+    figures.chart(left, ff.map_grid(x[0], [t("fm.digit_input")], cols=1, cell_px=220), key="fm.digit_in",
                       **CHART)
-    right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
+    figures.chart(right, ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
                                t("fm.digit"), t("fm.probability"), labels=labels,
                                highlight=guess), key="fm.probs", **CHART)
     st.caption(t("fm.digit_caption"))
@@ -100,17 +100,17 @@ def _layer(t, i, kind, a, w):
         if w is not None:
             left, right = st.columns([1, 2])
             k = w[:MAX_MAPS, 0]
-            left.plotly_chart(ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=min(len(k), 4),
+            figures.chart(left, ff.map_grid(k, [str(c + 1) for c in range(len(k))], cols=min(len(k), 4),
                                           cell_px=90), key=f"fm.w{i}", **CHART)
             left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
                            k=w.shape[2], c=w.shape[1]))
         else:
             right = st.container()
-        right.plotly_chart(ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=per_row,
+        figures.chart(right, ff.map_grid(maps, [str(c + 1) for c in range(len(maps))], cols=per_row,
                                        cell_px=130 if per_row <= 6 else 100, hover=t("fm.hover_map")),
                            key=f"fm.act{i}", **CHART)
         if len(a) > MAX_MAPS:
             right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
     else:
-        st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
+        figures.chart(st, ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
                         key=f"fm.act{i}", **CHART)

@@ -93,7 +93,7 @@ def bank_grid(t, result, names, settings):
     """The grid of the last stage's maps and the download of the whole grid."""
     stage, maps = result["stages"][-1]
     titles = [filter_label(t, n) for n in names]
-    st.plotly_chart(ff.map_grid(maps, titles, shared=settings["shared"], hover=t("fm.hover_map")),
+    figures.chart(st, ff.map_grid(maps, titles, shared=settings["shared"], hover=t("fm.hover_map")),
                     key="fm.grid_chart", **CHART)
     st.caption(t("fm.grid_caption", stage=t(STAGE_KEYS[stage])))
     grid_png = to_png_bytes(filters.mosaic(maps, 4, settings["shared"], robust=ff.ROBUST))
@@ -155,7 +155,7 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         return
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(ff.clickable_map(fmap, t("fm.click_title", name=filter_label(t, name),
+        figures.chart(st, ff.clickable_map(fmap, t("fm.click_title", name=filter_label(t, name),
                                                  stage=t(STAGE_KEYS[stage])), cell=(row, col),
                                          hover=t("fm.hover_click")),
                         key="fm.inspect_chart", on_select=lambda: _pick_pixel("fm.inspect_chart"),
@@ -165,18 +165,18 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     r0, c0 = int(terms["rows"][0]) - top, int(terms["cols"][0]) - left_pad
     window = (r0, r0 + len(terms["rows"]) - 1, c0, c0 + len(terms["cols"]) - 1)
     with right:
-        st.plotly_chart(ff.image_with_field(image, tr["field"], t("fm.field_title"), window=window),
+        figures.chart(st, ff.image_with_field(image, tr["field"], t("fm.field_title"), window=window),
                         key="fm.field_chart", **CHART)
         f0, f1, g0, g1 = tr["field"]
         st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
                    + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
     kernel = kernels[index[name]]
     a, b, c = st.columns(3)
-    a.plotly_chart(figures.grid(terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
+    figures.chart(a, figures.grid(terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
                    key="fm.window_chart")
-    b.plotly_chart(figures.grid(kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
+    figures.chart(b, figures.grid(kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
                    key="fm.kernel_chart")
-    c.plotly_chart(figures.grid(terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
+    figures.chart(c, figures.grid(terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
                    key="fm.products_chart")
     value = terms["value"]
     steps = [t("fm.sum_line", n=kernel.size, value=f"{value:.4f}")]
@@ -198,16 +198,16 @@ def colour(t, url, image):
     kernel = filters.rgb_kernel(name)
     res = filters.rgb_feature_map(image, kernel, bias)
     channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
-    st.plotly_chart(ff.map_grid(image.transpose(2, 0, 1), channels, shared=True, cols=3, cell_px=200,
+    figures.chart(st, ff.map_grid(image.transpose(2, 0, 1), channels, shared=True, cols=3, cell_px=200,
                                 hover=t("fm.hover_map")), key="fm.rgb_planes", **CHART)
     cols = st.columns(3)
     for i, col in enumerate(cols):
-        col.plotly_chart(figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
+        figures.chart(col, figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
                          key=f"fm.rgb_k{i}", **CHART)
-    st.plotly_chart(ff.map_grid(res["parts"], [t("fm.contribution", channel=ch) for ch in channels],
+    figures.chart(st, ff.map_grid(res["parts"], [t("fm.contribution", channel=ch) for ch in channels],
                                 shared=True, cols=3, cell_px=200, hover=t("fm.hover_map")),
                     key="fm.rgb_parts", **CHART)
-    st.plotly_chart(ff.map_grid(res["total"][None], [t("fm.rgb_total", bias=f"{bias:+.2f}")], cols=1,
+    figures.chart(st, ff.map_grid(res["total"][None], [t("fm.rgb_total", bias=f"{bias:+.2f}")], cols=1,
                                 cell_px=320, hover=t("fm.hover_map")), key="fm.rgb_total", **CHART)
     st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
 
@@ -223,16 +223,16 @@ def frequency(t, url, gray, custom):
     k = custom if name == "custom" else filters.named_kernel(name)
     res = spectrum.convolution_theorem(gray, k)
     titles = [t("fm.spec_image"), t("fm.spec_kernel"), t("fm.spec_result")]
-    st.plotly_chart(ff.spectra([res["x_mag"], res["k_mag"], res["y_mag"]], titles), key="fm.spectra",
+    figures.chart(st, ff.spectra([res["x_mag"], res["k_mag"], res["y_mag"]], titles), key="fm.spectra",
                     **CHART)
     st.caption(t("fm.spec_caption"))
-    st.plotly_chart(ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
+    figures.chart(st, ff.map_grid(np.stack([gray, res["same"]]), [t("fm.freq_input"), t("fm.freq_output")],
                                 shared=False, cols=2, cell_px=260, hover=t("fm.hover_map"), gray=(0,)),
                     key="fm.freq_pictures", **CHART)
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.line(freqs, {filter_label(t, name): gain}, t("fm.gain_title"),
+    figures.chart(left, figures.line(freqs, {filter_label(t, name): gain}, t("fm.gain_title"),
                                    t("fm.gain_x"), t("fm.gain_y"), markers=True), key="fm.gain", **CHART)
     with right:
         st.info(t(f"fm.pass_{kind}"), icon=":material/tune:")

@@ -13,7 +13,7 @@ from cnnlab.nn.model import Model
 from cnnlab.vision.augment import batch_augmenter
 from services.own_data import LIMITS
 from services.training import Job, resume, trainer_pool
-from ui import errors
+from ui import errors, figures
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
@@ -181,8 +181,8 @@ def live(t):
     elif state == "error":
         errors.show(snap["error"], t)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
-    c2.plotly_chart(fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
+    figures.chart(c1, fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
+    figures.chart(c2, fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
     if state not in ("waiting", "running") and st.session_state.get("own.finished") is not job:
         st.session_state["own.finished"] = job
         logger.info("own classes: training %s after %d steps", state, snap["step"])

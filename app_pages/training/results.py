@@ -14,7 +14,7 @@ from app_pages.training import figures as fig
 from cnnlab.nn.data import to_float
 from cnnlab.nn.digits import preprocess_steps
 from cnnlab.nn.train import confusion_matrix, evaluate
-from ui import errors
+from ui import errors, figures
 from ui.image_source import IMAGE_TYPES, decode
 from ui.models import class_labels
 
@@ -47,7 +47,7 @@ def results(t, model, dataset, test):
     c3.metric(t("train.test_size"), f"{len(test[1]):,}")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(fig.confusion(ev["confusion"], labels, t), theme="streamlit",
+        figures.chart(st, fig.confusion(ev["confusion"], labels, t), theme="streamlit",
                         config={"displayModeBar": False})
         st.caption(t("train.confusion_explain"))
     with right:
@@ -55,7 +55,7 @@ def results(t, model, dataset, test):
         st.markdown(f"**{t('train.mistakes_title', shown=min(wrong.size, MAX_MISTAKES), total=wrong.size)}**")
         if wrong.size:
             wrong = wrong[:MAX_MISTAKES]
-            st.image([fig.colorize(test[0][i], "gray", (0, 255)) for i in wrong],
+            figures.picture(st, [fig.colorize(test[0][i], "gray", (0, 255)) for i in wrong],
                      caption=[f"{labels[test[1][i]]} → {labels[ev['pred'][i]]}" for i in wrong], width=72)
             st.caption(t("train.mistakes_explain"))
         else:
@@ -63,7 +63,7 @@ def results(t, model, dataset, test):
     w = model.first_filters()
     if w is not None:
         st.subheader(t("train.filters_title"))
-        st.image([fig.colorize(k[0], "RdBu_r", scale=16) for k in w[:32]],
+        figures.picture(st, [fig.colorize(k[0], "RdBu_r", scale=16) for k in w[:32]],
                  caption=[str(i) for i in range(min(32, w.shape[0]))], width=96)
         st.caption(t("train.filters_explain"))
 
@@ -78,10 +78,10 @@ def feature_maps(t, model, dataset, test):
     labels = labels_for(t, dataset)
     cols = st.columns([1, 3])
     with cols[0]:
-        st.image(fig.colorize(test[0][i], "gray", (0, 255), scale=6),
+        figures.picture(st, fig.colorize(test[0][i], "gray", (0, 255), scale=6),
                  caption=t("train.example_title", label=labels[test[1][i]]))
     with cols[1]:
-        st.plotly_chart(fig.probabilities(acts[-1][2][0], labels, t, height=240), theme="streamlit",
+        figures.chart(st, fig.probabilities(acts[-1][2][0], labels, t, height=240), theme="streamlit",
                         config={"displayModeBar": False})
     flat = []
     for index, kind, out in acts[:-1]:
@@ -92,12 +92,12 @@ def feature_maps(t, model, dataset, test):
             cmap = "RdBu_r" if a.min() < 0 else "viridis"
             tiles = fig.mosaic(a[:32], min(8, a.shape[0]), gap=1)
             scale = max(1, min(12, 880 // tiles.shape[1]))
-            st.image(fig.colorize(tiles, cmap, scale=scale), caption=name)
+            figures.picture(st, fig.colorize(tiles, cmap, scale=scale), caption=name)
         else:
             flat.append((name, a))
     cols = st.columns(2)
     for i, (name, a) in enumerate(flat):
-        cols[i % 2].plotly_chart(fig.vector(a, name, height=200), theme="streamlit",
+        figures.chart(cols[i % 2], fig.vector(a, name, height=200), theme="streamlit",
                                  config={"displayModeBar": False})
     st.caption(t("train.maps_explain"))
 
@@ -129,15 +129,15 @@ def try_it(t, models):
     labels = labels_for(t, dataset)
     c1, c2, c3 = st.columns([1, 1, 2])
     with c1:
-        st.image(np.clip(img, 0, 1), caption=t("train.try_original"), width="stretch")
+        figures.picture(st, np.clip(img, 0, 1), caption=t("train.try_original"), width="stretch")
     with c2:
-        st.image(fig.colorize(steps["digit"], "gray", (0, 1), scale=6), caption=t("train.try_prepared"))
+        figures.picture(st, fig.colorize(steps["digit"], "gray", (0, 1), scale=6), caption=t("train.try_prepared"))
         if steps["inverted"]:
             st.caption(t("train.try_inverted"))
     with c3:
         best = int(probs.argmax())
         st.metric(t("train.try_prediction"), labels[best], t("train.try_confidence", p=f"{probs[best]:.0%}"),
                   delta_color="off")
-        st.plotly_chart(fig.probabilities(probs, labels, t, height=260), theme="streamlit",
+        figures.chart(st, fig.probabilities(probs, labels, t, height=260), theme="streamlit",
                         config={"displayModeBar": False})
     st.caption(t("train.try_explain"))
