@@ -147,12 +147,14 @@ def number_grid(t, values, key, caption=None):
     names = [str(j) for j in range(n_cols)]
     table = pd.DataFrame([[cell_text(v) for v in row] for row in values], columns=names)
     bound_edits(key, n_rows, names)
-    px = column_px(values)
-    config = {c: st.column_config.TextColumn(c, width=px, alignment="right") for c in names}
+    col_px = column_px(values)
+    config = {c: st.column_config.TextColumn(c, width=col_px, alignment="right") for c in names}
     config["_index"] = st.column_config.Column(width=INDEX_PX)
     box = "cnnlab_grid_" + re.sub(r"[^A-Za-z0-9_-]", "_", key)
     # the grid's own width (numbers of ours only): its column keeps it and wraps below its neighbour
-    st.html(f"<style>.st-key-{box} {{ min-width: {grid_width(values)}px; }}</style>")
+    px = grid_width(values)
+    st.html(f"<style>.st-key-{box} {{ min-width: {px}px; }} [data-testid='stColumn']:has(.st-key-{box}) "
+            f"{{ min-width: {px}px !important; }}</style>")
     with st.container(key=box):
         edited = st.data_editor(table, key=key, column_config=config, width="content",
                                 alt=t("grid.alt", rows=n_rows, cols=n_cols))

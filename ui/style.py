@@ -28,7 +28,6 @@ div[role="radiogroup"] { flex-wrap: wrap !important; }
   [data-testid="stElementToolbar"] { display: none !important; } }
 [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-cnnlab_grid_"]) {
   flex-wrap: wrap !important; }
-[data-testid="stColumn"]:has([class*="st-key-cnnlab_grid_"]) { min-width: min-content !important; }
 </style>"""
 
 

@@ -47,7 +47,7 @@ def controls(t, url):
     kname = url.get("kernel")
     in_px = grid_width(np.zeros((n, n))) if url.get("src") == "grid" else 360
     k_px = grid_width(kernels.kernel(kname, ks)) if kname in kernels.KERNEL_NAMES and ks in (3, 5) else 240
-    left, mid = st.columns([in_px, max(k_px, 220)], gap="small")
+    left, mid = st.columns([in_px + 24, max(k_px, 180)], gap="small")   # side by side where both fit
     with left:
         st.markdown(f"**{t('conv.input')}**")
         src = st.segmented_control(t("conv.source"), ["grid", "image"], key=url.key("src"),
