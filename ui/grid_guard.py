@@ -153,8 +153,9 @@ def number_grid(t, values, key, caption=None):
     box = "cnnlab_grid_" + re.sub(r"[^A-Za-z0-9_-]", "_", key)
     # the grid's own width (numbers of ours only): its column keeps it and wraps below its neighbour
     px = grid_width(values)
-    st.html(f"<style>.st-key-{box} {{ min-width: {px}px; }} [data-testid='stColumn']:has(.st-key-{box}) "
-            f"{{ min-width: {px}px !important; }}</style>")
+    # (not on a phone, where the columns stack and a grid wider than the screen scrolls inside itself)
+    st.html(f"<style>@media (min-width: 641px) {{ .st-key-{box} {{ min-width: {px}px; }} "
+            f"[data-testid='stColumn']:has(.st-key-{box}) {{ min-width: {px}px !important; }} }}</style>")
     with st.container(key=box):
         edited = st.data_editor(table, key=key, column_config=config, width="content",
                                 alt=t("grid.alt", rows=n_rows, cols=n_cols))
