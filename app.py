@@ -5,7 +5,7 @@ import os
 
 import streamlit as st
 
-from ui import classroom, i18n, style
+from ui import classroom, display, i18n, style
 from ui.lessons import HOME, SECTIONS, available_lessons
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
@@ -41,6 +41,7 @@ st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout=
 
 style.wrap_controls()       # every option and label of every lesson's controls may wrap (projector, phone)
 i18n.init_language()
+display.init()              # "projector": bigger text for a projected lesson (sidebar, ?display=projector)
 t = i18n.translator()
 
 
@@ -59,6 +60,7 @@ current = st.navigation(pages, expanded=True)   # every lesson listed: no untran
 
 with st.sidebar:
     i18n.language_picker()
+    display.sidebar_toggle(t)
     st.caption(t("app.sidebar_note"))
 classroom.sidebar(t, current)
 

@@ -76,18 +76,46 @@ def test_kernel_larger_than_padded_input(lang):
     assert not at.error
 
 
-def test_cleared_cell_gives_a_message_not_a_crash():
+def chart_z(at, title_part):
+    """The cell values of the chart whose title contains ``title_part``."""
+    import json
 
-    at = run_page(PAGE, "en")
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if title_part in spec["layout"].get("title", {}).get("text", ""):
+            return spec["data"][0]["z"]
+    raise AssertionError(f"no chart titled {title_part!r}")
+
+
+def test_bad_cell_is_named_and_the_last_good_grid_is_kept(lang):
+    """Issue 16 item 7: an empty, non-numeric or huge cell is named and the page keeps the last good
+    result; "1e308" arrives as typed (text cells), it does not become 1308."""
+    from ui.i18n import catalog
+
+    cat = catalog(lang)
+    title = cat["conv.fig_corr"]
+    at = run_page(PAGE, lang)
     key = "conv.grid_editor.vertical_bar.7"
-    at.session_state[key] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
-    at.run()
-    assert_ok(at)
-    assert any("not numbers" in e.value for e in at.error)
-    at.session_state[key] = {"edited_rows": {0: {"0": 5}}, "added_rows": [], "deleted_rows": []}
+    first = chart_z(at, title)
+    at.session_state[key] = {"edited_rows": {1: {"1": "5"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert_ok(at)
     assert not at.error
+    good = chart_z(at, title)
+    assert good != first        # Sobel x reads input (1, 1) with weight -1 for output (0, 1): the edit arrived
+    for bad in ("1e308", "", "abc", None):
+        at.session_state[key] = {"edited_rows": {1: {"1": "5"}, 2: {"3": bad}},
+                                 "added_rows": [], "deleted_rows": []}
+        at.run()
+        assert_ok(at)
+        cell = cat["grid.cell_name"].format(r=2, c=3)
+        assert len(at.error) == 1 and cell in at.error[0].value, (bad, [e.value for e in at.error])
+        assert chart_z(at, title) == good, bad                       # the last good grid is kept
+    at.session_state[key] = {"edited_rows": {1: {"1": "5"}, 2: {"3": "−2.5"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run()
+    assert not at.error
+    assert chart_z(at, title) != good
 
 
 def test_step_buttons_move_the_window(lang):
@@ -140,3 +168,17 @@ def test_one_d_equation_reads_as_one_true_chain():
     text = equation_1d(7, [(0, 7, 0.0, 1.0, 0.0), (1, 6, 2.0, 0.5, 1.0)], 1.0)
     assert text == "y[7] = x[7]h[0] + x[6]h[1] = 0×1 + 2×0.5 = 1"
     assert equation_1d(0, [], 0.0) == "y[0] = 0"
+
+
+def test_numbers_read_as_a_student_writes_them():
+    """Issue 16 item 17: a zero difference is "0" (not 0.0e+00); a big count has its separator."""
+    at = run_page(PAGE, "en")
+    assert "largest difference computed on this input: 0)" in texts(at)
+    assert "e+00" not in texts(at)
+    open_tab(at, "conv", "rgb")
+    at.number_input(key="conv.params_k").set_value(3).run()
+    at.number_input(key="conv.params_c").set_value(64).run()
+    at.number_input(key="conv.params_f").set_value(128).run()
+    assert_ok(at)
+    assert "**73,856**" in texts(at)            # VGG-16 conv2_1: 3·3·64·128 + 128 (published)
+    assert "e+00" not in " ".join(c.value for c in at.caption)

@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from app_pages.pooling import compute
-from app_pages.pooling.views import parse_grid
+from ui.grid_guard import parse_grid
 
 GRID = np.random.default_rng(3).integers(0, 10, size=(6, 6)).astype(float)
 

@@ -2,7 +2,8 @@
 
 An error with a ``code`` the catalogs know (``cnnlab.checks.LessonError``) is the student's to fix:
 it is shown as ``error.<code>`` in the current language and not logged. Anything else reaches the
-student as the generic message, and is a bug or an operations problem: it is logged once, one line
+student as the generic message (translated, without the exception's English text), and is a bug or an
+operations problem: it is logged once, one line
 with its traceback (``logging.getLogger("ui.errors")``), so an operator learns about it. The log
 names the exception and where it was raised, never the student's data.
 """
@@ -61,7 +62,7 @@ def message(exc, t):
             _log_once(exc, f"error.{code} does not fit its parameters: {fmt_exc!r}")
     else:
         _log_once(exc, f"no catalog entry error.{code}" if code else "no error code")
-    return t("error.generic", detail=plain(exc))
+    return t("error.generic")   # translated only: the English exception text goes to the log, not the page
 
 
 def show(exc, t):

@@ -6,10 +6,17 @@ diverging scale for signed values) and readable in light and dark themes.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, unlabel_rgb
 
+from ui import display
 from ui.fmt import cell as _fmt
+from ui.fmt import num as _num
+from ui.i18n import current_language, current_text
+from ui.style import PLOT
 
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu_r"
@@ -17,8 +24,40 @@ HIGHLIGHT = "#f59e0b"   # amber: the window / selected cells
 OUTPUT = "#ef4444"      # red: the output cell
 
 
+def _luminance(rgb):
+    """WCAG relative luminance of an ``(r, g, b)`` colour in 0-255."""
+    c = np.asarray(rgb, dtype=float) / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def contrast(a, b):
+    """WCAG contrast ratio of two ``(r, g, b)`` colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_colors(values, scale, zrange):
+    """Per cell, black or white, whichever contrasts more with the cell's colour (at least 4.58:1, WCAG AA
+    in both themes: the cell colour is the same in both). NaN cells get no text."""
+    lo, hi = zrange
+    frac = np.clip((np.nan_to_num(values, nan=lo) - lo) / ((hi - lo) or 1.0), 0, 1)
+    cells = sample_colorscale(scale, list(frac.ravel()))
+    black, white = (0, 0, 0), (255, 255, 255)
+    pick = ["#000000" if contrast(unlabel_rgb(c), black) >= contrast(unlabel_rgb(c), white) else "#ffffff"
+            for c in cells]
+    return np.array(pick, dtype=object).reshape(values.shape)
+
+
+def number_size(h, w):
+    """Font size of the numbers in an h x w grid: 16 px up to 10 cells a side (readable from the back
+    of a room at 1024 x 768, issue 16), more in projector mode."""
+    base = 16 if max(h, w) <= 10 else 13 if max(h, w) <= 16 else 11
+    return round(base * display.scale())
+
+
 def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell=None,
-         mask=None, mask_label="", height=None, zrange=None, colorbar=False, hover=None):
+         mask=None, mask_label="", height=None, zrange=None, colorbar=False, hover=None, colorscale=None):
     """A heatmap of a 2-D array drawn as a grid of cells, row 0 at the top.
 
     Parameters
@@ -29,6 +68,7 @@ def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell
     highlight : (rows, cols) index arrays of cells to outline (e.g. the kernel window)
     cell : (row, col) a single cell to outline in the output colour
     mask : (H, W) bool array of cells to hatch (e.g. padding, never-visited cells)
+    colorscale : a Plotly colour scale name instead of the default (the numbers' colours follow it)
     """
     v = np.asarray(values, dtype=float)
     h, w = v.shape
@@ -44,16 +84,22 @@ def grid(values, title="", *, numbers=None, diverging=None, highlight=None, cell
             zrange = (-m, m)
         else:
             zrange = (lo, hi if hi > lo else lo + 1)
+    scale = colorscale or (DIVERGING if diverging else SEQUENTIAL)
     traces = [go.Heatmap(
-        z=v, zmin=zrange[0], zmax=zrange[1],
-        colorscale=DIVERGING if diverging else SEQUENTIAL, showscale=colorbar,
-        text=[[_fmt(x) if np.isfinite(x) else "" for x in row] for row in v] if numbers else None,
-        texttemplate="%{text}" if numbers else None,
-        # readable from the back of a room (issue 16): 16 px numbers up to 10 cells a side
-        textfont=dict(size=16 if max(h, w) <= 10 else 13 if max(h, w) <= 16 else 11),
-        hovertemplate=hover or "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
+        z=v, zmin=zrange[0], zmax=zrange[1], colorscale=scale, showscale=colorbar,
+        # in the page's language, and 9 as 9 (d3's "~" drops trailing zeros: .4g alone writes 9.000)
+        hovertemplate=hover or current_text("fig.hover_cell"),
         xgap=1 if numbers else 0, ygap=1 if numbers else 0,
     )]
+    if numbers:
+        # the numbers as their own text layer: each in black or white for its cell's colour (Plotly's
+        # automatic choice gave 3.4-4.3:1 on the middle of Viridis; a heatmap's text has one colour)
+        rows, cols = np.nonzero(np.isfinite(v))
+        colours = text_colors(v, scale, zrange)
+        traces.append(go.Scatter(
+            x=cols, y=rows, mode="text", text=[_fmt(v[r, c]) for r, c in zip(rows, cols)],
+            textfont=dict(size=number_size(h, w), color=[colours[r, c] for r, c in zip(rows, cols)]),
+            hoverinfo="skip", showlegend=False, name="numbers"))
     shapes = []
     if mask is not None:
         for r, c in zip(*np.nonzero(mask)):
@@ -116,3 +162,65 @@ def line(xs, series, title="", xlabel="", ylabel="", log_y=False, height=300, ma
     if log_y:
         fig.update_yaxes(type="log")
     return fig
+
+
+# ----------------------------------------------------------------------------- showing a chart
+_TAG = re.compile(r"<[^>]*>")
+
+
+def describe(fig):
+    """A short description of what ``fig`` shows, in the page's language, for screen readers (issue 16).
+
+    Built from the figure itself: its (already translated) title and what it draws: a grid of values with
+    its size and range, an image with its size, or a chart with the names of its series."""
+    title = " ".join(_TAG.sub(" ", str(fig.layout.title.text or "")).split()) or current_text("fig.alt_untitled")
+    data = fig.data
+    if data and data[0].type == "heatmap" and data[0].z is not None:
+        z = np.asarray(data[0].z, dtype=float)
+        finite = z[np.isfinite(z)]
+        if z.ndim == 2 and finite.size:
+            return current_text("fig.alt_grid").format(title=title, rows=z.shape[0], cols=z.shape[1],
+                                                       lo=_num(finite.min()), hi=_num(finite.max()))
+    if data and data[0].type == "image" and data[0].z is not None:
+        z = np.asarray(data[0].z)
+        return current_text("fig.alt_image").format(title=title, rows=z.shape[0], cols=z.shape[1])
+    names = [str(tr.name) for tr in data if getattr(tr, "name", None) and getattr(tr, "showlegend", None) is not False]
+    if names:
+        sep = "、" if current_language() == "zh" else ", "
+        return current_text("fig.alt_chart").format(title=title, series=sep.join(dict.fromkeys(names)))
+    return current_text("fig.alt_chart_plain").format(title=title)
+
+
+def _projector_fonts(fig):
+    """Chart text 1.3 times bigger in projector mode (grid numbers are sized by :func:`number_size`)."""
+    fig = go.Figure(fig)      # a copy: a figure may come from a cache
+    k = display.SCALE
+    # titles a little (a long title must still fit its column), axis and legend text fully
+    fig.update_layout(font_size=round(12 * k), title_font_size=round((fig.layout.title.font.size or 16) * 1.12))
+    return fig
+
+
+def chart(box, fig, alt=None, **kwargs):
+    """Show the Plotly figure ``fig`` in ``box`` (``st`` or a column) the kit's way, for every lesson.
+
+    The plot style (:data:`ui.style.PLOT`; ``kwargs`` such as ``key`` are passed on), bigger text in
+    projector mode (ui/display.py), and a description for screen readers: ``alt``, or one made from the
+    figure (:func:`describe`)."""
+    if display.projector():
+        fig = _projector_fonts(fig)
+    return box.plotly_chart(fig, alt=alt or describe(fig), **{**PLOT, **kwargs})
+
+
+def picture(box, image, alt=None, **kwargs):
+    """``box.image(image, **kwargs)`` with a description for screen readers on every picture: ``alt``, else
+    each picture's caption, else a plain "image" (``"Image 3 of 8"`` for a row of pictures)."""
+    if alt is None:
+        caption = kwargs.get("caption")
+        if isinstance(image, (list, tuple)):
+            n = len(image)
+            caps = caption if isinstance(caption, (list, tuple)) else [caption] * n
+            alt = [str(c) if c else current_text("fig.alt_picture_n").format(i=i + 1, n=n)
+                   for i, c in enumerate(caps)]
+        else:
+            alt = str(caption) if caption else current_text("fig.alt_picture")
+    return box.image(image, alt=alt, **kwargs)

@@ -92,6 +92,20 @@ def language_picker():
     st.query_params["lang"] = st.session_state.lang
 
 
+def current_language():
+    """The session's language code; the default outside a Streamlit session (plain tests)."""
+    try:
+        lang = st.session_state.get("lang", DEFAULT)
+    except Exception:  # noqa: BLE001 - no session (bare mode)
+        lang = DEFAULT
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def current_text(key):
+    """The text of ``key`` in the session's language, for kit code that has no ``t`` (figure defaults)."""
+    return catalog(current_language()).get(key, key)
+
+
 def translator():
     """The translator for the current session's language."""
     return Translator(st.session_state.get("lang", DEFAULT))

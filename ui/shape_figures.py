@@ -81,8 +81,7 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
     fig = figures.grid(values, two_lines(title), zrange=(0, max(1.0, float(np.nanmax(values)))),
-                       hover=t("size.hover_visits"))
-    fig.data[0].update(colorscale="Blues")          # the amber window outline stays visible
+                       hover=t("size.hover_visits"), colorscale="Blues")  # the amber outline stays visible
     _title_room(fig)
     shade_cells(fig, pad_mask, None, PAD_SHADE)
     cross_cells(fig, pad_mask, zero_label or t("size.legend_padding"))

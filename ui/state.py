@@ -12,6 +12,12 @@ Values are parsed with the type of their default and validated against
 ``choices`` / ``bounds``; anything malformed in a link is ignored (the
 default is used), so a hand-edited URL can never break a page; ``publish(t)`` tells the teacher
 which setting of the link was ignored.
+
+Settings are remembered for the session (issue 16): Streamlit forgets the value of a widget that is
+not drawn, so leaving a lesson and coming back would reset it. ``publish`` keeps every setting in a
+plain session entry (``_remember.<page>``), and a lesson opened again starts from it. A link still
+wins: a valid value in the URL is used before a remembered one, a remembered one before the default.
+:func:`remember` does the same for a lesson's other widgets (not in the link).
 """
 
 from __future__ import annotations
@@ -21,17 +27,38 @@ import math
 import streamlit as st
 
 
+def _memo_key(page):
+    return f"_remember.{page}"
+
+
+def remember(page, defaults):
+    """Keep a lesson's other widgets (``{key: default}``, not in its link) for the session.
+
+    Call it before the widgets are drawn, on every run, and draw them with ``key=`` and no value of
+    their own: a value a widget has is noted; a widget drawn again (the student came back to the
+    lesson) gets its noted value back, a new one its default. Not for widgets whose state cannot be
+    set (buttons, file uploaders, data editors)."""
+    memo = st.session_state.setdefault(f"_remember.{page}.widgets", {})
+    for key, default in defaults.items():
+        if key in st.session_state:
+            memo[key] = st.session_state[key]
+        else:
+            st.session_state[key] = memo.get(key, default)
+
+
 class UrlState:
-    def __init__(self, page, defaults, choices=None, bounds=None):
+    def __init__(self, page, defaults, choices=None, bounds=None, valid=None):
         self.page = page
         self.defaults = dict(defaults)
         self.choices = choices or {}
         self.bounds = bounds or {}
+        self.valid = valid or {}              # name -> check(value) -> bool, for values such as a grid
         link_tab = f"{page}._tab_link"        # the open tab of a link (ui/tabs.py), read before anything
         if link_tab not in st.session_state:  # rewrites the URL
             st.session_state[link_tab] = st.query_params.get("tab")
         lazy_tabs = f"{page}._tab_id" in st.session_state      # the page has lazy tabs (ui/tabs.py)
         self.ignored = []                     # settings of the link that were not valid (this run only)
+        memo = st.session_state.get(_memo_key(page), {})
         for name, default in self.defaults.items():
             key = self.key(name)
             if key not in st.session_state:
@@ -39,7 +66,9 @@ class UrlState:
                 parsed = self._parse(name, raw)
                 if raw is not None and parsed is None:
                     self.ignored.append(name)
-                st.session_state[key] = default if parsed is None else parsed
+                if parsed is None:            # no (valid) link value: the session's last one, else default
+                    parsed = memo.get(name, default)
+                st.session_state[key] = parsed
             elif lazy_tabs:
                 # A setting whose widget is in a tab that is not open now (lazy tabs, ui/tabs.py) is
                 # not drawn on this run, and Streamlit would forget it: keep it as plain state.
@@ -80,6 +109,8 @@ class UrlState:
             lo, hi = self.bounds[name]
             if not (lo <= value <= hi):
                 return None
+        if name in self.valid and not self.valid[name](value):
+            return None
         return value
 
     @staticmethod
@@ -103,13 +134,15 @@ class UrlState:
         of the link were ignored (:meth:`warn_ignored`)."""
         if t is not None:
             self.warn_ignored(t)
+        st.session_state[_memo_key(self.page)] = {name: self.get(name) for name in self.defaults}
         params = {"lang": st.session_state.get("lang", "en")}
         for name in self.defaults:
             params[name] = self._format(self.get(name))
         tab = st.session_state.get(f"{self.page}._tab_id")   # lazy tabs (ui/tabs.py) own ?tab=
         if tab is not None and st.query_params.get("tab") == tab:
             params["tab"] = tab
-        for keep in ("class", "me"):   # class mode (ui/classroom.py): a student's way back to the class
+        # class mode (ui/classroom.py): a student's way back to the class; the display mode (ui/display.py)
+        for keep in ("class", "me", "display"):
             if st.query_params.get(keep):
                 params[keep] = st.query_params[keep]
         if dict(st.query_params) != params:

@@ -23,6 +23,11 @@ _WRAP_CSS = """<style>
 div[role="radiogroup"] { flex-wrap: wrap !important; }
 [data-testid="stCheckbox"] label p, [data-testid="stRadio"] label p { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; }
+[class*="st-key-cnnlab_grid_"] [data-testid="stElementToolbar"] { display: none !important; }
+@media (max-width: 640px) { [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"])
+  [data-testid="stElementToolbar"] { display: none !important; } }
+[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [class*="st-key-cnnlab_grid_"]) {
+  flex-wrap: wrap !important; }
 </style>"""
 
 

@@ -7,17 +7,10 @@ import streamlit as st
 
 from app_pages.architectures import questions, representation
 from app_pages.architectures import views as arch_views
-from ui import quiz, style
-from ui.i18n import translator
+from ui import lesson, quiz
 
-t = translator()
-style.wrap_controls()
-st.title(t("arch.title"))
-st.markdown(t("arch.intro"))
-
-url = arch_views.url_state(representation.n_digits())
-net, size = arch_views.choose(t, url)
-url.publish(t)
+t, url, (net, size) = lesson.header("arch", lambda: arch_views.url_state(representation.n_digits()),
+                                    arch_views.choose, boxed=False)
 
 result = arch_views.load(t, net, size)
 if result is not None:

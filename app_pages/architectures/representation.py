@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.architectures import compute
-from ui import errors
+from ui import errors, figures
 from ui.fmt import num, sig
 from ui.models import pretrained_available, pretrained_model
 from ui.style import PLOT
@@ -98,7 +98,7 @@ def show(t, url):
     thumbs = [_thumb(images[index])] + [_thumb(images[i]) for i in nb.indices]
     caps = [t("arch.rep.chosen_caption", label=nb.label)] + [
         t("arch.rep.nb_caption", label=lab, dist=num(d)) for lab, d in zip(nb.labels, nb.distances)]
-    st.image(thumbs, caption=caps, width=28 * THUMB)
+    figures.picture(st, thumbs, caption=caps, width=28 * THUMB)
     mine = compute.Agreement(space, rep.dim, rep.agreement)
     hidden, pixels = (mine, other) if space == "hidden" else (other, mine)
     m1, m2, m3 = st.columns(3)
@@ -107,5 +107,5 @@ def show(t, url):
               help=t("arch.rep.agree_help"))
     m3.metric(t("arch.rep.agree_pixels", d=pixels.dim), f"{sig(100 * pixels.share, 3)} %",
               help=t("arch.rep.agree_help"))
-    st.plotly_chart(_pca_figure(t, rep, nb), **PLOT, key="arch.fig_pca")
+    figures.chart(st, _pca_figure(t, rep, nb), **PLOT, key="arch.fig_pca")
     st.caption(t("arch.rep.map_caption"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.architectures import compute
-from ui import errors, shape_figures
+from ui import errors, figures, shape_figures
 from ui.fmt import grouped
 from ui.state import UrlState
 from ui.style import PLOT
@@ -149,6 +149,6 @@ def notes(t, net):
 def diagram(t, net, result):
     # the diagram's labels sit side by side: the short form of a phrase ("3×3 reduce", "DeepID")
     rows = [lay.as_row(t(f"arch.layer_short.{lay.label}") if lay.label else lay.name) for lay in result.layers]
-    st.plotly_chart(shape_figures.network_diagram(t, rows, t("arch.diagram_title")),
+    figures.chart(st, shape_figures.network_diagram(t, rows, t("arch.diagram_title")),
                     **PLOT, key="arch.fig_diagram")
     st.caption(t("arch.diagram_caption"))

@@ -52,10 +52,10 @@ def jacobian(t):
     dout = np.array([2.0, 1.0, -1.0, 3.0, -2.0, 1.0])
     jac = cb.elementwise_jacobian(x)
     cols = st.columns([1, 3, 1, 1])
-    cols[0].plotly_chart(figures.grid(x[:, None], t("bp.jac_fig_x")), **PLOT, key="bp.jac_x")
-    cols[1].plotly_chart(figures.grid(jac, t("bp.jac_fig_jac")), **PLOT, key="bp.jac_j")
-    cols[2].plotly_chart(figures.grid(dout[:, None], t("bp.jac_fig_dout")), **PLOT, key="bp.jac_d")
-    cols[3].plotly_chart(figures.grid((jac.T @ dout)[:, None], t("bp.jac_fig_dx")), **PLOT,
+    figures.chart(cols[0], figures.grid(x[:, None], t("bp.jac_fig_x")), **PLOT, key="bp.jac_x")
+    figures.chart(cols[1], figures.grid(jac, t("bp.jac_fig_jac")), **PLOT, key="bp.jac_j")
+    figures.chart(cols[2], figures.grid(dout[:, None], t("bp.jac_fig_dout")), **PLOT, key="bp.jac_d")
+    figures.chart(cols[3], figures.grid((jac.T @ dout)[:, None], t("bp.jac_fig_dx")), **PLOT,
                          key="bp.jac_dx")
     st.markdown(t("bp.jac_vjp"))
 
@@ -64,7 +64,7 @@ def _grids(t, arrays, title_key, key, **title_params):
     """One small numbered grid per 2-D slice of ``arrays`` (a dict label -> (H, W) array)."""
     cols = st.columns(max(1, len(arrays)))
     for i, (label, a) in enumerate(arrays.items()):
-        cols[i].plotly_chart(figures.grid(a, t(title_key, which=label, **title_params),
+        figures.chart(cols[i], figures.grid(a, t(title_key, which=label, **title_params),
                                           numbers=True, diverging=True, height=200),
                              **PLOT, key=f"{key}.{i}")
 
@@ -148,6 +148,6 @@ def pooling(t):
         sub = st.columns(3)
         for j, (k, title) in enumerate((("x", "bp.pool_fig_x"), ("dout", "bp.pool_fig_dout"),
                                         ("dx", "bp.pool_fig_dx"))):
-            sub[j].plotly_chart(figures.grid(r[k], t(title), numbers=True, height=220),
+            figures.chart(sub[j], figures.grid(r[k], t(title), numbers=True, height=220),
                                 **PLOT, key=f"bp.pool.{mode}.{k}")
         st.caption(t(f"bp.pool_{mode}_rule", err=f"{r['max_error']:.1e}"))

@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages.backprop import compute
 from app_pages.backprop import figures as gf
 from cnnlab.calculus.expr import parse
-from ui import errors, player
+from ui import errors, figures, player
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -196,14 +196,14 @@ def graph_steps(t, setup):
     total = gf.total_steps(tr)
     names = gf.node_names(tr)
     if total == 0:                                       # a lone input: nothing to step through
-        st.plotly_chart(gf.graph(tr, gf.step_state(tr, 0)), **PLOT, key="bp.fig_graph")
+        figures.chart(st, gf.graph(tr, gf.step_state(tr, 0)), **PLOT, key="bp.fig_graph")
         st.info(t("bp.no_steps"), icon=":material/info:")
         return
 
     def draw(step):
         state = gf.step_state(tr, step)
         title = t(f"bp.phase.{state['phase']}", k=state["index"], total=state["total"])
-        st.plotly_chart(gf.graph(tr, state, title), **PLOT, key="bp.fig_graph")
+        figures.chart(st, gf.graph(tr, state, title), **PLOT, key="bp.fig_graph")
         st.caption(t("bp.legend"))
         _explain(t, tr, state, names)
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from cnnlab import quiz as core
 from services import class_store
-from ui import classroom
+from ui import classroom, figures
 from ui import quiz as quiz_ui
 
 # static CSS (no user text): the projector needs the whole width and height of the screen
@@ -46,7 +46,8 @@ def show(t):
         st.code(join, language=None, wrap_lines=True)
         st.caption(t("class.qr_caption"))
         # 400 px on the projector (a QR code of about 50 modules: 8 px a module, readable from the back row)
-        st.image(classroom.qr_png(join), width=400 if projector else "stretch", alt=t("class.qr_alt", code=code))
+        figures.picture(st, classroom.qr_png(join), width=400 if projector else "stretch",
+                        alt=t("class.qr_alt", code=code))
     with left:
         live(t, code, secret)
     if not projector:
@@ -92,7 +93,7 @@ def _live(t, code, secret):
         except class_store.StoreError as exc:
             st.error(t(f"class.err_{exc.code}"))
         st.rerun(scope="fragment")
-    st.plotly_chart(quiz_ui.distribution_figure(t, q, dist, reveal=info.revealed, height=300),
+    figures.chart(st, quiz_ui.distribution_figure(t, q, dist, reveal=info.revealed, height=300),
                     config={"displayModeBar": False, "staticPlot": True}, key=f"class.dist.{info.qnum}")
     if info.revealed:
         st.markdown(t("class.right_count", n=dist.correct, total=dist.total))

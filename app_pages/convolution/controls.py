@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.vision import kernels
-from ui.grid_guard import bound_edits
+from ui.grid_guard import grid_width, number_grid
 from ui.image_source import image_source
 from ui.state import UrlState
 
@@ -39,19 +39,15 @@ def url_state():
     )
 
 
-def _editor(values, key, caption):
-    """An editable numeric grid; a cleared cell becomes NaN (reported by the core, not crashed)."""
-    bound_edits(key, values.shape[0], range(values.shape[1]))  # a client cannot add rows or columns
-    edited = st.data_editor(values, key=key)
-    arr = np.array([[np.nan if v is None else v for v in row] for row in np.asarray(edited).tolist()],
-                   dtype=float)
-    st.caption(caption)
-    return arr
-
-
 def controls(t, url):
     """Draw the input / kernel / padding / stride controls; returns ``ConvSettings``."""
-    left, mid, right = st.columns([6, 4, 2], gap="medium")
+    # Two columns as wide as their grids (ui/grid_guard.py): the whole 9 x 9 input and 5 x 5 kernel show
+    # at 1024 px; padding and stride sit under the kernel.
+    n, ks = url.get("n"), url.get("ks")
+    kname = url.get("kernel")
+    in_px = grid_width(np.zeros((n, n))) if url.get("src") == "grid" else 360
+    k_px = grid_width(kernels.kernel(kname, ks)) if kname in kernels.KERNEL_NAMES and ks in (3, 5) else 240
+    left, mid = st.columns([in_px + 24, max(k_px, 180)], gap="small")   # side by side where both fit
     with left:
         st.markdown(f"**{t('conv.input')}**")
         src = st.segmented_control(t("conv.source"), ["grid", "image"], key=url.key("src"),
@@ -62,7 +58,7 @@ def controls(t, url):
                                   format_func=lambda g: t(f"conv.grid_{g}"))
             n = c2.slider(t("conv.grid_size"), 5, 9, key=url.key("n"))
             base = kernels.grid(preset, n)
-            x = _editor(base, f"conv.grid_editor.{preset}.{n}", t("conv.edit_hint"))
+            x = number_grid(t, base, f"conv.grid_editor.{preset}.{n}", t("conv.edit_hint"))
             caption = t(f"conv.grid_{preset}")
         else:
             x, caption = image_source(t, "conv.img", gray=True, max_side=IMAGE_SIDE)
@@ -72,12 +68,11 @@ def controls(t, url):
                              format_func=lambda k: t(f"conv.kernel_{k}"))
         ks = st.segmented_control(t("conv.kernel_size"), [3, 5], key=url.key("ks"),
                                   format_func=lambda s: f"{s}×{s}") or 3
-        k = _editor(kernels.kernel(kname, ks), f"conv.kernel_editor.{kname}.{ks}", t("conv.edit_hint"))
-    with right:
-        st.markdown(f"**{t('conv.settings')}**")
-        padding = st.number_input(t("conv.padding"), min_value=0, max_value=4, step=1,
+        k = number_grid(t, kernels.kernel(kname, ks), f"conv.kernel_editor.{kname}.{ks}", t("conv.edit_hint"))
+        p1, p2 = st.columns(2)
+        padding = p1.number_input(t("conv.padding"), min_value=0, max_value=4, step=1,
                                   key=url.key("pad"), help=t("conv.padding_help"))
-        stride = st.number_input(t("conv.stride"), min_value=0, max_value=4, step=1,
+        stride = p2.number_input(t("conv.stride"), min_value=0, max_value=4, step=1,
                                  key=url.key("stride"), help=t("conv.stride_help"))
     return ConvSettings(x=x, k=k, stride=int(stride), padding=int(padding),
                         is_grid=src == "grid", caption=caption)

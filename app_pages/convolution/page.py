@@ -5,20 +5,11 @@ import streamlit as st
 from app_pages.convolution import questions
 from app_pages.convolution import views as conv_views
 from app_pages.convolution.controls import controls, url_state
-from ui import quiz, style
-from ui.i18n import translator
+from ui import lesson, quiz
 from ui.image_source import image_source
 from ui.tabs import tabs
 
-t = translator()
-style.wrap_controls()
-st.title(t("conv.title"))
-st.markdown(t("conv.intro"))
-
-url = url_state()
-with st.container(border=True):
-    settings = controls(t, url)
-url.publish(t)
+t, url, settings = lesson.header("conv", url_state, controls)
 
 tab, boxes = tabs("conv", {"compare": t("conv.tab_compare"), "step": t("conv.tab_step"),
                            "1d": t("conv.tab_1d"), "rgb": t("conv.tab_rgb")})

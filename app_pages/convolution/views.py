@@ -1,4 +1,4 @@
-"""The four views of the convolution lesson. Every number comes from ``cnnlab``."""
+"""The four views of the convolution lesson: they draw; the arithmetic is in ``compute.py`` (``cnnlab``)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import cnnlab
+from app_pages.convolution import compute
 from cnnlab.vision import kernels
 from ui import errors, figures, player
 from ui.fmt import math_num
 from ui.fmt import num as _num
-from ui.style import PLOT
+from ui.state import remember
 
-
-def padded_input(x, padding):
-    """The zero-padded input and a mask of its padding cells."""
-    xp = np.pad(x, padding)
-    mask = np.ones_like(xp, dtype=bool)
-    mask[padding:padding + x.shape[0], padding:padding + x.shape[1]] = False
-    return xp, mask
+padded_input = compute.padded_input     # the step-by-step view draws the padded input too
 
 
 def output_size_line(t, s, out_shape):
@@ -39,32 +34,28 @@ def output_size_line(t, s, out_shape):
 def compare(t, s):
     """Cross-correlation and true convolution side by side."""
     try:
-        corr = cnnlab.correlate2d(s.x, s.k, stride=s.stride, padding=s.padding)
-        conv = cnnlab.convolve2d(s.x, s.k, stride=s.stride, padding=s.padding)
-        via_rot = cnnlab.correlate2d(s.x, cnnlab.rotate180(s.k), stride=s.stride, padding=s.padding)
+        res = compute.compare(s.x, s.k, s.stride, s.padding)
     except ValueError as exc:
         errors.show(exc, t)
         return None
-    output_size_line(t, s, corr.shape)
-    xp, mask = padded_input(s.x, s.padding)
+    output_size_line(t, s, res.corr.shape)
     c1, c2, c3 = st.columns([5, 3, 3])
-    c1.plotly_chart(figures.grid(xp, t("conv.fig_input"), numbers=s.is_grid, mask=mask,
-                                 mask_label=t("conv.padding_cells") if s.padding else ""), **PLOT)
-    c2.plotly_chart(figures.grid(s.k, t("conv.fig_kernel")), **PLOT)
-    c3.plotly_chart(figures.grid(cnnlab.rotate180(s.k), t("conv.fig_rotated")), **PLOT)
+    figures.chart(c1, figures.grid(res.padded, t("conv.fig_input"), numbers=s.is_grid, mask=res.pad_mask,
+                                   mask_label=t("conv.padding_cells") if s.padding else ""))
+    figures.chart(c2, figures.grid(s.k, t("conv.fig_kernel")))
+    figures.chart(c3, figures.grid(res.rotated, t("conv.fig_rotated")))
     o1, o2 = st.columns(2)
-    o1.plotly_chart(figures.grid(corr, t("conv.fig_corr"), numbers=s.is_grid), **PLOT)
-    o2.plotly_chart(figures.grid(conv, t("conv.fig_conv"), numbers=s.is_grid), **PLOT)
-    diff = float(np.max(np.abs(corr - conv)))
-    if kernels.is_symmetric_180(s.k):
+    figures.chart(o1, figures.grid(res.corr, t("conv.fig_corr"), numbers=s.is_grid))
+    figures.chart(o2, figures.grid(res.conv, t("conv.fig_conv"), numbers=s.is_grid))
+    if res.symmetric:
         st.success(t("conv.same_symmetric"), icon=":material/check_circle:")
-    elif diff < 1e-12:
+    elif res.max_diff < 1e-12:
         st.info(t("conv.same_by_chance"))
     else:
-        st.warning(t("conv.differ", diff=_num(diff)), icon=":material/compare_arrows:")
-    st.markdown(t("conv.identity_check", diff=f"{float(np.max(np.abs(conv - via_rot))):.1e}"))
+        st.warning(t("conv.differ", diff=_num(res.max_diff)), icon=":material/compare_arrows:")
+    st.markdown(t("conv.identity_check", diff=math_num(res.identity_diff, 2)))   # 0, not 0.0e+00
     st.markdown(t("conv.why_frameworks"))
-    return corr
+    return res.corr
 
 
 # ----------------------------------------------------------------------------- step by step
@@ -88,17 +79,17 @@ def step_by_step(t, s):
         terms = cnnlab.window_terms(s.x, k_used, r, c, stride=s.stride, padding=s.padding)
         partial = np.where(np.arange(oh * ow).reshape(oh, ow) <= idx, out, np.nan)
         g1, g2, g3 = st.columns([5, 3, 4])
-        g1.plotly_chart(figures.grid(xp, t("conv.fig_input_window"), numbers=s.is_grid, mask=mask,
-                                     highlight=(terms["rows"], terms["cols"])), **PLOT, key="conv.fig_step_in")
-        g2.plotly_chart(figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), **PLOT, key="conv.fig_step_k")
-        g3.plotly_chart(figures.grid(partial, t("conv.fig_output_so_far"), numbers=s.is_grid, cell=(r, c),
-                                     zrange=zrange), **PLOT, key="conv.fig_step_out")
+        figures.chart(g1, figures.grid(xp, t("conv.fig_input_window"), numbers=s.is_grid, mask=mask,
+                                     highlight=(terms["rows"], terms["cols"])), key="conv.fig_step_in")
+        figures.chart(g2, figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), key="conv.fig_step_k")
+        figures.chart(g3, figures.grid(partial, t("conv.fig_output_so_far"), numbers=s.is_grid, cell=(r, c),
+                                     zrange=zrange), key="conv.fig_step_out")
         st.markdown(t("conv.cell_formula", r=r, c=c, r0=int(terms["rows"][0]), c0=int(terms["cols"][0])))
         prods = [f"({_num(a)}×{_num(b)})" for a, b in zip(terms["window"].ravel(), k_used.ravel())]
         if len(prods) <= 9:
             st.code(" + ".join(prods) + f" = {_num(terms['value'])}", language=None, wrap_lines=True)
         else:
-            st.plotly_chart(figures.grid(terms["products"], t("conv.fig_products"), numbers=True), **PLOT,
+            figures.chart(st, figures.grid(terms["products"], t("conv.fig_products"), numbers=True),
                             key="conv.fig_step_prod")
             st.code(t("conv.sum_of_products", n=len(prods), value=_num(terms["value"])), language=None)
 
@@ -109,18 +100,16 @@ def step_by_step(t, s):
 def one_d(t):
     """A signal convolved with a decaying response: why the kernel index runs backwards."""
     st.markdown(t("conv.1d_intro"))
+    remember("conv", {"conv.1d_rate": 0.5, "conv.1d_length": 5, "conv.1d_t": 7})   # kept for the session
     c1, c2 = st.columns(2)
-    rate = c1.slider(t("conv.1d_rate"), 0.1, 1.0, 0.5, 0.05, key="conv.1d_rate")
-    length = c2.slider(t("conv.1d_length"), 2, 8, 5, key="conv.1d_length")
-    x = kernels.pulse_signal(16)
-    h = kernels.decaying_response(length, rate)
-    y = cnnlab.convolve1d(x, h, padding="full")[: len(x)]
-    tt = st.slider(t("conv.1d_time"), 0, len(x) - 1, 7, key="conv.1d_t")
-    terms = kernels.convolve1d_terms(x, h, tt)
-    used = {i for _, i, *_ in terms}
+    rate = c1.slider(t("conv.1d_rate"), 0.1, 1.0, step=0.05, key="conv.1d_rate")
+    length = c2.slider(t("conv.1d_length"), 2, 8, key="conv.1d_length")
+    tt = st.slider(t("conv.1d_time"), 0, compute.SIGNAL_LENGTH - 1, key="conv.1d_t")
+    res = compute.one_d(float(rate), int(length), int(tt))
+    x, h, y = res.x, res.h, res.y
     fig = go.Figure()
     fig.add_bar(x=list(range(len(x))), y=x, name=t("conv.1d_signal"),
-                marker_color=[figures.HIGHLIGHT if i in used else "#64748b" for i in range(len(x))])
+                marker_color=[figures.HIGHLIGHT if i in res.used else "#64748b" for i in range(len(x))])
     fig.add_bar(x=[tt - j for j in range(len(h)) if tt - j >= 0], y=[h[j] for j in range(len(h)) if tt - j >= 0],
                 name=t("conv.1d_flipped"), marker_color="#2563eb", opacity=0.6)
     fig.add_scatter(x=list(range(len(y))), y=y, name=t("conv.1d_output"), mode="lines+markers",
@@ -128,8 +117,8 @@ def one_d(t):
     fig.update_layout(barmode="overlay", height=320, xaxis_title=t("conv.1d_axis_time"),
                       yaxis_title=t("conv.1d_axis_value"), margin=dict(l=10, r=10, t=10, b=10),
                       legend=dict(orientation="h", y=1.1))
-    st.plotly_chart(fig, **PLOT, key="conv.fig_1d")
-    st.code(equation_1d(tt, terms, y[tt]), language=None, wrap_lines=True)
+    figures.chart(st, fig, key="conv.fig_1d")
+    st.code(equation_1d(tt, res.terms, y[tt]), language=None, wrap_lines=True)
     st.markdown(t("conv.1d_explain"))
 
 
@@ -146,32 +135,32 @@ def equation_1d(tt, terms, value):
 def multi_channel(t, rgb):
     """One 3-D kernel over R, G and B gives one feature map: per-channel sums plus the bias."""
     st.markdown(t("conv.rgb_intro"))
+    remember("conv", {"conv.rgb_kernel": kernels.RGB_KERNELS[0], "conv.rgb_bias": 0.0, "conv.params_k": 5,
+                      "conv.params_c": 3, "conv.params_f": 10})
     c1, c2 = st.columns(2)
     name = c1.selectbox(t("conv.rgb_kernel"), kernels.RGB_KERNELS, key="conv.rgb_kernel",
                         format_func=lambda k: t(f"conv.rgb_{k}"))
-    bias = c2.slider(t("conv.rgb_bias"), -1.0, 1.0, 0.0, 0.1, key="conv.rgb_bias")
-    w = kernels.rgb_kernel(name)
-    parts, total = cnnlab.channel_contributions(rgb.transpose(2, 0, 1), w, b=bias, padding=1)
-    st.plotly_chart(figures.image(rgb, t("conv.rgb_input"), height=260), **PLOT, key="conv.fig_rgb_in")
+    bias = c2.slider(t("conv.rgb_bias"), -1.0, 1.0, step=0.1, key="conv.rgb_bias")
+    res = compute.multi_channel(rgb, name, float(bias))
+    figures.chart(st, figures.image(rgb, t("conv.rgb_input"), height=260), key="conv.fig_rgb_in")
     cols = st.columns(3)
-    m = float(np.abs(parts).max()) or 1.0
+    m = float(np.abs(res.parts).max()) or 1.0
     for c, col in enumerate(cols):
         ch = t(f"conv.channel_{'rgb'[c]}")
-        col.plotly_chart(figures.grid(w[c], t("conv.rgb_slice", ch=ch)), **PLOT, key=f"conv.fig_w{c}")
-        col.plotly_chart(figures.grid(parts[c], t("conv.rgb_part", ch=ch), zrange=(-m, m), diverging=True,
-                                      height=260), **PLOT, key=f"conv.fig_part{c}")
-    st.plotly_chart(figures.grid(total, t("conv.rgb_total", b=_num(bias)), diverging=True, height=300),
-                    **PLOT, key="conv.fig_rgb_total")
-    check = float(np.max(np.abs(parts.sum(0) + bias - total)))
-    st.caption(t("conv.rgb_check", diff=f"{check:.1e}"))
+        figures.chart(col, figures.grid(res.kernel[c], t("conv.rgb_slice", ch=ch)), key=f"conv.fig_w{c}")
+        figures.chart(col, figures.grid(res.parts[c], t("conv.rgb_part", ch=ch), zrange=(-m, m), diverging=True,
+                                        height=260), key=f"conv.fig_part{c}")
+    figures.chart(st, figures.grid(res.total, t("conv.rgb_total", b=_num(bias)), diverging=True, height=300),
+                  key="conv.fig_rgb_total")
+    st.caption(t("conv.rgb_check", diff=math_num(res.check, 2)))   # 0, not 0.0e+00
     st.subheader(t("conv.params_title"))
     p1, p2, p3 = st.columns(3)
-    k = p1.number_input(t("conv.params_k"), 1, 11, 5, key="conv.params_k")
-    c = p2.number_input(t("conv.params_c"), 1, 512, 3, key="conv.params_c")
-    f = p3.number_input(t("conv.params_f"), 1, 512, 10, key="conv.params_f")
+    k = p1.number_input(t("conv.params_k"), 1, 11, key="conv.params_k")
+    c = p2.number_input(t("conv.params_c"), 1, 512, key="conv.params_c")
+    f = p3.number_input(t("conv.params_f"), 1, 512, key="conv.params_f")
     try:
-        one = cnnlab.conv_param_count(int(k), int(c), 1)
-        st.markdown(t("conv.params_result", k=int(k), c=int(c), f=int(f), one=one,
-                      total=cnnlab.conv_param_count(int(k), int(c), int(f))))
+        res = compute.params(int(k), int(c), int(f))
+        st.markdown(t("conv.params_result", k=int(k), c=int(c), f=int(f), one=f"{res.one:,}",
+                      total=f"{res.total:,}"))   # 73,856, not 73856
     except ValueError as exc:
         errors.show(exc, t)

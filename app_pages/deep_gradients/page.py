@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.deep_gradients import questions
 from app_pages.deep_gradients import views as v
-from ui import errors, quiz
+from ui import errors, figures, quiz
 from ui.i18n import translator
 from ui.style import PLOT
 
@@ -29,7 +29,7 @@ if view == "init":
     except ValueError as exc:
         errors.show(exc, t)
     else:
-        st.plotly_chart(v.norm_bars(t, norms, t("deep.bars_init_title", n=net.depth)), **PLOT,
+        figures.chart(st, v.norm_bars(t, norms, t("deep.bars_init_title", n=net.depth)), **PLOT,
                         alt=t("deep.bars_alt", n=net.depth))
         st.caption(t("deep.bars_caption"))
         v.ratio_line(t, norms)
@@ -50,10 +50,10 @@ else:
                 st.error(t("deep.diverged", name=name, step=r.diverged_at), icon=":material/error:")
         c1, c2 = st.columns(2)
         xs = np.arange(1, steps + 1)
-        c1.plotly_chart(v.curves(t, {names["deep"]: (xs, deep.loss), names["shallow"]: (xs, shallow.loss)},
+        figures.chart(c1, v.curves(t, {names["deep"]: (xs, deep.loss), names["shallow"]: (xs, shallow.loss)},
                                  t("deep.loss_title"), t("deep.axis_loss"), "loss"), **PLOT,
                         alt=t("deep.loss_alt"))
-        c2.plotly_chart(v.curves(t, {names["deep"]: (deep.steps, deep.val_acc),
+        figures.chart(c2, v.curves(t, {names["deep"]: (deep.steps, deep.val_acc),
                                      names["shallow"]: (shallow.steps, shallow.val_acc)},
                                  t("deep.acc_title"), t("deep.axis_acc"), "acc"), **PLOT, alt=t("deep.acc_alt"))
         st.markdown(t("deep.result", name=names["deep"], acc=f"{deep.val_acc[-1]:.0%}",
@@ -61,11 +61,11 @@ else:
         recorded = [int(s) for s in deep.steps]
         at = st.select_slider(t("deep.at_step"), recorded, value=recorded[-1], key=f"deep.at_step.{steps}")
         k = recorded.index(at)
-        st.plotly_chart(v.norm_bars(t, deep.norms[k], t("deep.bars_train_title", n=net.depth, step=at),
+        figures.chart(st, v.norm_bars(t, deep.norms[k], t("deep.bars_train_title", n=net.depth, step=at),
                                     ref=deep.norms[0], ref_name=t("deep.at_init")), **PLOT,
                         alt=t("deep.bars_alt", n=net.depth))
         v.ratio_line(t, deep.norms[k])
-        st.plotly_chart(v.curves(t, {t("deep.first_layer"): (deep.steps, deep.norms[:, 0]),
+        figures.chart(st, v.curves(t, {t("deep.first_layer"): (deep.steps, deep.norms[:, 0]),
                                      t("deep.last_layer"): (deep.steps, deep.norms[:, -1])},
                                  t("deep.fl_title"), t("deep.axis_norm"), "norm"), **PLOT, alt=t("deep.fl_alt"))
         st.markdown(t("deep.train_explain"))

@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages.feature_maps import figures as ff
 from cnnlab.vision import filters
 from services.session_models import trained_model
-from ui import errors
+from ui import errors, figures
 from ui.fmt import math_num
 from ui.models import PRETRAINED_DATASET, class_labels, pretrained_available, pretrained_model
 from ui.style import PLOT as CHART
@@ -73,8 +73,8 @@ def learned(t, url, gray):
     labels = class_labels(t, n=probs.size, **labels_of)
     left, right = st.columns([1, 2])
     digit, width = ff.png_list([ff.picture(x[0, 0], 0.0, 1.0, px=220, kind="gray")])
-    left.image(digit[0], caption=t("fm.digit_input"), width=width, output_format="PNG")
-    right.plotly_chart(ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
+    figures.picture(left, digit[0], caption=t("fm.digit_input"), width=width, output_format="PNG")
+    figures.chart(right, ff.bars(probs, t("fm.probs_title", digit=labels[guess], p=f"{probs[guess]:.0%}"),
                                t("fm.digit"), t("fm.probability"), labels=labels,
                                highlight=guess), key="fm.probs", **CHART)
     st.caption(t("fm.digit_caption"))
@@ -106,19 +106,19 @@ def _layer(t, i, kind, a, w):
             k = w[:MAX_MAPS, 0]
             lim = filters.value_range(k, shared=True)       # one scale: the filters compare with each other
             pngs, width = ff.png_list(ff.pictures(k, [lim] * len(k), FILTER_PX))
-            left.image(pngs, caption=[str(c + 1) for c in range(len(k))], width=width, output_format="PNG")
+            figures.picture(left, pngs, caption=[str(c + 1) for c in range(len(k))], width=width, output_format="PNG")
             left.caption(t("fm.filters_caption" if w.shape[1] == 1 else "fm.filters_caption_deep",
                            k=w.shape[2], c=w.shape[1]))
         else:
             right = st.container()
         limits = filters.value_range(maps, shared=False, robust=ff.ROBUST)
         pngs, width = ff.png_list(ff.pictures(maps, limits, MAP_PX))
-        right.image(pngs, width=width, output_format="PNG",
+        figures.picture(right, pngs, width=width, output_format="PNG",
                     caption=[f"{c + 1} · {math_num(lo, 2)} … {math_num(hi, 2)}" for c, (lo, hi) in enumerate(limits)])
         right.caption(t("fm.learned_pictures_caption"))
         if len(a) > MAX_MAPS:
             right.caption(t("fm.first_maps", n=MAX_MAPS, total=len(a)))
     else:
-        st.plotly_chart(ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
+        figures.chart(st, ff.bars(a.ravel(), "", t("fm.unit"), t("fm.activation"), height=200),
                         key=f"fm.act{i}", **CHART)
 

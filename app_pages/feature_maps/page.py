@@ -6,7 +6,7 @@ from app_pages.feature_maps import learned, questions
 from app_pages.feature_maps import sections as fs
 from cnnlab.vision import filters
 from cnnlab.vision.images import to_gray
-from ui import quiz
+from ui import figures, quiz
 from ui.i18n import translator
 from ui.image_source import image_source, sample_names
 from ui.state import UrlState
@@ -34,7 +34,7 @@ with left:
     size = st.select_slider(t("fm.size"), SIZES, key=url.key("size"), help=t("fm.size_help"))
     image, caption = image_source(t, "fm.img", gray=False, max_side=size, camera=True, default_sample="cat")
     gray = to_gray(image)
-    st.image(image, caption=t("fm.working", name=caption, h=image.shape[0], w=image.shape[1]),
+    figures.picture(st, image, caption=t("fm.working", name=caption, h=image.shape[0], w=image.shape[1]),
              width="stretch")
 with right:
     chosen = fs.chosen_kernels(t, url)

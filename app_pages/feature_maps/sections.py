@@ -142,11 +142,11 @@ def bank_grid(t, result, args, settings):
     stage = t(STAGE_KEYS[result.stage])
     titles = [filter_label(t, n) for n in result.names]
     captions = titles if shared else [f"{name} · {range_text(lo, hi)}" for name, (lo, hi) in zip(titles, limits)]
-    st.image(pngs, caption=captions, width=width, output_format="PNG")
+    figures.picture(st, pngs, caption=captions, width=width, output_format="PNG")
     if shared:
         lo, hi = limits[0]
         c1, c2 = st.columns([2, 3], vertical_alignment="center")
-        c1.image(bar, width="stretch")
+        figures.picture(c1, bar, width="stretch")
         c2.caption(t(f"fm.scale_bar_{ff.kind_of(lo, hi)}", lo=math_num(lo, 3), hi=math_num(hi, 3)))
     st.caption(t("fm.grid_caption_pictures", stage=stage))
     st.download_button(t("fm.download_grid"), grid_png,
@@ -228,7 +228,7 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
         return
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figure("clickable", fmap, t("fm.click_title", name=filter_label(t, name),
+        figures.chart(st, figure("clickable", fmap, t("fm.click_title", name=filter_label(t, name),
                                                  stage=t(STAGE_KEYS[stage])), cell=(row, col),
                                          hover=t("fm.hover_click")),
                         key="fm.inspect_chart", on_select=lambda: _pick_pixel("fm.inspect_chart"),
@@ -238,18 +238,18 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
     r0, c0 = int(terms["rows"][0]) - top, int(terms["cols"][0]) - left_pad
     window = (r0, r0 + len(terms["rows"]) - 1, c0, c0 + len(terms["cols"]) - 1)
     with right:
-        st.plotly_chart(figure("field", image, tuple(tr["field"]), t("fm.field_title"), window=window),
+        figures.chart(st, figure("field", image, tuple(tr["field"]), t("fm.field_title"), window=window),
                         key="fm.field_chart", **CHART)
         f0, f1, g0, g1 = tr["field"]
         st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
                    + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
     kernel = kernels[index[name]]
     a, b, c = st.columns(3)
-    a.plotly_chart(figure("grid", terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
+    figures.chart(a, figure("grid", terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
                    key="fm.window_chart")
-    b.plotly_chart(figure("grid", kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
+    figures.chart(b, figure("grid", kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
                    key="fm.kernel_chart")
-    c.plotly_chart(figure("grid", terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
+    figures.chart(c, figure("grid", terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
                    key="fm.products_chart")
     value = terms["value"]
     steps = [t("fm.sum_line", n=kernel.size, value=f"{value:.4f}")]
@@ -282,18 +282,18 @@ def colour(t, url, image):
     res = filters.rgb_feature_map(image, kernel, bias)
     channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
     planes = image.transpose(2, 0, 1)
-    st.image(**_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
+    figures.picture(st, **_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
     cols = st.columns(3)
     for i, col in enumerate(cols):
-        col.plotly_chart(figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
+        figures.chart(col, figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
                          key=f"fm.rgb_k{i}", **CHART)
     parts = res["parts"]
     lo, hi = filters.value_range(parts, shared=True, robust=compute.ROBUST)   # one scale: the parts add up
-    st.image(**_pictures(parts, (lo, hi), RGB_PX),
+    figures.picture(st, **_pictures(parts, (lo, hi), RGB_PX),
              caption=[t("fm.contribution", channel=ch) for ch in channels])
     total = res["total"]
     tlo, thi = filters.value_range(total, shared=True, robust=compute.ROBUST)
-    st.image(**_pictures(total[None], (tlo, thi), 2 * RGB_PX),
+    figures.picture(st, **_pictures(total[None], (tlo, thi), 2 * RGB_PX),
              caption=[f"{t('fm.rgb_total', bias=f'{bias:+.2f}')} · {range_text(tlo, thi)}"])
     st.caption(t("fm.rgb_pictures_caption", lo=math_num(lo, 3), hi=math_num(hi, 3)))
     st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
@@ -313,18 +313,18 @@ def frequency(t, url, gray, custom):
     mags = [res["x_mag"], res["k_mag"], res["y_mag"]]
     pngs, width = ff.png_list([ff.framed(ff.picture(m, float(m.min()), float(m.max()), RGB_PX, "sequential"))
                                for m in mags])
-    st.image(pngs, caption=titles, width=width, output_format="PNG")
+    figures.picture(st, pngs, caption=titles, width=width, output_format="PNG")
     st.caption(t("fm.spec_caption"))
     out = res["same"]
     olo, ohi = filters.value_range(out, shared=True, robust=compute.ROBUST)
     pngs, width = ff.png_list([ff.framed(ff.picture(gray, 0.0, 1.0, 260, "gray")),
                                ff.framed(ff.picture(out, olo, ohi, 260))])
-    st.image(pngs, caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"],
+    figures.picture(st, pngs, caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"],
              width=width, output_format="PNG")
     kind = spectrum.pass_type(k)
     freqs, gain = spectrum.radial_gain(k)
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.line(freqs, {filter_label(t, name): gain}, t("fm.gain_title"),
+    figures.chart(left, figures.line(freqs, {filter_label(t, name): gain}, t("fm.gain_title"),
                                    t("fm.gain_x"), t("fm.gain_y"), markers=True), key="fm.gain", **CHART)
     with right:
         st.info(t(f"fm.pass_{kind}"), icon=":material/tune:")

@@ -14,6 +14,7 @@ from app_pages.gradient_descent import figures as figs
 from app_pages.gradient_descent.controls import on_map_click
 from cnnlab.calculus import descent
 from cnnlab.calculus.optim import SCHEDULES, make_schedule, schedule_values
+from ui import figures
 from ui import player as ui_player
 from ui.fmt import sig as _fmt
 
@@ -75,15 +76,15 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                       floor=floor,
                                       play=(sorted({*range(0, total + 1, max(1, math.ceil(total / BROWSER_FRAMES))),
                                                    total}), t("gd.play_browser"), t("player.pause")))
-            st.plotly_chart(fig, key="gd.map", on_select=lambda: on_map_click(url), selection_mode="points",
+            figures.chart(st, fig, key="gd.map", on_select=lambda: on_map_click(url), selection_mode="points",
                             theme="streamlit", alt=t("gd.map_alt"))
             st.caption(t("gd.map_caption"))
         with right:
-            st.plotly_chart(figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
+            figures.chart(st, figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
                                              xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
                             theme="streamlit", key="gd.loss")
         if show3d:
-            st.plotly_chart(figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
+            figures.chart(st, figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
                                                   names, frame=frame, floor=floor,
                                                   title=t("gd.surface3d_title")),
                             theme="streamlit", key="gd.surface3d")
@@ -99,7 +100,7 @@ def regimes(t, data, lrs, paths, floor, start):
     cols = st.columns(3)
     for col, (key, path) in zip(cols, paths.items()):
         with col:
-            st.plotly_chart(figs.contour_figure(data.xs, data.ys, data.z, data.log, {key: path},
+            figures.chart(st, figs.contour_figure(data.xs, data.ys, data.z, data.log, {key: path},
                                                 names, minima=data.minima, start=start, legend=False,
                                                 colorbar=False,
                                                 title=f"{names[key]}: η = {_fmt(lrs[key])}", height=340,
@@ -111,7 +112,7 @@ def regimes(t, data, lrs, paths, floor, start):
                          icon=":material/warning:")
             else:
                 st.caption(t("gd.lr.outcome", steps=path.steps, loss=_fmt(path.losses[-1] - floor)))
-    st.plotly_chart(figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
+    figures.chart(st, figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
                                      xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
                     theme="streamlit", key="gd.regime.loss")
 
@@ -122,7 +123,7 @@ def schedules(t, steps):
     names = {s: t(f"gd.sched.{s}") for s in SCHEDULES}
     fig = figs.schedule_figure(series, names, title=t("gd.sched_title"), xlabel=t("gd.iteration"),
                                ylabel=t("gd.sched_axis"))
-    st.plotly_chart(fig, theme="streamlit", key="gd.schedules")
+    figures.chart(st, fig, theme="streamlit", key="gd.schedules")
     st.markdown(t("gd.sched_text"))
 
 
@@ -133,15 +134,15 @@ def data_view(t, run, kind):
     divergence_notes(t, paths, names)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figs.contour_figure(run.xs, run.ys, run.z, False, paths, names,
+        figures.chart(st, figs.contour_figure(run.xs, run.ys, run.z, False, paths, names,
                                             minima=[run.minimum], start=run.start, floor=run.floor,
                                             title=t("gd.data.map_title"), axis=("w", "b")),
                         theme="streamlit", key="gd.data.map")
     with right:
-        st.plotly_chart(figs.loss_figure(paths, names, run.floor, title=t("gd.data.loss_title"),
+        figures.chart(st, figs.loss_figure(paths, names, run.floor, title=t("gd.data.loss_title"),
                                          xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300),
                         theme="streamlit", key="gd.data.loss")
-        st.plotly_chart(figs.data_figure(run.x, run.y, run.curves, names,
+        figures.chart(st, figs.data_figure(run.x, run.y, run.curves, names,
                                          title=t("gd.data.fit_title"), height=260),
                         theme="streamlit", key="gd.data.fit")
     st.caption(t("gd.data.samples", bgd=paths["bgd"].samples, sgd=paths["sgd"].samples,
@@ -153,13 +154,13 @@ def search_view(t, data, paths, floor, start):
     names = {k: t(f"gd.search.{k}") for k in paths}
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figs.contour_figure(data.xs, data.ys, data.z, data.log, paths, names,
+        figures.chart(st, figs.contour_figure(data.xs, data.ys, data.z, data.log, paths, names,
                                             minima=data.minima, start=start, floor=floor,
                                             tried={"random_search": paths["random_search"].tried},
                                             title=t("gd.search.map_title")),
                         theme="streamlit", key="gd.search.map")
     with right:
-        st.plotly_chart(figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
+        figures.chart(st, figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
                                          xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
                         theme="streamlit", key="gd.search.loss")
     rows = [{t("gd.col.method"): names[k], t("gd.col.evals"): p.evaluations,

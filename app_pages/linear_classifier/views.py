@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.linear_classifier import figures as fg
 from cnnlab.calculus import linear
-from ui import errors
+from ui import errors, figures
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -130,11 +130,11 @@ def train_section(t, url, x, y, k):
     extent = fg.view_extent(x)
     fig = fg.scene(t, x, y, k, t("lin.train_title", step=steps), extent, regions=(fit.w, fit.b), clickable=True)
     st.session_state["lin.grid_curve"] = len(fig.data) - 1
-    st.plotly_chart(fig, key=CLICK_KEY, on_select="rerun", selection_mode="points", **PLOT,
+    figures.chart(st, fig, key=CLICK_KEY, on_select="rerun", selection_mode="points", **PLOT,
                     alt=t("lin.scene_alt"))
     st.caption(t("lin.click_help"))
     left, right = st.columns([3, 2], vertical_alignment="center")
-    left.plotly_chart(fg.loss_curve(t, fit.losses, steps), **PLOT, alt=t("lin.loss_alt"))
+    figures.chart(left, fg.loss_curve(t, fit.losses, steps), **PLOT, alt=t("lin.loss_alt"))
     right.metric(t("lin.accuracy"), f"{fit.accuracy:.0%}")
     right.markdown(t("lin.loss_now", loss=f"{fit.losses[-1]:.4f}"))
     st.markdown(t("lin.train_explain"))
@@ -148,10 +148,10 @@ def softmax_section(t, url, x, y, k):
     i = int(st.number_input(t("lin.point"), 1, n, key=url.key("point"), help=t("lin.point_help"))) - 1
     steps = linear.softmax_steps(linear.scores(x[i:i + 1], fit.w, fit.b)[0], int(y[i]))
     c1, c2 = st.columns([1, 1], gap="medium")
-    c1.plotly_chart(fg.scene(t, x, y, k, t("lin.sm_scene_title", i=i + 1), fg.view_extent(x),
+    figures.chart(c1, fg.scene(t, x, y, k, t("lin.sm_scene_title", i=i + 1), fg.view_extent(x),
                              regions=(fit.w, fit.b), highlight=x[i], height=380, legend=False), **PLOT,
                     alt=t("lin.sm_alt"))
-    c2.plotly_chart(fg.prob_bars(t, steps), **PLOT, alt=t("lin.probs_alt"))
+    figures.chart(c2, fg.prob_bars(t, steps), **PLOT, alt=t("lin.probs_alt"))
     st.markdown(t("lin.sm_point", i=i + 1, x1=f"{x[i, 0]:.2f}", x2=f"{x[i, 1]:.2f}", c=int(y[i]) + 1))
     rows = []
     for c in range(k):
@@ -175,14 +175,14 @@ def lsq_section(t, url, x, y, k):
     extent = fg.view_extent(x)
     if k == 2:
         lines = {"ls": (ls.w, ls.b), "ce": (ce.w, ce.b)}
-        st.plotly_chart(fg.scene(t, x, y, k, t("lin.lsq_title"), extent, lines=lines), **PLOT,
+        figures.chart(st, fg.scene(t, x, y, k, t("lin.lsq_title"), extent, lines=lines), **PLOT,
                         alt=t("lin.lsq_alt"))
         st.markdown(t("lin.angles", ls=f"{linear.boundary_angle(ls.w):.0f}", ce=f"{linear.boundary_angle(ce.w):.0f}"))
     else:
         c1, c2 = st.columns(2)
-        c1.plotly_chart(fg.scene(t, x, y, k, t("lin.line_ls"), extent, regions=(ls.w, ls.b), height=400), **PLOT,
+        figures.chart(c1, fg.scene(t, x, y, k, t("lin.line_ls"), extent, regions=(ls.w, ls.b), height=400), **PLOT,
                         alt=t("lin.regions_alt", method=t("lin.line_ls")))
-        c2.plotly_chart(fg.scene(t, x, y, k, t("lin.line_ce"), extent, regions=(ce.w, ce.b), height=400), **PLOT,
+        figures.chart(c2, fg.scene(t, x, y, k, t("lin.line_ce"), extent, regions=(ce.w, ce.b), height=400), **PLOT,
                         alt=t("lin.regions_alt", method=t("lin.line_ce")))
     m1, m2 = st.columns(2)
     m1.metric(t("lin.acc_ls"), f"{ls.accuracy:.0%}")

@@ -5,12 +5,11 @@ import streamlit as st
 from app_pages.output_size import parameters as size_params
 from app_pages.output_size import questions
 from app_pages.output_size import views as size_views
-from ui import quiz, style
+from ui import quiz
 from ui.i18n import translator
 from ui.number_box import show_clamped
 
 t = translator()
-style.wrap_controls()
 st.title(t("size.title"))
 st.markdown(t("size.intro"))
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages.output_size import compute as size_compute
 from cnnlab.geometry import shapes
-from ui import errors, player, shape_figures
+from ui import errors, figures, player, shape_figures
 from ui.number_box import number
 from ui.state import UrlState
 from ui.style import PLOT
@@ -247,9 +247,9 @@ def picture(t, s, outs):
         taps = (shapes.window_taps(r, s.axes[0].k, sr, s.axes[0].d),
                 shapes.window_taps(c, s.axes[1].k, sc, s.axes[1].d))
         g1, g2 = st.columns([3, 2])
-        g1.plotly_chart(shape_figures.visit_grid(t, counts, pad, taps, t("size.fig_input"), zero_label),
+        figures.chart(g1, shape_figures.visit_grid(t, counts, pad, taps, t("size.fig_input"), zero_label),
                         **PLOT, key="size.fig_in")
-        g2.plotly_chart(shape_figures.step_output(t, outs, idx, t("size.fig_output", rows=outs[0], cols=outs[1])),
+        figures.chart(g2, shape_figures.step_output(t, outs, idx, t("size.fig_output", rows=outs[0], cols=outs[1])),
                         **PLOT, key="size.fig_out")
         st.caption(t("size.step_caption", n=idx + 1, total=total, r=r, c=c))
 

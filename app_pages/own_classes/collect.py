@@ -10,7 +10,7 @@ import streamlit as st
 from cnnlab.checks import LessonError
 from cnnlab.vision.dataset_zip import ImageSet, read_set
 from services.own_data import LIMITS
-from ui import canvas, errors
+from ui import canvas, errors, figures
 from ui.image_source import IMAGE_TYPES
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,8 @@ def class_manager(t, data):
             if cls.samples:
                 shown = cls.samples[-24:]
                 first = len(cls.samples) - len(shown)
-                st.image([s.image for s in shown], width=48, caption=[str(first + k + 1) for k in range(len(shown))])
+                figures.picture(st, [s.image for s in shown], width=48,
+                                caption=[str(first + k + 1) for k in range(len(shown))])
                 if first:
                     st.caption(t("own.thumbs_last", n=len(shown)))
                 c1, c2 = st.columns([1, 3], vertical_alignment="bottom")

@@ -15,7 +15,7 @@ from cnnlab.nn.data import to_float
 from cnnlab.nn.model import load_model
 from cnnlab.nn.train import confusion_matrix, evaluate
 from services.own_data import LIMITS
-from ui import errors
+from ui import errors, figures
 
 MAX_MISTAKES = 16
 
@@ -51,7 +51,7 @@ def results(t, trained):
     classes = list(trained.classes)
     st.metric(t("own.val_acc"), f"{ev['accuracy']:.0%}", help=t("own.val_acc_help", n=len(y)))
     c1, c2 = st.columns([1, 1])
-    c1.plotly_chart(fig.confusion(ev["confusion"], classes, t), key="own.confusion",
+    figures.chart(c1, fig.confusion(ev["confusion"], classes, t), key="own.confusion",
                     config={"displayModeBar": False})
     m = ev["confusion"]
     per = [{t("own.col_class"): n, t("own.col_correct"): int(m[i, i]), t("own.col_total"): int(m[i].sum()),
@@ -60,7 +60,7 @@ def results(t, trained):
     wrong = np.flatnonzero(ev["pred"] != y)[:MAX_MISTAKES]
     st.subheader(t("own.mistakes_title", n=int(np.sum(ev["pred"] != y))))
     if wrong.size:
-        st.image([fig.enlarge(fig.chw_to_image(x[i]), 2) for i in wrong], width=72, clamp=True,
+        figures.picture(st, [fig.enlarge(fig.chw_to_image(x[i]), 2) for i in wrong], width=72, clamp=True,
                  caption=[t("own.mistake", true=classes[y[i]], pred=classes[ev["pred"][i]]) for i in wrong])
     else:
         st.caption(t("own.no_mistakes"))
@@ -75,9 +75,9 @@ def filters_and_maps(t, trained):
         if w.shape[1] == 3:
             k = w - w.min(axis=(1, 2, 3), keepdims=True)
             k = k / np.maximum(k.max(axis=(1, 2, 3), keepdims=True), 1e-12)
-            st.image([fig.enlarge(np.transpose(f, (1, 2, 0)), 12) for f in k], width=40, clamp=True)
+            figures.picture(st, [fig.enlarge(np.transpose(f, (1, 2, 0)), 12) for f in k], width=40, clamp=True)
         else:
-            st.image(fig.enlarge(fig.tiles(w[:, 0], cols=16), 12), clamp=True)
+            figures.picture(st, fig.enlarge(fig.tiles(w[:, 0], cols=16), 12), clamp=True)
         st.caption(t("own.filters_note", n=w.shape[0], k=w.shape[2]))
     if len(y) == 0:
         return
@@ -90,8 +90,8 @@ def filters_and_maps(t, trained):
     j = st.selectbox(t("own.which_layer"), range(len(convs)), format_func=lambda j: names[j], key="own.maps_layer")
     a = convs[min(j, len(convs) - 1)][2][0]
     c1, c2 = st.columns([1, 4])
-    c1.image(fig.enlarge(fig.chw_to_image(x[i]), 3), caption=trained.classes[y[i]], clamp=True)
-    c2.image(fig.enlarge(fig.tiles(a, cols=8), max(1, 96 // a.shape[1])), clamp=True)
+    figures.picture(c1, fig.enlarge(fig.chw_to_image(x[i]), 3), caption=trained.classes[y[i]], clamp=True)
+    figures.picture(c2, fig.enlarge(fig.tiles(a, cols=8), max(1, 96 // a.shape[1])), clamp=True)
 
 
 def where_it_looks(t, trained):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages.own_classes.figures import chw_to_image, enlarge
 from cnnlab.vision.saliency import grad_cam, occlusion, overlay
-from ui import errors
+from ui import errors, figures
 
 PATCHES = (4, 6, 8, 12)
 
@@ -28,9 +28,9 @@ def show(t, model, x, target, classes, key, *, patch=None, compact=False):
     img = chw_to_image(x)
     scale, width = (4, 128) if not compact else (3, 96)
     cols = st.columns(3)
-    cols[0].image(enlarge(img, scale), caption=t("own.look_image"), clamp=True, width=width)
-    cols[1].image(enlarge(overlay(img, cam.map), scale), clamp=True, width=width,
+    figures.picture(cols[0], enlarge(img, scale), caption=t("own.look_image"), clamp=True, width=width)
+    figures.picture(cols[1], enlarge(overlay(img, cam.map), scale), clamp=True, width=width,
                   caption=t("own.look_gradcam", name=classes[int(target)]))
-    cols[2].image(enlarge(overlay(img, occ.map), scale), clamp=True, width=width,
+    figures.picture(cols[2], enlarge(overlay(img, occ.map), scale), clamp=True, width=width,
                   caption=t("own.look_occlusion", name=classes[int(target)], patch=int(patch)))
     return cam, occ

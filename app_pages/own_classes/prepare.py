@@ -13,6 +13,7 @@ from app_pages.own_classes.figures import chw_to_image, enlarge
 from cnnlab.nn.data import stratified_split
 from cnnlab.vision.augment import Augment, augment, centre_square, to_working
 from services.own_data import LIMITS
+from ui import figures
 
 VAL_FRACTION = 0.2
 DEFAULTS = {"gray": True, "flip": True, "shift": 0.1, "degrees": 30, "scale": 0.1, "brightness": 0.1,
@@ -87,7 +88,7 @@ def section(t, data, url):
              (enlarge(work, 4), t("own.step_resize", s=size, mode=t("own.mode_gray" if prep.gray else "own.mode_rgb")))]
     cols = st.columns(3)
     for col, (a, cap) in zip(cols, steps):
-        col.image(a, caption=cap, width=128, clamp=True)
+        figures.picture(col, a, caption=cap, width=128, clamp=True)
     st.caption(t("own.scaling_note"))
     st.subheader(t("own.aug_title"))
     c1, c2 = st.columns([2, 1])
@@ -95,7 +96,7 @@ def section(t, data, url):
     if c2.button(t("own.aug_redraw"), icon=":material/casino:", key="own.aug_redraw"):
         st.session_state["own.aug_seed"] = st.session_state.get("own.aug_seed", 0) + 1
     copies = augmented_copies(img, prep.gray, prep.augment, int(st.session_state.get("own.aug_seed", 0)))
-    st.image([enlarge(a, 3) for a in copies], width=96, clamp=True)
+    figures.picture(st, [enlarge(a, 3) for a in copies], width=96, clamp=True)
     st.subheader(t("own.split_title"))
     split_table(t, data)
     return prep

@@ -16,6 +16,7 @@ from cnnlab.vision.augment import Augment, batch_augmenter, working_batch
 from cnnlab.vision.saliency import border_mask, grad_cam, occlusion, share_inside
 from services.own_data import LIMITS, split_dataset
 from services.training import Job, trainer_pool
+from ui import figures
 
 logger = logging.getLogger(__name__)
 CLASSES = ("circle", "triangle", "star")
@@ -146,7 +147,7 @@ def section(t):
     cols = st.columns(3)
     shown = [starter_set(n) for n in ("shortcut_train", "shortcut_test", "shortcut_varied")]
     for col, s, cap in zip(cols, shown, ("own.exp_set_train", "own.exp_set_test", "own.exp_set_varied")):
-        col.image([s.images[k] for k in range(0, len(s), max(1, len(s) // 6))][:6], width=40, clamp=True)
+        figures.picture(col, [s.images[k] for k in range(0, len(s), max(1, len(s) // 6))][:6], width=40, clamp=True)
         col.caption(t(cap))
     busy = _busy()
     c1, c2 = st.columns(2)

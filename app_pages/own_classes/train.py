@@ -17,7 +17,7 @@ from cnnlab.vision.augment import batch_augmenter
 from services.job_budget import plan
 from services.own_data import LIMITS
 from services.training import Job, resume, trainer_pool
-from ui import errors
+from ui import errors, figures
 from ui.network_editor import NetworkEditor
 from ui.state import UrlState
 
@@ -231,8 +231,8 @@ def _full(t, job):
     elif state == "error":
         errors.show(snap["error"], t)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
-    c2.plotly_chart(fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
+    figures.chart(c1, fig.curves(snap, t, "loss"), key="own.curve_loss", config={"displayModeBar": False})
+    figures.chart(c2, fig.curves(snap, t, "accuracy"), key="own.curve_acc", config={"displayModeBar": False})
     _finish(job, snap)
 
 

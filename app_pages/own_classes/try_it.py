@@ -11,7 +11,7 @@ from cnnlab.checks import LessonError
 from cnnlab.vision.augment import to_working
 from cnnlab.vision.images import read_image
 from services.own_data import LIMITS
-from ui import canvas, errors
+from ui import canvas, errors, figures
 from ui.image_source import IMAGE_TYPES
 
 SOURCES = ("upload", "camera", "canvas")
@@ -48,6 +48,6 @@ def section(t, trained):
     probs = trained.model.predict(x[None])[0]
     classes = list(trained.classes)
     pred = int(probs.argmax())
-    st.plotly_chart(fig.probabilities(probs, classes, t), key="own.try_probs", config={"displayModeBar": False})
+    figures.chart(st, fig.probabilities(probs, classes, t), key="own.try_probs", config={"displayModeBar": False})
     st.success(t("own.try_answer", name=plain(classes[pred]), p=f"{probs[pred]:.0%}"), icon=":material/psychology:")
     looks.show(t, trained.model, x, pred, classes, "own.try_look")

@@ -12,10 +12,9 @@ from cnnlab.geometry import shapes
 from cnnlab.ops import pooling
 from ui import errors, figures, shape_figures
 from ui.fmt import num as _fmt
-from ui.grid_guard import bound_edits
+from ui.grid_guard import number_grid, parse_grid
 from ui.image_source import image_source
-from ui.state import UrlState
-from ui.style import PLOT
+from ui.state import UrlState, remember
 
 MODES = ["max", "avg", "min"]
 POOL_FIXES = ("kernel_size", "stride", "padding")
@@ -33,10 +32,32 @@ class Settings:
     source: str
 
 
+def grid_text(x):
+    """The grid as the link writes it: rows separated by ``;``, cells by ``,`` (``""`` for the default)."""
+    x = np.asarray(x, dtype=float)
+    if x.shape == DEFAULT_GRID.shape and np.array_equal(x, DEFAULT_GRID):
+        return ""
+    return ";".join(",".join(f"{v:.10g}" for v in row) for row in x)
+
+
+def grid_from_text(text):
+    """The grid of a link's ``cells``; ``None`` unless it is a whole grid of the lesson's size."""
+    if not text:
+        return DEFAULT_GRID.astype(float)
+    rows = [row.split(",") for row in text.split(";")]
+    if len(rows) != DEFAULT_GRID.shape[0] or any(len(r) != DEFAULT_GRID.shape[1] for r in rows):
+        return None
+    x, bad = parse_grid(rows)
+    return None if bad else x
+
+
 def url_state():
-    return UrlState("pool", {"mode": "max", "k": 2, "s": 2, "p": 0, "ceil": False, "source": "grid"},
+    # the edited grid (``cells``) and the chosen output cell (``r``, ``c``) are in the link too (issue 16)
+    return UrlState("pool", {"mode": "max", "k": 2, "s": 2, "p": 0, "ceil": False, "source": "grid",
+                             "cells": "", "r": 0, "c": 0},
                     choices={"mode": MODES, "source": SOURCES},
-                    bounds={"k": (1, 8), "s": (0, 8), "p": (0, 4)})
+                    bounds={"k": (1, 8), "s": (0, 8), "p": (0, 4), "r": (0, 63), "c": (0, 63)},
+                    valid={"cells": lambda text: len(text) <= 2000 and grid_from_text(text) is not None})
 
 
 def controls(t, url):
@@ -54,46 +75,16 @@ def controls(t, url):
     return Settings(mode, int(k), int(s), int(p), bool(ceil), source)
 
 
-GRID_LIMIT = 1e6      # a grid cell beyond this is a typing slip (``1e308``), not a lesson value
-
-
-def parse_grid(table):
-    """The edited grid as floats and the ``(row, column)`` of every empty, non-numeric or huge cell."""
-    rows, bad = [], []
-    for i, row in enumerate(np.asarray(table, dtype=object)):
-        vals = []
-        for j, v in enumerate(row):
-            try:
-                f = float(v)
-            except (TypeError, ValueError):
-                f = float("nan")
-            if not (np.isfinite(f) and abs(f) <= GRID_LIMIT):
-                bad.append((i, j))
-                f = 0.0
-            vals.append(f)
-        rows.append(vals)
-    return np.array(rows, dtype=float), bad
-
-
-def _guarded(t, table, key):
-    """The grid, or (a bad cell named) the last good grid of ``key`` this session."""
-    x, bad = parse_grid(table)
-    good = f"{key}._last_good"
-    if not bad:
-        st.session_state[good] = x
-        return x
-    cells = ", ".join(t("pool.cell_name", r=r, c=c) for r, c in bad[:6]) + (" …" if len(bad) > 6 else "")
-    st.error(t("pool.bad_cells", cells=cells, limit=f"{GRID_LIMIT:,.0f}"), icon=":material/error:")
-    return st.session_state.get(good, np.zeros_like(x))
-
-
-def input_array(t, s):
+def input_array(t, s, url):
     """The input: an editable grid or an image (sample / upload). Returns ``(x, is_grid)``."""
     if s.source == "grid":
         st.caption(t("pool.grid_help"))
-        bound_edits("pool.grid", DEFAULT_GRID.shape[0], range(DEFAULT_GRID.shape[1]))
-        table = st.data_editor(DEFAULT_GRID, key="pool.grid", width="content")
-        return _guarded(t, table, "pool.grid"), True
+        if "pool.grid" not in st.session_state:         # a new editor: the grid of the link or the session
+            st.session_state["pool._grid_base"] = grid_from_text(url.get("cells"))
+        base = st.session_state.get("pool._grid_base")
+        x = number_grid(t, DEFAULT_GRID if base is None else base, "pool.grid")
+        url.set("cells", grid_text(x))
+        return x, True
     img, _ = image_source(t, "pool.image", gray=True, max_side=48, default_sample="digit")
     return np.asarray(img, dtype=float), False
 
@@ -133,15 +124,15 @@ def forward(t, s, x, is_grid):
     c = c2.number_input(t("pool.cell_col"), 0, ow - 1, key="pool.c")
     win = pooling.pool_window(r, c, x.shape, s.k, s.s, s.p, s.ceil)
     fig_in = figures.grid(x, t("pool.fig_input"), numbers=is_grid,
-                          highlight=(win["valid_rows"], win["valid_cols"]), hover=t("pool.hover"))
+                          highlight=(win["valid_rows"], win["valid_cols"]))
     if res.sel_rows and is_grid:
         shape_figures.selected_overlay(fig_in, np.array(res.sel_rows), np.array(res.sel_cols),
                                        t(f"pool.legend_selected_{s.mode}"))
     fig_out = figures.grid(out, t("pool.fig_output", rows=oh, cols=ow), numbers=is_grid, cell=(r, c),
-                           hover=t("pool.hover"), zrange=(float(x.min()), float(max(x.max(), x.min() + 1e-9))))
+                           zrange=(float(x.min()), float(max(x.max(), x.min() + 1e-9))))
     g1, g2 = st.columns([3, 2])
-    g1.plotly_chart(fig_in, **PLOT, key="pool.fig_in")
-    g2.plotly_chart(fig_out, **PLOT, key="pool.fig_out")
+    figures.chart(g1, fig_in, key="pool.fig_in")
+    figures.chart(g2, fig_out, key="pool.fig_out")
     window = x[np.ix_(win["valid_rows"], win["valid_cols"])]
     nums = ", ".join(_fmt(v) for v in window.ravel())
     st.markdown(t(f"pool.cell_explain_{s.mode}", r=r, c=c, values=nums, n=window.size,
@@ -155,22 +146,21 @@ def backward(t, s, x, is_grid, out):
     if is_grid:
         default = np.arange(1, out.size + 1).reshape(out.shape)
         st.caption(t("pool.dout_help"))
-        bound_edits(f"pool.dout.{out.shape}", default.shape[0], range(default.shape[1]))
-        dout = _guarded(t, st.data_editor(default, key=f"pool.dout.{out.shape}", width="content"),
-                        f"pool.dout.{out.shape}")
+        dout = number_grid(t, default, f"pool.dout.{out.shape}")
     else:
         dout = np.ones_like(out)
     dx = compute.backward(x, _ps(s), dout).dx
     g1, g2 = st.columns([2, 3])
-    g1.plotly_chart(figures.grid(dout, t("pool.fig_dout"), numbers=is_grid), **PLOT, key="pool.fig_dout")
-    g2.plotly_chart(figures.grid(dx, t("pool.fig_dx"), numbers=is_grid), **PLOT, key="pool.fig_dx")
+    figures.chart(g1, figures.grid(dout, t("pool.fig_dout"), numbers=is_grid), key="pool.fig_dout")
+    figures.chart(g2, figures.grid(dx, t("pool.fig_dx"), numbers=is_grid), key="pool.fig_dx")
     st.info(t("pool.no_params"), icon=":material/info:")
 
 
 def why_pool(t, s, x, is_grid):
     """Shift a feature and compare the pooled maps; how much smaller the next layers get."""
     st.markdown(t("pool.why_intro"))
-    shift = st.slider(t("pool.shift"), 0, 3, 1, key="pool.shift")
+    remember("pool", {"pool.shift": 1})
+    shift = st.slider(t("pool.shift"), 0, 3, key="pool.shift")
     # on the grid: a bright dot that moves inside its window (the point is visible); on an image: the image
     res = compute.shift(None if is_grid else x, x.shape, _ps(s), shift)
     if res.dot is not None:
@@ -183,14 +173,12 @@ def why_pool(t, s, x, is_grid):
     else:
         g1, (g2, g3, g4) = None, st.columns(3)
     if g1 is not None:
-        g1.plotly_chart(figures.grid(res.original, t("pool.fig_dot"), numbers=True, hover=t("pool.hover")),
-                        **PLOT, key="pool.fig_dot")
-    g2.plotly_chart(figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid,
-                                 hover=t("pool.hover")), **PLOT, key="pool.fig_shifted")
-    g3.plotly_chart(figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid, hover=t("pool.hover")),
-                    **PLOT, key="pool.fig_pooled")
-    g4.plotly_chart(figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid,
-                                 hover=t("pool.hover")), **PLOT, key="pool.fig_pooled_shifted")
+        figures.chart(g1, figures.grid(res.original, t("pool.fig_dot"), numbers=True), key="pool.fig_dot")
+    figures.chart(g2, figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid),
+                  key="pool.fig_shifted")
+    figures.chart(g3, figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid), key="pool.fig_pooled")
+    figures.chart(g4, figures.grid(res.pooled_shifted, t("pool.fig_pooled_shifted"), numbers=is_grid),
+                  key="pool.fig_pooled_shifted")
     m1, m2 = st.columns(2)
     m1.metric(t("pool.changed_input"), f"{res.changed_input:.0%}",
               help=t("pool.mean_change", v=_fmt(res.mean_change_input)))

@@ -4,18 +4,9 @@ import streamlit as st
 
 from app_pages.receptive_field import questions
 from app_pages.receptive_field import views as rf_views
-from ui import quiz, style
-from ui.i18n import translator
+from ui import lesson, quiz
 
-t = translator()
-style.wrap_controls()
-st.title(t("rf.title"))
-st.markdown(t("rf.intro"))
-
-url = rf_views.url_state()
-with st.container(border=True):
-    layers, size = rf_views.stack_editor(t, url)
-url.publish(t)
+t, url, (layers, size) = lesson.header("rf", rf_views.url_state, rf_views.stack_editor)
 
 rows, with_out = rf_views.compute(t, layers, size)
 if rows:

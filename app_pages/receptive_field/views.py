@@ -188,7 +188,7 @@ def growth(t, rows, size, with_out):
         series[t("rf.series_input")] = [size] * len(xs)
     fig = figures.line(xs, series, t("rf.growth_title"), t("rf.growth_x"), t("rf.growth_y"), markers=True)
     fig.update_xaxes(dtick=1 if len(xs) <= 20 else 2)
-    st.plotly_chart(fig, **PLOT, key="rf.fig_growth")
+    figures.chart(st, fig, **PLOT, key="rf.fig_growth")
     big = next((n for n, r in enumerate(rows, start=1) if r.exceeds), None)
     if big:
         st.warning(t("rf.exceeds", layer=big, size=rows[big - 1].size, input=size), icon=":material/warning:")
@@ -236,7 +236,7 @@ def unit_picture(t, rows, size, layers):
     fig = shape_figures.rf_picture(t, img, size, (reg.rows, reg.cols),
                                    units, (ur, uc), t("rf.fig_title", layer=names[layer - 1], r=ur, c=uc))
     chart_key = "rf.fig_unit"
-    st.plotly_chart(fig, **PLOT, key=chart_key, on_select=lambda: _picked(chart_key, out),
+    figures.chart(st, fig, **PLOT, key=chart_key, on_select=lambda: _picked(chart_key, out),
                     selection_mode="points")
     if units is not None:
         st.caption(t("rf.click_hint"))

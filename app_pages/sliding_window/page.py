@@ -5,7 +5,7 @@ import streamlit as st
 from app_pages.sliding_window import figures as fg
 from app_pages.sliding_window import questions
 from app_pages.sliding_window import views as v
-from ui import errors, quiz
+from ui import errors, figures, quiz
 from ui.i18n import translator
 from ui.style import PLOT
 
@@ -37,18 +37,18 @@ if view == "same":
     url.set("pos", min(pos, maps.positions - 1))
     pos = st.slider(t("fcn.pos"), 0, maps.positions - 1, key=url.key("pos"), help=t("fcn.pos_help"))
     i, j, box = maps.window(pos)
-    st.plotly_chart(fg.page_with_window(t, page.image, box, t("fcn.window_title", i=i, j=j, side=maps.side)),
+    figures.chart(st, fg.page_with_window(t, page.image, box, t("fcn.window_title", i=i, j=j, side=maps.side)),
                     **PLOT, alt=t("fcn.page_alt"))
     c1, c2 = st.columns([3, 2], vertical_alignment="center")
-    c1.plotly_chart(fg.window_probs(t, maps.sliding[:, i, j], t("fcn.window_probs")), **PLOT,
+    figures.chart(c1, fg.window_probs(t, maps.sliding[:, i, j], t("fcn.window_probs")), **PLOT,
                     alt=t("fcn.probs_alt"))
     best = int(maps.sliding[:, i, j].argmax())
     c2.markdown(t("fcn.window_says", d=best, p=f"{maps.sliding[best, i, j]:.2f}", n=maps.positions))
     st.markdown(t("fcn.rewrite"))
     digit = st.select_slider(t("fcn.digit"), list(range(10)), key=url.key("digit"))
-    st.plotly_chart(fg.class_map(t, maps.sliding, digit, t("fcn.map_sliding", d=digit), maps.stride), **PLOT,
+    figures.chart(st, fg.class_map(t, maps.sliding, digit, t("fcn.map_sliding", d=digit), maps.stride), **PLOT,
                     alt=t("fcn.map_alt", d=digit))
-    st.plotly_chart(fg.class_map(t, maps.fcn, digit, t("fcn.map_fcn", d=digit), maps.stride), **PLOT,
+    figures.chart(st, fg.class_map(t, maps.fcn, digit, t("fcn.map_fcn", d=digit), maps.stride), **PLOT,
                     alt=t("fcn.map_alt", d=digit))
     st.success(t("fcn.equal", diff=f"{maps.max_diff:.1e}", r=n_rows, c=n_cols, n=maps.positions),
                icon=":material/check_circle:")
@@ -72,11 +72,11 @@ else:
         errors.show(exc, t)
         st.stop()
     if view == "segment":
-        st.plotly_chart(fg.segmentation(t, page.image, det, maps.stride, float(thr), t("fcn.seg_title")), **PLOT,
+        figures.chart(st, fg.segmentation(t, page.image, det, maps.stride, float(thr), t("fcn.seg_title")), **PLOT,
                         alt=t("fcn.seg_alt"))
         st.markdown(t("fcn.seg_explain"))
     else:
-        st.plotly_chart(fg.detections(t, page.image, det, page.boxes, page.labels, t("fcn.det_title")), **PLOT,
+        figures.chart(st, fg.detections(t, page.image, det, page.boxes, page.labels, t("fcn.det_title")), **PLOT,
                         alt=t("fcn.det_alt"))
         st.markdown(t("fcn.det_counts", cand=det.candidates, kept=len(det.boxes), correct=det.correct,
                       n=len(page.labels)))

@@ -15,7 +15,7 @@ from cnnlab.nn.train import DEFAULTS
 from services.job_budget import plan
 from services.session_models import set_trained_model
 from services.training import Job, trainer_pool
-from ui import errors
+from ui import errors, figures
 from ui.state import UrlState
 
 BATCHES = [8, 16, 32, 64, 128, 256]
@@ -227,9 +227,9 @@ def live(t, compact=False):
         _status(t, job, snap)
     if not compact:
         c1, c2 = st.columns(2)
-        c1.plotly_chart(fig.curves(snap, t, "loss"), theme="streamlit", key="train.curve_loss",
+        figures.chart(c1, fig.curves(snap, t, "loss"), theme="streamlit", key="train.curve_loss",
                         config={"displayModeBar": False})
-        c2.plotly_chart(fig.curves(snap, t, "accuracy"), theme="streamlit", key="train.curve_acc",
+        figures.chart(c2, fig.curves(snap, t, "accuracy"), theme="streamlit", key="train.curve_acc",
                         config={"displayModeBar": False})
     if snap["state"] not in ("waiting", "running") and st.session_state.get("train.finished") is not job:
         st.session_state["train.finished"] = job

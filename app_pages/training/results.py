@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages.training import compute, panel
 from app_pages.training import figures as fig
+from ui import figures
 from ui.models import class_labels
 
 MAX_MISTAKES = 24
@@ -41,7 +42,7 @@ def results(t, model, dataset, test):
     c3.metric(t("train.test_size"), f"{len(test[1]):,}")
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(fig.confusion(ev.confusion, labels, t), theme="streamlit",
+        figures.chart(st, fig.confusion(ev.confusion, labels, t), theme="streamlit",
                         config={"displayModeBar": False})
         st.caption(t("train.confusion_explain"))
     with right:
@@ -49,7 +50,7 @@ def results(t, model, dataset, test):
         st.markdown(f"**{t('train.mistakes_title', shown=min(wrong.size, MAX_MISTAKES), total=wrong.size)}**")
         if wrong.size:
             wrong = wrong[:MAX_MISTAKES]
-            st.image([fig.colorize(test[0][i], "gray", (0, 255)) for i in wrong],
+            figures.picture(st, [fig.colorize(test[0][i], "gray", (0, 255)) for i in wrong],
                      caption=[f"{labels[test[1][i]]} → {labels[ev.pred[i]]}" for i in wrong], width=72)
             st.caption(t("train.mistakes_explain"))
         else:
@@ -57,7 +58,7 @@ def results(t, model, dataset, test):
     w = model.first_filters()
     if w is not None:
         st.subheader(t("train.filters_title"))
-        st.image([fig.colorize(k[0], "RdBu_r", scale=16) for k in w[:32]],
+        figures.picture(st, [fig.colorize(k[0], "RdBu_r", scale=16) for k in w[:32]],
                  caption=[str(i) for i in range(min(32, w.shape[0]))], width=96)
         st.caption(t("train.filters_explain"))
 
@@ -77,10 +78,10 @@ def feature_maps(t, model, dataset, test):
     labels = labels_for(t, dataset)
     cols = st.columns([1, 3])
     with cols[0]:
-        st.image(fig.colorize(test[0][i], "gray", (0, 255), scale=6),
+        figures.picture(st, fig.colorize(test[0][i], "gray", (0, 255), scale=6),
                  caption=t("train.example_title", label=labels[test[1][i]]))
     with cols[1]:
-        st.plotly_chart(fig.probabilities(layers.probs, labels, t, height=240), theme="streamlit",
+        figures.chart(st, fig.probabilities(layers.probs, labels, t, height=240), theme="streamlit",
                         config={"displayModeBar": False})
 
     def name(index, kind, a):
@@ -91,10 +92,10 @@ def feature_maps(t, model, dataset, test):
         cmap = "RdBu_r" if a.min() < 0 else "viridis"
         tiles = fig.mosaic(a[:32], min(8, a.shape[0]), gap=1)
         scale = max(1, min(12, 880 // tiles.shape[1]))
-        st.image(fig.colorize(tiles, cmap, scale=scale), caption=name(index, kind, a))
+        figures.picture(st, fig.colorize(tiles, cmap, scale=scale), caption=name(index, kind, a))
     flat = [(name(index, kind, a), a) for index, kind, a in layers.vectors]
     cols = st.columns(2)
     for i, (title, a) in enumerate(flat):
-        cols[i % 2].plotly_chart(fig.vector(a, title, height=200), theme="streamlit",
+        figures.chart(cols[i % 2], fig.vector(a, title, height=200), theme="streamlit",
                                  config={"displayModeBar": False})
     st.caption(t("train.maps_explain"))

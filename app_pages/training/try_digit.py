@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages.training import compute
 from app_pages.training import figures as fig
-from ui import canvas, errors
+from ui import canvas, errors, figures
 from ui.fmt import math_num
 from ui.image_source import IMAGE_TYPES, decode
 from ui.models import class_labels
@@ -77,13 +77,14 @@ def try_it(t, models):
         st.metric(t("train.try_prediction"), labels[r.best],
                   t("train.try_confidence", p=f"{r.probs[r.best]:.0%}"), delta_color="off")
         a, b = st.columns(2)
-        a.image(fig.colorize(r.digit, "gray", (0, 1), scale=6), caption=t("train.try_prepared"), width="stretch")
+        figures.picture(a, fig.colorize(r.digit, "gray", (0, 1), scale=6), caption=t("train.try_prepared"),
+                        width="stretch")
         if source != "canvas":                            # the drawing is on the left already
-            b.image(np.clip(img, 0, 1), caption=t("train.try_original"), width="stretch")
+            figures.picture(b, np.clip(img, 0, 1), caption=t("train.try_original"), width="stretch")
         if r.inverted:
             st.caption(t("train.try_inverted"))
         st.caption(t("train.try_explain"))
-    st.plotly_chart(fig.probabilities(r.probs, labels, t, height=260), theme="streamlit",
+    figures.chart(st, fig.probabilities(r.probs, labels, t, height=260), theme="streamlit",
                     config={"displayModeBar": False})
     softmax_steps(t, r, labels)
 

@@ -139,6 +139,9 @@ def test_controls_are_not_cut_off(page, app_url, path, lang, width, height):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{app_url}/{path}?lang={lang}")
     wait_idle(page)
+    # the wrapping style comes once, from app.py (style.wrap_controls), for every lesson
+    page.wait_for_function("() => [...document.querySelectorAll('style')]"
+                           ".some(s => s.textContent.includes('stButtonGroup'))")
     page.wait_for_selector('[data-testid="stButtonGroup"]')
     page.wait_for_selector('text=' + (("Parameters" if lang == "en" else "参数：") if path == "output-size"
                            else "Why pool?" if lang == "en" else "为什么要池化"))
