@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import state as url_state
+
 SLIDER_PX = 260                        # the position slider beside the buttons (wraps below them on a phone)
 
 
@@ -70,7 +72,7 @@ def _toggle(key, lo, hi):
 
 
 def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
-           buttons=None, whole_page=None):
+           buttons=None, whole_page=None, link=None):
     """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
 
     Parameters
@@ -86,10 +88,17 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
         ``conv.first_btn``, ``conv.prev_btn``, ``conv.next_btn``, ``conv.last_btn``, ``conv.play_btn``
     whole_page : callable() -> bool, asked first on every step: True runs the whole page again (e.g.
         a click inside ``draw`` changed what the page computes)
+    link : a query-parameter name (e.g. ``"step"``): the link carries the shown position and a link
+        with it opens there (``ui.state.linked_int`` / ``show_in_link``)
     """
     prefix = buttons or key.rsplit(".", 1)[0]
     first = lo if start is None else start
     was_playing = playing(key)
+    state = st.session_state
+    if link and not any(k in state for k in (key, _pos_key(key), _goto_key(key))):
+        linked = url_state.linked_int(key.split(".", 1)[0], link, lo, hi)   # first view in this session
+        if linked is not None:
+            state[_goto_key(key)] = linked
 
     def move(to):
         goto(key, max(lo, min(hi, to)))
@@ -110,6 +119,8 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
                 st.session_state[_play_key(key)] = False
                 st.session_state[_goto_key(key)] = hi   # and shows the end whatever the browser sends
         st.session_state[_pos_key(key)] = pos
+        if link:
+            url_state.show_in_link(link, pos)
         now = playing(key)
         # one wrapping row sized to its buttons: on a phone they stay side by side (columns would stack)
         row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")

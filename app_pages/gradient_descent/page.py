@@ -100,6 +100,6 @@ if tab == "search":
             else:
                 views.search_view(t, surface, found.paths, found.floor, s.start)
 
-url.publish()
+url.publish(t)
 
 quiz.show(t, "gd", questions.build(quiz.url_values(url)))
