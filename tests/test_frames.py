@@ -8,7 +8,7 @@ import plotly.colors as pc
 import plotly.graph_objects as go
 from PIL import Image
 
-from ui import frames, figures
+from ui import figures, frames
 
 
 def _picture(uri):

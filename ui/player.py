@@ -31,6 +31,19 @@ import streamlit as st
 from ui import state as url_state
 
 SLIDER_PX = 260                        # the position slider beside the buttons (wraps below them on a phone)
+STEP_BUTTONS = ("first_btn", "prev_btn", "next_btn", "last_btn")
+# On a phone the four step buttons show their icons only (their names stay for screen readers), so that they
+# keep to one row and the chart stays on screen (issue 18). Built from code constants only.
+_PHONE_CSS = """<style>@media (max-width: 640px) {{ {labels} {{ position: absolute !important; width: 1px;
+ height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
+ {buttons} {{ padding-left: 0.6rem !important; padding-right: 0.6rem !important; min-width: 0 !important; }}
+ {buttons} span {{ margin-right: 0 !important; }} }}</style>"""
+
+
+def _phone_css(prefix):
+    keys = [f".st-key-{prefix.replace('.', '-')}-{b}" for b in STEP_BUTTONS]
+    return _PHONE_CSS.format(labels=", ".join(f"{k} button p" for k in keys),
+                             buttons=", ".join(f"{k} button" for k in keys))
 
 
 def _pos_key(key):
@@ -123,6 +136,7 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
             url_state.show_in_link(link, pos)
         now = playing(key)
         # one wrapping row sized to its buttons: on a phone they stay side by side (columns would stack)
+        st.html(_phone_css(prefix))
         row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
         row.button(t("player.first"), key=f"{prefix}.first_btn", icon=":material/first_page:",
                    on_click=move, args=(lo,))
