@@ -245,9 +245,9 @@ def not_yet_cells(r, c, rows, cols):
 
 def _wrap(text, share):
     """A title over a plot ``share`` of the width: one line break near the middle when it would not fit
-    (about 900 px of chart at 1024 px; a Chinese character is as wide as two Latin letters)."""
+    (fits a phone; a Chinese character is as wide as two Latin letters)."""
     width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    if width <= share * 100 or "<br>" in text:
+    if width <= share * 50 or "<br>" in text:
         return text
     mid = len(text) / 2
     spots = [i for i, ch in enumerate(text) if ch == " "] + [i for i, ch in enumerate(text) if ch in "(（"]
@@ -317,7 +317,7 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
     def moment(i):
         r, c = divmod(i, ow)
         return [dict(zip("xy", window(i))), dict(zip("xy", not_yet_cells(r, c, oh, ow))),
-                dict(zip("xy", box(r, r, c, c))), dict(text=[caption(i)])]
+                dict(zip("xy", box(r, r, c, c))), dict(text=[_wrap(caption(i), 0.8)])]
 
     styles = [dict(xaxis="x", yaxis="y", mode="lines", line=dict(color=WINDOW, width=4)),
               # own overlaid axes: a filled trace animated on the output's axes made Plotly drop its numbers
