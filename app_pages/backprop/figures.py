@@ -127,7 +127,7 @@ def total_steps(tr):
 
 
 LABEL_PX = 16          # values, gradients and the step title: readable when projected (issue 18)
-OFFSET = 0.36          # value above / gradient below a node, in rows (a row is ~95 px high)
+OFFSET = 0.42          # value above / gradient below a node, in rows (a row is ~95 px high)
 
 
 def _dynamic(tr, state, pos, names, title):
@@ -142,10 +142,10 @@ def _dynamic(tr, state, pos, names, title):
     elif state["phase"] == "forward":                        # forward: every input -> the node
         hot = [(c, p) for c, p, _ in tr["edges"] if p == state["node"]]
     ax, ay, sizes = [], [], []
-    for a, b in hot:                                         # the head stops short of the node's symbol
+    for a, b in hot:                       # both ends stop short of the nodes: no symbol ("−", "+") hidden
         (x0, y0), (x1, y1) = pos[a], pos[b]
-        ax += [x0, x0 + 0.72 * (x1 - x0), None]
-        ay += [y0, y0 + 0.72 * (y1 - y0), None]
+        ax += [x0 + 0.25 * (x1 - x0), x0 + 0.75 * (x1 - x0), None]
+        ay += [y0 + 0.25 * (y1 - y0), y0 + 0.75 * (y1 - y0), None]
         sizes += [0, 18, 0]
     current = state["node"]
     ring = ([pos[current][0]], [pos[current][1]]) if current is not None else ([None], [None])
@@ -199,7 +199,7 @@ def graph(tr, state, title="", height=None):
              hovertext=[f"{names[i]}: {symbol(nodes[i])}" for i in ids], hoverinfo="text"),
         dict(type="scatter", mode="lines+markers", line=dict(color=ACTIVE, width=5), hoverinfo="skip", **arrows),
         dict(type="scatter", mode="markers", hoverinfo="skip",
-             marker=dict(size=62, symbol="circle-open", color=ACTIVE, line=dict(width=5)), **ring),
+             marker=dict(size=56, symbol="circle-open", color=ACTIVE, line=dict(width=4)), **ring),
         dict(type="scatter", x=px, y=[y - OFFSET for y in py], mode="text", hoverinfo="skip", cliponaxis=False,
              textfont=dict(color=VALUE, size=LABEL_PX), **values),
         dict(type="scatter", x=px, y=[y + OFFSET for y in py], mode="text", hoverinfo="skip", cliponaxis=False,
