@@ -88,3 +88,38 @@ def test_descent_player_steps_by_its_stride():
     at.run()
     assert at.slider(key="gd.frame").value == 3             # ceil(100 / 40 frames) = 3 per tick
     assert_ok(at)
+
+
+# Issue 16 item 10 / issue 18 (links): a player's position is part of the link where it defines the view.
+LINKED = [
+    ("app_pages/convolution/page.py", "conv.step", "conv", {"tab": "step"}, 1, 25),
+    ("app_pages/backprop/page.py", "bp.step", "bp", {}, 0, 6),                 # (x + y) z: 2 forward, 4 back
+]
+
+
+@pytest.mark.parametrize("path,key,prefix,query,first,last", LINKED)
+def test_a_link_carries_the_players_position(path, key, prefix, query, first, last):
+    at = run_page(path, "en", query={**query, "step": "3"})
+    assert_ok(at)
+    assert at.slider(key=key).value == 3
+    assert at.query_params["step"] == "3"
+    at.button(key=f"{prefix}.next_btn").click().run()
+    assert at.slider(key=key).value == 4
+    assert at.query_params["step"] == "4"                # the link follows the player
+    for key_, value in query.items():
+        assert at.query_params[key_] == value          # and keeps the open tab
+
+
+@pytest.mark.parametrize("path,key,prefix,query,first,last", LINKED)
+def test_a_bad_or_far_position_in_a_link_is_clamped_or_ignored(path, key, prefix, query, first, last):
+    at = run_page(path, "en", query={**query, "step": "999"})
+    assert at.slider(key=key).value == last
+    at = run_page(path, "en", query={**query, "step": "two"})
+    assert_ok(at)
+    assert at.slider(key=key).value == first
+
+
+def test_backprop_link_keeps_the_open_tab():
+    at = run_page("app_pages/backprop/page.py", "en", query={"tab": "check"})
+    assert_ok(at)
+    assert at.query_params["tab"] == "check"

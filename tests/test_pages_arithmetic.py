@@ -1,5 +1,7 @@
 """AppTest for the four shape-arithmetic lessons, in both languages, with invalid settings."""
 
+import json
+
 import pytest
 
 from tests.conftest import assert_ok, run_page
@@ -27,7 +29,9 @@ def test_output_size_predict_then_reveal(lang):
     assert r"\mathbf{4}" not in texts(at)
     at.toggle(key="size.predict").set_value(False).run()
     assert r"\mathbf{4}" in texts(at)
-    assert len(at.get("plotly_chart")) == 2
+    (walk,) = at.get("plotly_chart")                 # input and output side by side in one animated chart
+    spec = json.loads(walk.proto.spec)
+    assert "xaxis2" in spec["layout"] and len(spec["frames"]) > 0
 
 
 def test_output_size_modes_and_floor(lang):

@@ -28,7 +28,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import state as url_state
+
 SLIDER_PX = 260                        # the position slider beside the buttons (wraps below them on a phone)
+STEP_BUTTONS = ("first_btn", "prev_btn", "next_btn", "last_btn")
+# On a phone the four step buttons show their icons only (their names stay for screen readers), so that they
+# keep to one row and the chart stays on screen (issue 18). Built from code constants only.
+_PHONE_CSS = """<style>@media (max-width: 640px) {{ {labels} {{ position: absolute !important; width: 1px;
+ height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
+ {buttons} {{ padding-left: 0.6rem !important; padding-right: 0.6rem !important; min-width: 0 !important; }}
+ {buttons} span {{ margin-right: 0 !important; }} }}</style>"""
+
+
+def _phone_css(prefix):
+    keys = [f".st-key-{prefix.replace('.', '-')}-{b}" for b in STEP_BUTTONS]
+    return _PHONE_CSS.format(labels=", ".join(f"{k} button p" for k in keys),
+                             buttons=", ".join(f"{k} button" for k in keys))
 
 
 def _pos_key(key):
@@ -70,7 +85,7 @@ def _toggle(key, lo, hi):
 
 
 def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
-           buttons=None, whole_page=None):
+           buttons=None, whole_page=None, link=None):
     """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
 
     Parameters
@@ -86,10 +101,17 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
         ``conv.first_btn``, ``conv.prev_btn``, ``conv.next_btn``, ``conv.last_btn``, ``conv.play_btn``
     whole_page : callable() -> bool, asked first on every step: True runs the whole page again (e.g.
         a click inside ``draw`` changed what the page computes)
+    link : a query-parameter name (e.g. ``"step"``): the link carries the shown position and a link
+        with it opens there (``ui.state.linked_int`` / ``show_in_link``)
     """
     prefix = buttons or key.rsplit(".", 1)[0]
     first = lo if start is None else start
     was_playing = playing(key)
+    state = st.session_state
+    if link and not any(k in state for k in (key, _pos_key(key), _goto_key(key))):
+        linked = url_state.linked_int(key.split(".", 1)[0], link, lo, hi)   # first view in this session
+        if linked is not None:
+            state[_goto_key(key)] = linked
 
     def move(to):
         goto(key, max(lo, min(hi, to)))
@@ -110,8 +132,11 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
                 st.session_state[_play_key(key)] = False
                 st.session_state[_goto_key(key)] = hi   # and shows the end whatever the browser sends
         st.session_state[_pos_key(key)] = pos
+        if link:
+            url_state.show_in_link(link, pos)
         now = playing(key)
         # one wrapping row sized to its buttons: on a phone they stay side by side (columns would stack)
+        st.html(_phone_css(prefix))
         row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
         row.button(t("player.first"), key=f"{prefix}.first_btn", icon=":material/first_page:",
                    on_click=move, args=(lo,))

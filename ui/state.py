@@ -56,6 +56,8 @@ class UrlState:
         link_tab = f"{page}._tab_link"        # the open tab of a link (ui/tabs.py), read before anything
         if link_tab not in st.session_state:  # rewrites the URL
             st.session_state[link_tab] = st.query_params.get("tab")
+        if f"{page}._link" not in st.session_state:   # the whole link, for values outside these settings
+            st.session_state[f"{page}._link"] = dict(st.query_params)   # (a player's position: linked_int)
         lazy_tabs = f"{page}._tab_id" in st.session_state      # the page has lazy tabs (ui/tabs.py)
         self.ignored = []                     # settings of the link that were not valid (this run only)
         memo = st.session_state.get(_memo_key(page), {})
@@ -147,3 +149,23 @@ class UrlState:
                 params[keep] = st.query_params[keep]
         if dict(st.query_params) != params:
             st.query_params.from_dict(params)
+
+
+def linked_int(page, name, lo, hi):
+    """``?name=`` of the link that opened ``page`` as an int clamped to ``lo..hi``, or None (missing or not
+    a number). For a value that defines the view but is no ``UrlState`` setting, such as a player's
+    position (``ui.player``); the link is read as it came, before ``publish`` rewrote the URL."""
+    raw = (st.session_state.get(f"{page}._link") or {}).get(name, st.query_params.get(name))
+    try:
+        value = int(str(raw))
+    except ValueError:
+        return None
+    return max(lo, min(hi, value))
+
+
+def show_in_link(name, value):
+    """Write ``?name=value`` to the URL (a value outside the page's ``UrlState``, e.g. a player's position).
+    Call it on every run that shows the value, a fragment's run too: ``publish`` rewrites the URL from the
+    page's own settings on every whole-page run."""
+    if st.query_params.get(name) != str(value):
+        st.query_params[name] = str(value)

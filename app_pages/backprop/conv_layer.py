@@ -60,13 +60,18 @@ def jacobian(t):
     st.markdown(t("bp.jac_vjp"))
 
 
-def _grids(t, arrays, title_key, key, **title_params):
-    """One small numbered grid per 2-D slice of ``arrays`` (a dict label -> (H, W) array)."""
-    cols = st.columns(max(1, len(arrays)))
-    for i, (label, a) in enumerate(arrays.items()):
-        figures.chart(cols[i], figures.grid(a, t(title_key, which=label, **title_params),
-                                          numbers=True, diverging=True, height=200),
-                             **PLOT, key=f"{key}.{i}")
+PER_ROW = 4                       # grids side by side: a 4 x 4 grid keeps 16 px numbers in its cells
+
+
+def _grids(t, groups, key):
+    """Small numbered grids in rows of ``PER_ROW``, never one grid across the page (the one-channel case
+    stacked three full-width grids). ``groups``: a list of (title key, {label: (H, W) array})."""
+    items = [(t(title_key, which=label), a) for title_key, arrays in groups for label, a in arrays.items()]
+    for start in range(0, len(items), PER_ROW):
+        cols = st.columns(PER_ROW)
+        for i, (title, a) in enumerate(items[start:start + PER_ROW]):
+            figures.chart(cols[i], figures.grid(a, title, numbers=True, diverging=True, height=230),
+                                 **PLOT, key=f"{key}.{start + i}")
 
 
 def _worked_dx(t, r, channels):
@@ -103,20 +108,19 @@ def conv_layer(t):
     channels, filters = CASES[case]
     r = _conv_case(channels, filters, int(seed))
     st.markdown(t("bp.conv_forward"))
-    _grids(t, {f"c={c}": r["x"][c] for c in range(channels)}, "bp.conv_fig_x", "bp.cx")
-    _grids(t, {f"f={f}, c={c}": r["w"][f, c] for f in range(filters) for c in range(channels)},
-           "bp.conv_fig_w", "bp.cw")
-    _grids(t, {f"f={f}": r["dout"][f] for f in range(filters)}, "bp.conv_fig_dout", "bp.cd")
+    _grids(t, [("bp.conv_fig_x", {f"c={c}": r["x"][c] for c in range(channels)}),
+               ("bp.conv_fig_w", {f"f={f}, c={c}": r["w"][f, c] for f in range(filters) for c in range(channels)}),
+               ("bp.conv_fig_dout", {f"f={f}": r["dout"][f] for f in range(filters)})], "bp.cx")
     st.markdown(t("bp.conv_dx"))
-    _grids(t, {f"c={c}": r["dx"][c] for c in range(channels)}, "bp.conv_fig_dx", "bp.cdx")
+    _grids(t, [("bp.conv_fig_dx", {f"c={c}": r["dx"][c] for c in range(channels)})], "bp.cdx")
     _worked_dx(t, r, channels)
     if filters > 1:
         st.markdown(t("bp.conv_dx_sum"))
-        _grids(t, {f"f={f}, c={c}": r["dx_terms"][f, c] for f in range(filters)
-                   for c in range(channels)}, "bp.conv_fig_dx_term", "bp.cdxt")
+        _grids(t, [("bp.conv_fig_dx_term", {f"f={f}, c={c}": r["dx_terms"][f, c] for f in range(filters)
+                                             for c in range(channels)})], "bp.cdxt")
     st.markdown(t("bp.conv_dw"))
-    _grids(t, {f"f={f}, c={c}": r["dw"][f, c] for f in range(filters) for c in range(channels)},
-           "bp.conv_fig_dw", "bp.cdw")
+    _grids(t, [("bp.conv_fig_dw", {f"f={f}, c={c}": r["dw"][f, c] for f in range(filters)
+                                    for c in range(channels)})], "bp.cdw")
     terms, total = cb.kernel_gradient_terms(r, 0, 0, 0, 0)
     st.markdown(t("bp.conv_worked_dw"))
     st.code("∂L/∂K[f=0, c=0][0, 0] = Σ X[i, j] · ∂L/∂Y[i, j]\n  = "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ui import frames as ui_frames
 from ui.fmt import math_num
 
 VALUE = "#3b82f6"     # blue: forward values
@@ -125,14 +126,51 @@ def total_steps(tr):
     return sum(n["kind"] == "op" for n in tr["nodes"]) + len(tr["backward"])
 
 
+LABEL_PX = 16          # values, gradients and the step title: readable when projected (issue 18)
+OFFSET = 0.42          # value above / gradient below a node, in rows (a row is ~95 px high)
+
+
+def _dynamic(tr, state, pos, names, title):
+    """What changes from one step to the next: the arrows of the step, the ring around its node, the values
+    and gradients known so far, the step's title. One patch per dynamic trace (see :func:`graph`)."""
+    nodes = {n["id"]: n for n in tr["nodes"]}
+    ids = list(pos)
+    active = state.get("step")
+    hot = []
+    if active is not None:                                   # backward: parent -> child
+        hot = [(active["node"], active["child"])]
+    elif state["phase"] == "forward":                        # forward: every input -> the node
+        hot = [(c, p) for c, p, _ in tr["edges"] if p == state["node"]]
+    ax, ay, sizes = [], [], []
+    for a, b in hot:                       # both ends stop short of the nodes: no symbol ("−", "+") hidden
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        ax += [x0 + 0.25 * (x1 - x0), x0 + 0.75 * (x1 - x0), None]
+        ay += [y0 + 0.25 * (y1 - y0), y0 + 0.75 * (y1 - y0), None]
+        sizes += [0, 18, 0]
+    current = state["node"]
+    ring = ([pos[current][0]], [pos[current][1]]) if current is not None else ([None], [None])
+    values, grads = [], []
+    for i in ids:
+        if i in state["values"]:
+            label = names[i] if nodes[i]["kind"] != "const" else ""
+            value = num(nodes[i]["value"], 3)
+            values.append(f"<b>{label} = {value}</b>" if label else f"<b>{value}</b>")
+        else:
+            values.append("")
+        grads.append(f"<b>∂f/∂{names[i]} = {num(state['grads'][i], 3)}</b>" if i in state["grads"] else "")
+    return [dict(x=ax or [None], y=ay or [None], marker=dict(size=sizes or [0], symbol="arrow",
+                                                            angleref="previous", color=ACTIVE)),
+            dict(x=ring[0], y=ring[1]), dict(text=values), dict(text=grads), dict(text=[title])]
+
+
 def graph(tr, state, title="", height=None):
-    """The graph with the values and gradients visible in ``state`` (see :func:`step_state`)."""
+    """The graph with the values and gradients visible in ``state`` (see :func:`step_state`).
+
+    Every label is a trace (no annotations), so that browser frames can change them (:func:`steps`):
+    traces 0-1 are fixed (edges, nodes), then come the dynamic traces of :func:`_dynamic`."""
     pos = layout(tr)
     names = node_names(tr)
     nodes = {n["id"]: n for n in tr["nodes"]}
-    active = state.get("step")
-    fwd_node = state["node"] if state["phase"] == "forward" else None
-    fig = go.Figure()
     xs, ys, seen = [], [], {}
     for c, p, _ in tr["edges"]:
         (x0, y0), (x1, y1) = pos[c], pos[p]
@@ -144,50 +182,47 @@ def graph(tr, state, title="", height=None):
             bend = 0.35 * k
             xs += [x0, (x0 + x1) / 2, x1, None]
             ys += [y0, (y0 + y1) / 2 + bend, y1, None]
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=EDGE, width=2),
-                             hoverinfo="skip", showlegend=False))
-    hot = []
-    if active is not None:
-        hot = [(active["child"], active["node"])]
-    elif fwd_node is not None:
-        hot = [(c, p) for c, p, _ in tr["edges"] if p == fwd_node]
-    for c, p in hot:
-        (x0, y0), (x1, y1) = pos[c], pos[p]
-        fig.add_annotation(x=x0 if active else x1, y=y0 if active else y1,
-                           ax=x1 if active else x0, ay=y1 if active else y0,
-                           xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                           arrowhead=3, arrowsize=1.2, arrowwidth=4, arrowcolor=ACTIVE, text="")
     ids = list(pos)
-    colours = [OP if nodes[i]["kind"] == "op" else CONST if nodes[i]["kind"] == "const" else INPUT
-               for i in ids]
-    current = state["node"]
-    fig.add_trace(go.Scatter(
-        x=[pos[i][0] for i in ids], y=[pos[i][1] for i in ids], mode="markers+text",
-        marker=dict(size=[46 if nodes[i]["kind"] == "op" else 40 for i in ids], color=colours,
-                    symbol=["circle" if nodes[i]["kind"] == "op" else "square" for i in ids],
-                    line=dict(width=[5 if i == current else 1 for i in ids],
-                              color=[ACTIVE if i == current else "white" for i in ids])),
-        text=[symbol(nodes[i]) for i in ids],
-        textfont=dict(color="white", size=[22 if len(symbol(nodes[i])) == 1 else 14 for i in ids]),
-        hovertext=[f"{names[i]}: {symbol(nodes[i])}" for i in ids], hoverinfo="text",
-        showlegend=False))
-    for i in ids:
-        x, y = pos[i]
-        if i in state["values"]:
-            label = names[i] if nodes[i]["kind"] != "const" else ""
-            value = num(nodes[i]["value"], 3)
-            text = f"{label} = {value}" if label else value
-            fig.add_annotation(x=x, y=y, text=f"<b>{text}</b>", showarrow=False, yshift=32,
-                               font=dict(color=VALUE, size=13))
-        if i in state["grads"]:
-            fig.add_annotation(x=x, y=y, text=f"<b>∂f/∂{names[i]} = {num(state['grads'][i], 3)}</b>",
-                               showarrow=False, yshift=-32, font=dict(color=GRAD, size=12))
     rows = max(p[1] for p in pos.values()) + 1
     cols = max(p[0] for p in pos.values()) + 1
-    fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4])
-    fig.update_yaxes(visible=False, autorange="reversed", range=None)
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"),
-                      height=height or int(max(300, min(900, 95 * rows + 90))),
-                      margin=dict(l=10, r=10, t=50 if title else 20, b=20))
-    fig.update_yaxes(range=[rows - 0.4, -0.6], autorange=False)
-    return fig
+    colours = [OP if nodes[i]["kind"] == "op" else CONST if nodes[i]["kind"] == "const" else INPUT for i in ids]
+    px, py = [pos[i][0] for i in ids], [pos[i][1] for i in ids]
+    arrows, ring, values, grads, head = _dynamic(tr, state, pos, names, title)
+    data = [
+        dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color=EDGE, width=2), hoverinfo="skip"),
+        dict(type="scatter", x=px, y=py, mode="markers+text",
+             marker=dict(size=[52 if nodes[i]["kind"] == "op" else 44 for i in ids], color=colours,
+                         symbol=["circle" if nodes[i]["kind"] == "op" else "square" for i in ids],
+                         line=dict(width=1, color="white")),
+             text=[symbol(nodes[i]) for i in ids],
+             textfont=dict(color="white", size=[24 if len(symbol(nodes[i])) == 1 else 16 for i in ids]),
+             hovertext=[f"{names[i]}: {symbol(nodes[i])}" for i in ids], hoverinfo="text"),
+        dict(type="scatter", mode="lines+markers", line=dict(color=ACTIVE, width=5), hoverinfo="skip", **arrows),
+        dict(type="scatter", mode="markers", hoverinfo="skip",
+             marker=dict(size=56, symbol="circle-open", color=ACTIVE, line=dict(width=4)), **ring),
+        dict(type="scatter", x=px, y=[y - OFFSET for y in py], mode="text", hoverinfo="skip", cliponaxis=False,
+             textfont=dict(color=VALUE, size=LABEL_PX), **values),
+        dict(type="scatter", x=px, y=[y + OFFSET for y in py], mode="text", hoverinfo="skip", cliponaxis=False,
+             textfont=dict(color=GRAD, size=LABEL_PX), **grads),
+        dict(type="scatter", x=[(cols - 1) / 2], y=[-0.95], mode="text", textposition="middle center",
+             hoverinfo="skip", cliponaxis=False, textfont=dict(size=LABEL_PX + 1), **head),
+    ]
+    return go.Figure(data=data, layout=dict(
+        height=height or int(max(340, min(960, 100 * rows + 150))), showlegend=False,
+        margin=dict(l=10, r=10, t=44, b=24),
+        xaxis=dict(visible=False, range=[-0.6, cols - 0.4]),
+        yaxis=dict(visible=False, autorange=False, range=[rows - 0.4, -1.15])))   # the title's row on top
+
+
+DYNAMIC = range(2, 7)  # the traces of graph() that frames change (arrows, ring, values, gradients, title)
+
+
+def steps(tr, total, title_of):
+    """The key frames of the whole walk (``title_of(state)`` -> translated title), for ``ui.frames``."""
+    pos = layout(tr)
+    names = node_names(tr)
+    keys = []
+    for k in range(total + 1):
+        state = step_state(tr, k)
+        keys.append(ui_frames.frame(k, dict(zip(DYNAMIC, _dynamic(tr, state, pos, names, title_of(state))))))
+    return keys

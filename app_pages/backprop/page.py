@@ -16,7 +16,7 @@ st.markdown(t("bp.intro"))
 url = backprop_views.url_state()
 with st.container(border=True):
     setup = backprop_views.controls(t, url)
-url.publish()
+url.publish(t)
 
 tab, boxes = tabs("bp", {"graph": t("bp.tab_graph"), "check": t("bp.tab_check"),
                          "jacobian": t("bp.tab_jacobian"), "conv": t("bp.tab_conv")})

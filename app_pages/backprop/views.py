@@ -15,6 +15,7 @@ from app_pages.backprop import compute
 from app_pages.backprop import figures as gf
 from cnnlab.calculus.expr import parse
 from ui import errors, figures, player
+from ui import frames as ui_frames
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -27,6 +28,7 @@ PRESETS = {
     "max_gate": ("max(x, y) * z", {"x": 4.0, "y": 2.0, "z": -3.0}),
 }
 CHOICES = list(PRESETS) + ["custom"]
+GLIDE = 10                         # browser frames per step: the ring glides to the next node in 0.7 s
 LIMIT = 1000.0                     # the number inputs accept -LIMIT..LIMIT
 _PAIR = re.compile(r"([A-Za-z][A-Za-z0-9_]{0,15})=(-?[0-9.eE+-]{1,24})")
 
@@ -200,14 +202,22 @@ def graph_steps(t, setup):
         st.info(t("bp.no_steps"), icon=":material/info:")
         return
 
+    def title_of(state):
+        return t(f"bp.phase.{state['phase']}", k=state["index"], total=state["total"])
+
+    keys = gf.steps(tr, total, title_of)              # the browser's walk: the same for every step shown
+
     def draw(step):
         state = gf.step_state(tr, step)
-        title = t(f"bp.phase.{state['phase']}", k=state["index"], total=state["total"])
-        figures.chart(st, gf.graph(tr, state, title), **PLOT, key="bp.fig_graph")
+        fig = gf.graph(tr, state, title_of(state))
+        ui_frames.add_play(fig, ui_frames.glide(keys, GLIDE, moving={gf.DYNAMIC[1]}), t("player.animate"),
+                           t("player.pause"), y=1.0, yanchor="bottom", pad_below=30)
+        figures.chart(st, fig, alt=t("bp.graph_alt"), **PLOT, key="bp.fig_graph")
         st.caption(t("bp.legend"))
         _explain(t, tr, state, names)
 
-    player.player(t, "bp.step", 0, total, draw, label=t("bp.step"), help=t("bp.step_help"), interval=1.5)
+    player.player(t, "bp.step", 0, total, draw, label=t("bp.step"), help=t("bp.step_help"), interval=1.5,
+                  link="step")
 
 
 # ----------------------------------------------------------------------------- gradient check

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.convolution import questions
+from app_pages.convolution import steps as conv_steps
 from app_pages.convolution import views as conv_views
 from app_pages.convolution.controls import controls, url_state
 from ui import lesson, quiz
@@ -18,7 +19,7 @@ with boxes[tab]:                       # only the open tab is built (ui/tabs.py)
         conv_views.compare(t, settings)
     elif tab == "step":
         st.markdown(t("conv.step_intro"))
-        conv_views.step_by_step(t, settings)
+        conv_steps.step_by_step(t, settings)
     elif tab == "1d":
         conv_views.one_d(t)
     else:

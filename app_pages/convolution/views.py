@@ -6,10 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-import cnnlab
 from app_pages.convolution import compute
 from cnnlab.vision import kernels
-from ui import errors, figures, player
+from ui import errors, figures
 from ui.fmt import math_num
 from ui.fmt import num as _num
 from ui.state import remember
@@ -56,44 +55,6 @@ def compare(t, s):
     st.markdown(t("conv.identity_check", diff=math_num(res.identity_diff, 2)))   # 0, not 0.0e+00
     st.markdown(t("conv.why_frameworks"))
     return res.corr
-
-
-# ----------------------------------------------------------------------------- step by step
-def step_by_step(t, s):
-    """Slide the kernel one output cell at a time and write out the multiply-add."""
-    op = st.segmented_control(t("conv.operation"), ["corr", "conv"], key="conv.op", default="corr",
-                              format_func=lambda o: t(f"conv.op_{o}")) or "corr"
-    k_used = s.k if op == "corr" else cnnlab.rotate180(s.k)
-    try:
-        out = cnnlab.correlate2d(s.x, k_used, stride=s.stride, padding=s.padding)
-    except ValueError as exc:
-        errors.show(exc, t)
-        return
-    oh, ow = out.shape
-    xp, mask = padded_input(s.x, s.padding)
-    zrange = (float(out.min()), float(out.max())) if out.max() > out.min() else None
-
-    def draw(step):
-        idx = step - 1
-        r, c = divmod(idx, ow)
-        terms = cnnlab.window_terms(s.x, k_used, r, c, stride=s.stride, padding=s.padding)
-        partial = np.where(np.arange(oh * ow).reshape(oh, ow) <= idx, out, np.nan)
-        g1, g2, g3 = st.columns([5, 3, 4])
-        figures.chart(g1, figures.grid(xp, t("conv.fig_input_window"), numbers=s.is_grid, mask=mask,
-                                     highlight=(terms["rows"], terms["cols"])), key="conv.fig_step_in")
-        figures.chart(g2, figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), key="conv.fig_step_k")
-        figures.chart(g3, figures.grid(partial, t("conv.fig_output_so_far"), numbers=s.is_grid, cell=(r, c),
-                                     zrange=zrange), key="conv.fig_step_out")
-        st.markdown(t("conv.cell_formula", r=r, c=c, r0=int(terms["rows"][0]), c0=int(terms["cols"][0])))
-        prods = [f"({_num(a)}×{_num(b)})" for a, b in zip(terms["window"].ravel(), k_used.ravel())]
-        if len(prods) <= 9:
-            st.code(" + ".join(prods) + f" = {_num(terms['value'])}", language=None, wrap_lines=True)
-        else:
-            figures.chart(st, figures.grid(terms["products"], t("conv.fig_products"), numbers=True),
-                            key="conv.fig_step_prod")
-            st.code(t("conv.sum_of_products", n=len(prods), value=_num(terms["value"])), language=None)
-
-    player.player(t, "conv.step", 1, oh * ow, draw, label=t("conv.step"), interval=1.2)
 
 
 # ----------------------------------------------------------------------------- 1-D

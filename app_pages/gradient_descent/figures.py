@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ui import frames as ui_frames
+
 COLORS = {"sgd": "#ef4444", "momentum": "#f59e0b", "nesterov": "#22c55e", "adagrad": "#a855f7",
           "rmsprop": "#ec4899", "adam": "#38bdf8", "bgd": "#22c55e", "minibatch": "#f59e0b",
           "small": "#38bdf8", "right": "#22c55e", "large": "#ef4444",
@@ -116,26 +118,18 @@ FRAME_MS = 50                          # 20 frames per second, drawn by the brow
 
 
 def add_play(fig, moving, positions, play_text, pause_text):
-    """Plotly frames (one per position) that redraw only the path traces, with Play / Pause buttons."""
-    frames = []
+    """Plotly frames (one per position) that redraw only the path traces, with Play / Pause buttons
+    (the kit's browser animation, ui/frames.py)."""
+    keys = []
     for pos in positions:
-        data = []
-        for _, path, head in moving:
+        data = {}
+        for i, path, head in moving:
             pts = _frame(path, pos)
             pts = pts[-1:] if head else pts
-            data.append(go.Scatter(x=pts[:, 0], y=pts[:, 1]))
-        frames.append(go.Frame(data=data, traces=[i for i, _, _ in moving], name=str(pos)))
-    fig.frames = frames
-    step = dict(frame=dict(duration=FRAME_MS, redraw=False), transition=dict(duration=0), fromcurrent=True,
-                mode="immediate")
-    fig.update_layout(updatemenus=[dict(
-        type="buttons", direction="left", x=0.01, y=0.99, xanchor="left", yanchor="top", showactive=False,
-        bgcolor="rgba(255,255,255,0.85)", font=dict(color="#111827"),
-        pad=dict(t=4, r=4), name="play",
-        buttons=[dict(label="▶ " + play_text, method="animate", args=[None, step]),
-                 dict(label="■ " + pause_text, method="animate",
-                      args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])])
-    return fig
+            data[i] = dict(x=pts[:, 0].tolist(), y=pts[:, 1].tolist())
+        keys.append(ui_frames.frame(pos, data))
+    return ui_frames.add_play(fig, keys, play_text, pause_text, frame_ms=FRAME_MS, x=0.01, y=0.99,
+                              yanchor="top")
 
 
 def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel="", height=520):

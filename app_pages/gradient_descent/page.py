@@ -25,6 +25,7 @@ tab_map, tab_lr, tab_data, tab_search = boxes["map"], boxes["lr"], boxes["data"]
 # only the open tab runs (lazy tabs, ui/tabs.py): the page stays quick on a student's laptop
 if tab == "map":
     with tab_map:
+        view_box = st.container()      # the map before its controls: on screen at 1280 x 720 (issue 18)
         ctl.map_controls(t, url)
 s = ctl.map_settings(url)
 surface, surface_error = None, None
@@ -55,7 +56,8 @@ if tab == "map":
             if not paths and not s.bad_lrs:
                 st.info(t("gd.no_optimizer"), icon=":material/info:")
             views.divergence_notes(t, paths, names)
-            views.player(t, url, surface, paths, names, floor, s.show3d, s.start)
+            with view_box:
+                views.player(t, url, surface, paths, names, floor, s.show3d, s.start)
             views.results_table(t, paths, names, dict(zip(s.opts, s.lrs)))
             st.markdown(t("gd.optimizers_text"))
 
@@ -100,6 +102,6 @@ if tab == "search":
             else:
                 views.search_view(t, surface, found.paths, found.floor, s.start)
 
-url.publish()
+url.publish(t)
 
 quiz.show(t, "gd", questions.build(quiz.url_values(url)))

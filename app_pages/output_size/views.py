@@ -8,11 +8,10 @@ import numpy as np
 import streamlit as st
 
 from app_pages.output_size import compute as size_compute
-from cnnlab.geometry import shapes
-from ui import errors, figures, player, shape_figures
+from app_pages.output_size import steps as size_steps
+from ui import errors, player
 from ui.number_box import number
 from ui.state import UrlState
-from ui.style import PLOT
 
 MODES = ["conv", "pool", "transposed"]
 AXES = ("r", "c")
@@ -238,19 +237,5 @@ def picture(t, s, outs):
         return
     if s.mode == "transposed":
         st.markdown(t("size.transposed_picture", s=s.axes[0].s, zeros=s.axes[0].s - 1))
-    total = outs[0] * outs[1]
     zero_label = t("size.legend_zeros") if s.mode == "transposed" else None
-
-    def draw(step):
-        idx = step - 1
-        r, c = divmod(idx, outs[1])
-        taps = (shapes.window_taps(r, s.axes[0].k, sr, s.axes[0].d),
-                shapes.window_taps(c, s.axes[1].k, sc, s.axes[1].d))
-        g1, g2 = st.columns([3, 2])
-        figures.chart(g1, shape_figures.visit_grid(t, counts, pad, taps, t("size.fig_input"), zero_label),
-                        **PLOT, key="size.fig_in")
-        figures.chart(g2, shape_figures.step_output(t, outs, idx, t("size.fig_output", rows=outs[0], cols=outs[1])),
-                        **PLOT, key="size.fig_out")
-        st.caption(t("size.step_caption", n=idx + 1, total=total, r=r, c=c))
-
-    player.player(t, "size.step", 1, total, draw, label=t("size.step"), interval=1.0)
+    size_steps.walk(t, s, outs, counts, pad, (sr, sc), zero_label)

@@ -72,7 +72,7 @@ def stop_process(proc):
 
 @pytest.fixture(scope="session")
 def app_url():
-    port = int(os.environ.get("CNNLAB_TEST_PORT") or free_port())   # a fixed port where engineers share a machine
+    port = int(os.environ.get("CNNLAB_TEST_PORT") or 0) or free_port()   # a port of your own, if set
     proc = start_app(port)
     yield f"http://127.0.0.1:{port}"
     stop_process(proc)

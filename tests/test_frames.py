@@ -1,0 +1,86 @@
+"""ui/frames.py: the browser animation kit, checked against Plotly's own colour sampling and brute force."""
+
+import base64
+import io
+
+import numpy as np
+import plotly.colors as pc
+import plotly.graph_objects as go
+from PIL import Image
+
+from ui import figures, frames
+
+
+def _picture(uri):
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA"))
+
+
+def test_spaced_positions_cover_the_range_evenly():
+    for lo, hi, most in [(1, 25, 120), (1, 1444, 120), (0, 7, 3), (5, 5, 10), (0, 100, 101)]:
+        got = frames.spaced(lo, hi, most)
+        assert got[0] == lo and got[-1] == hi and len(got) <= max(most, 2)
+        assert got == sorted(set(got))
+        if hi - lo + 1 <= most:
+            assert got == list(range(lo, hi + 1))                        # every position when they fit
+
+
+def test_glide_slides_only_the_moving_trace_and_keeps_the_keys():
+    keys = [frames.frame(0, {3: {"x": [0.0, 1.0]}, 4: {"text": ["a"]}}),
+            frames.frame(1, {3: {"x": [2.0, 3.0]}, 4: {"text": ["b"]}})]
+    out = frames.glide(keys, 4, moving={3})
+    assert [f["name"] for f in out] == ["0", "1~1", "1~2", "1~3", "1"]
+    assert out[0] is keys[0] and out[-1] is keys[1]
+    assert out[2]["traces"] == [3] and out[2]["data"] == [{"x": [1.0, 2.0]}]   # halfway, nothing else sent
+
+
+def test_keep_still_paints_the_cells_as_plotly_samples_its_colour_scale():
+    z = np.arange(12, dtype=float).reshape(3, 4)
+    z[1, 2] = np.nan
+    fig = figures.grid(z, "t", numbers=False, diverging=False)
+    frames.keep_still(fig)
+    (img,) = fig.layout.images
+    assert (img.x, img.y, img.sizex, img.sizey) == (-0.5, -0.5, 4, 3) and img.layer == "below"
+    pic = _picture(img.source)
+    assert pic.shape[:2] == (3, 4)                                       # one pixel per cell without gaps
+    want = pc.sample_colorscale(pc.get_colorscale("Viridis"), [(v - 0) / 11 for v in z[np.isfinite(z)]],
+                                colortype="tuple")
+    got = pic[np.isfinite(z)][:, :3] / 255.0
+    assert np.max(np.abs(got - np.array(want))) < 2 / 255
+    assert pic[1, 2, 3] == 0                                             # an empty cell stays transparent
+
+
+def test_keep_still_writes_the_numbers_into_the_picture():
+    z = np.array([[0.0, 9.0], [9.0, 0.0]])
+    with_numbers = figures.grid(z, numbers=True)
+    without = figures.grid(z, numbers=False)
+    for fig in (with_numbers, without):
+        frames.keep_still(fig)
+    a = _picture(with_numbers.layout.images[0].source).astype(int)
+    b = _picture(without.layout.images[0].source)
+    assert a.shape[0] == 2 * frames.NUMBER_CELL
+    cell = frames.NUMBER_CELL
+    centre = a[cell // 4:3 * cell // 4, cell // 4:3 * cell // 4]        # the middle of cell (0, 0)
+    plain = np.repeat(np.repeat(b, cell, 0), cell, 1)[cell // 4:3 * cell // 4, cell // 4:3 * cell // 4]
+    assert np.abs(centre - plain).max() > 100                            # "0" is written there
+
+
+def test_a_contour_becomes_a_banded_picture_over_its_own_extent():
+    xs, ys = np.linspace(-2, 2, 21), np.linspace(-1, 3, 11)
+    z = np.add.outer(ys, xs)
+    fig = go.Figure(go.Contour(x=xs, y=ys, z=z, ncontours=8, colorscale="Viridis"))
+    frames.keep_still(fig)
+    (img,) = fig.layout.images
+    assert (img.x, img.y, img.sizex, img.sizey) == (-2, 3, 4, 4)
+    pic = _picture(img.source)
+    assert len({tuple(p) for p in pic.reshape(-1, 4)}) <= 9             # bands, not a smooth ramp
+    assert pic[0, -1, :3].sum() > pic[-1, 0, :3].sum()                  # top right (highest) is brightest
+
+
+def test_frames_are_stored_without_plotly_validation_and_serialise():
+    fig = go.Figure(go.Scatter(x=[0], y=[0]))
+    frames.add_play(fig, [frames.frame(k, {0: {"x": [k], "y": [k]}}) for k in range(3)], "Play", "Pause")
+    d = fig.to_dict()
+    assert [f["name"] for f in d["frames"]] == ["0", "1", "2"]
+    assert d["frames"][2]["data"] == [{"x": [2], "y": [2]}]
+    assert d["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["redraw"] is False
+    fig.to_json()

@@ -1,0 +1,343 @@
+"""Animation drawn by the browser: Plotly frames with the chart's own Play / Pause buttons.
+
+One mechanism for every player (issue 18 Major 2). A step of ``ui.player`` is a round trip to the
+server and a redraw of every chart (1–3 s on a loaded school laptop); here the lesson sends, once, a
+figure plus a list of small *frames*, and the browser plays them at ``FRAME_MS`` (about 14 frames a second)
+with no server in the loop. The server's Step / Back / slider stay for exact positions.
+
+A frame changes only what moves, so a long walk stays small: patches of some *scatter* traces (by
+index), e.g. new ``x`` / ``y`` of a window outline, a marker ring, a cover over the cells not computed
+yet, or the ``text`` of a caption drawn as a text trace. Frames change no layout: with a layout in its
+frames the same walk drew 4.7 instead of 9.8 frames a second (measured under a load of 40 on two
+cores), and Plotly's fast path (``redraw=False``) draws only scatter traces: heatmaps and contours are
+kept on screen by a picture under them (:func:`keep_still`).
+
+Usage::
+
+    keys = [frames.frame(p, {3: dict(x=..., y=...), 4: dict(text=[caption(p)])}) for p in positions]
+    frames.add_play(fig, frames.glide(keys, 3, moving={3}), t("player.animate"), t("player.pause"))
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+FRAME_MS = 70          # 14 frames per second asked; a loaded laptop draws fewer (keep well below 100 ms)
+
+
+def spaced(lo, hi, most):
+    """At most ``most`` positions from ``lo`` to ``hi`` (both included), evenly spaced integers."""
+    if hi <= lo:
+        return [lo]
+    every = max(1, math.ceil((hi - lo) / max(1, most - 1)))
+    return sorted({*range(lo, hi + 1, every), hi})
+
+
+def frame(name, data):
+    """One frame: ``data`` maps the index of a scatter trace to its patch (a dict of new values)."""
+    return {"name": str(name), "traces": list(data), "data": [dict(v) for v in data.values()]}
+
+
+def _mix(a, b, f):
+    """``a`` moved a fraction ``f`` of the way to ``b``: numbers (also inside lists of the same length)
+    slide; anything else (text, colours, ``None`` gaps, lists that change length) keeps ``a``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + (b - a) * f
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
+        return [_mix(x, y, f) for x, y in zip(a, b)]
+    return a
+
+
+def glide(keys, sub, moving=()):
+    """Key frames with ``sub - 1`` frames in between: the traces ``moving`` slide from one key to the
+    next (a window gliding to its next cell); every other change appears when the key frame arrives.
+    Returns the frames to play (the first key frame first)."""
+    out = [keys[0]] if keys else []
+    for prev, key in zip(keys, keys[1:]):
+        patches = dict(zip(prev["traces"], prev["data"]))
+        nxt = dict(zip(key["traces"], key["data"]))
+        for j in range(1, sub):
+            f = j / sub
+            # only what slides: the browser has less to draw on the frames in between
+            data = {i: {k: _mix(v, nxt.get(i, {}).get(k), f) for k, v in p.items()}
+                    for i, p in patches.items() if i in moving}
+            out.append(frame(f"{key['name']}~{j}", data))
+        out.append(key)
+    return out
+
+
+class _Built:
+    """A frame this module built (plain lists, numbers and text under known keys), stored without Plotly's
+    validation: validating ~150 frames took 0.5–2 s on every step of a player."""
+
+    __slots__ = ("_props",)
+
+    def __init__(self, props):
+        self._props = props
+
+
+def _set_frames(fig, frames):
+    if isinstance(getattr(fig, "_frame_objs", None), (list, tuple)):   # plotly's store (to_dict, to_json)
+        fig._frame_objs = tuple(_Built(f) for f in frames)
+    else:                                                     # another plotly: its own (slower) setter
+        fig.frames = frames
+
+
+def _rgba(colour):
+    """``#rrggbb``, ``rgb(r, g, b)`` or ``rgba(r, g, b, a)`` -> (r, g, b, a) floats in 0..255 (alpha 0..1)."""
+    c = str(colour).strip()
+    if c.startswith("#"):
+        c = c[1:]
+        return tuple(float(int(c[i:i + 2], 16)) for i in (0, 2, 4)) + (1.0,)
+    parts = [float(v) for v in c[c.index("(") + 1:c.index(")")].split(",")]
+    return tuple(parts[:3]) + ((parts[3],) if len(parts) > 3 else (1.0,))
+
+
+def _paint(z, scale, zmin, zmax, opacity=1.0):
+    """The colours Plotly gives the cells of ``z``: (H, W, 4) uint8, NaN cells transparent."""
+    z = np.asarray(z, dtype=float)
+    stops = np.array([float(p) for p, _ in scale])
+    cols = np.array([_rgba(c) for _, c in scale])
+    span = (zmax - zmin) or 1.0
+    f = np.clip((np.nan_to_num(z, nan=zmin) - zmin) / span, 0, 1)
+    out = np.stack([np.interp(f, stops, cols[:, k]) for k in range(4)], axis=-1)
+    out[..., 3] *= 255 * opacity
+    out[~np.isfinite(z)] = 0
+    return np.round(out).astype(np.uint8)
+
+
+def _over(top, under):
+    """``top`` drawn over ``under`` (both (H, W, 4) uint8), as the browser stacks translucent traces."""
+    a = top[..., 3:4] / 255.0
+    b = under[..., 3:4] / 255.0
+    alpha = a + b * (1 - a)
+    rgb = (top[..., :3] * a + under[..., :3] * b * (1 - a)) / np.maximum(alpha, 1e-9)
+    return np.round(np.concatenate([rgb, alpha * 255], axis=-1)).astype(np.uint8)
+
+
+NUMBER_CELL = 24       # pixels per cell of a picture with numbers: Plotly redraws the pictures on every frame,
+                       # and 64 px cells played the convolution walk at 4.8 instead of 12 frames a second
+
+
+def _png(rgba, cell=1, gap=0, texts=None):
+    """A data URI of the picture ``rgba``, each cell ``cell`` pixels with ``gap`` transparent pixels, and
+    ``texts`` ((row, col) -> (text, colour)) written in the middle of their cells."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    big = np.repeat(np.repeat(rgba, cell, axis=0), cell, axis=1)
+    if gap:
+        big[cell - gap::cell, :, 3] = 0
+        big[:, cell - gap::cell, 3] = 0
+    img = Image.fromarray(big, "RGBA")
+    if texts:
+        draw = ImageDraw.Draw(img)
+        font = ImageFont.load_default(size=int(cell * 0.5))
+        for (r, c), (text, colour) in texts.items():
+            draw.text(((c + 0.5) * cell, (r + 0.5) * cell), text, fill=colour, font=font, anchor="mm")
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def keep_still(fig):
+    """Copy every heatmap and contour of ``fig`` (colours and a heatmap's numbers) into a picture under it,
+    so that they stay on screen while the browser plays frames: Plotly removes every trace that cannot be
+    animated (heatmap, contour) when a frame is drawn without a full redraw (plotly.js issue 4491). The
+    traces themselves stay for the first view and their hover text. Returns ``fig``."""
+    pictures = {}                # (axes, place, cell, gap) -> [RGBA picture, {(row, col): (text, colour)}]
+    for trace in fig.data:
+        if trace.type not in ("heatmap", "contour") or trace.z is None:
+            continue
+        z = np.asarray(trace.z, dtype=float)
+        finite = z[np.isfinite(z)]
+        if finite.size == 0 or not trace.colorscale:
+            continue
+        zmin = float(finite.min()) if trace.zmin is None else float(trace.zmin)
+        zmax = float(finite.max()) if trace.zmax is None else float(trace.zmax)
+        scale = [(1 - p, c) for p, c in trace.colorscale[::-1]] if trace.reversescale else trace.colorscale
+        h, w = z.shape
+        texts = {}
+        if trace.type == "contour":      # filled bands, as Plotly draws about ``ncontours`` levels
+            bands = max(2, int(trace.ncontours or 15))
+            z = zmin + (np.floor((z - zmin) / ((zmax - zmin) or 1.0) * bands) + 0.5) * (zmax - zmin) / bands
+            xs, ys = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+            x0, sx, y0, sy = xs[0], xs[-1] - xs[0], ys[-1], ys[-1] - ys[0]
+            every = max(1, int(np.ceil(max(h, w) / 48)))     # a small picture: redrawn on every frame
+            rgba, cell, gap = _paint(z[::-1][::every, ::every], scale, zmin, zmax, trace.opacity or 1.0), 1, 0
+        else:                              # cells at 0..w-1, 0..h-1 (ui.figures.grid), row 0 on top
+            x0, sx, y0, sy = -0.5, w, -0.5, h
+            rgba = _paint(z, scale, zmin, zmax, trace.opacity or 1.0)
+            if trace.text is not None and trace.texttemplate:
+                for r, row in enumerate(trace.text):
+                    for c, text in enumerate(row):
+                        if text:
+                            lum = 0.299 * rgba[r, c, 0] + 0.587 * rgba[r, c, 1] + 0.114 * rgba[r, c, 2]
+                            texts[(r, c)] = (str(text), "#111827" if lum > 140 else "#ffffff")
+            gap = 1 if (trace.xgap or 0) else 0
+            cell = NUMBER_CELL if texts or (gap and h * w <= 400) else (16 if gap else 1)
+            gap *= max(1, cell // 24)
+        place = (trace.xaxis or "x", trace.yaxis or "y", float(x0), float(y0), float(sx), float(sy), cell, gap)
+        if place in pictures and pictures[place][0].shape == rgba.shape:   # Plotly draws one picture per
+            pictures[place][0] = _over(rgba, pictures[place][0])           # place: stack the layers first
+            pictures[place][1].update(texts)
+        else:
+            pictures[place] = [rgba, texts]
+    if pictures:
+        fig.layout.images = list(fig.layout.images or ()) + [
+            dict(source=_png(rgba, cell, gap, texts), xref=xr, yref=yr, x=x0, y=y0, sizex=sx, sizey=sy,
+                 xanchor="left", yanchor="top", sizing="stretch", layer="below")
+            for (xr, yr, x0, y0, sx, sy, cell, gap), (rgba, texts) in pictures.items()]
+    return fig
+
+
+def add_play(fig, frames, play_text, pause_text, *, frame_ms=FRAME_MS, x=0.0, y=1.0, xanchor="left",
+             yanchor="bottom", pad_below=2):
+    """Give ``fig`` the ``frames`` and a Play / Pause button pair (translated labels); returns ``fig``.
+    Heatmaps and contours are kept on screen while the frames play (:func:`keep_still`); frames name the
+    traces they change by index, so call this after the last trace was added.
+
+    The buttons sit above the plot's top left corner by default (``x``, ``y`` in paper units), where no
+    cell or path is hidden under them; ``pad_below`` pixels keep them clear of titles."""
+    keep_still(fig)
+    _set_frames(fig, frames)
+    play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=True,
+                mode="immediate")
+    stop = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    fig.update_layout(updatemenus=[dict(
+        type="buttons", direction="left", x=x, y=y, xanchor=xanchor, yanchor=yanchor, showactive=False,
+        bgcolor="rgba(255,255,255,0.9)", bordercolor="#94a3b8", font=dict(color="#111827", size=16),
+        pad=dict(t=2, r=4, b=pad_below), name="play",
+        buttons=[dict(label="▶ " + play_text, method="animate", args=[None, play]),
+                 dict(label="■ " + pause_text, method="animate", args=[[None], stop])])])
+    return fig
+
+
+# ----------------------------------------------------------------------------- pieces that move on grids
+def box(r0, r1, c0, c1, pad=0.5):
+    """The outline of cells ``r0..r1`` x ``c0..c1`` as a closed path ``(xs, ys)`` (a scatter trace)."""
+    return ([c0 - pad, c1 + pad, c1 + pad, c0 - pad, c0 - pad],
+            [r0 - pad, r0 - pad, r1 + pad, r1 + pad, r0 - pad])
+
+
+def boxes(cells, pad=0.45):
+    """Outlines of single cells ``[(r, c), ...]`` as one path with gaps (``None``) between them."""
+    xs, ys = [], []
+    for r, c in cells:
+        bx, by = box(r, r, c, c, pad)
+        xs += bx + [None]
+        ys += by + [None]
+    return xs, ys
+
+
+def not_yet_cells(r, c, rows, cols):
+    """The cells after ``(r, c)`` in reading order (the rest of row ``r``, every row below) as one
+    closed polygon ``(xs, ys)`` of seven points, empty when ``(r, c)`` is the last cell."""
+    return ([c + 0.5, cols - 0.5, cols - 0.5, -0.5, -0.5, c + 0.5, c + 0.5],
+            [r - 0.5, r - 0.5, rows - 0.5, rows - 0.5, r + 0.5, r + 0.5, r - 0.5])
+
+
+def _wrap(text, share):
+    """A title over a plot ``share`` of the width: one line break near the middle when it would not fit
+    (fits a phone; a Chinese character is as wide as two Latin letters)."""
+    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    if width <= share * 50 or "<br>" in text:
+        return text
+    mid = len(text) / 2
+    spots = [i for i, ch in enumerate(text) if ch == " "] + [i for i, ch in enumerate(text) if ch in "(（"]
+    cut = min(spots, key=lambda i: abs(i - mid)) if spots else int(mid)
+    head, tail = text[:cut].rstrip(), text[cut:].lstrip()
+    return f"{head}<br>{tail}"
+
+
+def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):
+    """Put one-plot figures (e.g. ``ui.figures.grid``) side by side in one figure, so that one set of frames
+    animates them together. ``weights`` give the widths; each title becomes an annotation above its plot
+    (frames never change the layout); ``extra`` traces (dicts naming their axes
+    ``x``/``y``, ``x2``/``y2``, ...) and ``layout`` are added. Built with one constructor call (each
+    ``update_layout`` validates the whole layout again). Returns the figure."""
+    import plotly.graph_objects as go
+
+    total = float(sum(weights))
+    span = 1.0 - gap * (len(figs) - 1)
+    x, data, axes, shapes, notes, images = 0.0, [], {}, [], [], []
+    for n, (fig, w) in enumerate(zip(figs, weights), 1):
+        sx = "" if n == 1 else str(n)
+        d0, d1 = x, x + span * w / total
+        x = d1 + gap
+        data += [{**trace.to_plotly_json(), "xaxis": f"x{sx}", "yaxis": f"y{sx}"} for trace in fig.data]
+        xa = fig.layout.xaxis.to_plotly_json()
+        ya = fig.layout.yaxis.to_plotly_json()
+        xa.update(domain=[d0, d1], anchor=f"y{sx}")
+        ya.update(anchor=f"x{sx}")
+        if ya.get("scaleanchor"):
+            ya["scaleanchor"] = f"x{sx}"
+        axes[f"xaxis{sx}"], axes[f"yaxis{sx}"] = xa, ya
+        shapes += [{**sh.to_plotly_json(), "xref": f"x{sx}", "yref": f"y{sx}"} for sh in fig.layout.shapes]
+        images += [{**im.to_plotly_json(), "xref": f"x{sx}", "yref": f"y{sx}"} for im in fig.layout.images]
+        text = fig.layout.title.text
+        if text:
+            notes.append(dict(text=_wrap(text, d1 - d0), x=(d0 + d1) / 2, y=1.0, xref="paper", yref="paper",
+                              xanchor="center", yanchor="bottom", yshift=title_shift, showarrow=False,
+                              font=dict(size=16)))
+    layout = {"shapes": shapes, "annotations": notes, "images": images, **axes, **layout}
+    return go.Figure(data=data + list(extra), layout=layout)
+
+
+WALK_KEYS = 120        # a walk over output cells shows at most this many cells (an image has ~1,500)
+WALK_GLIDE = 3         # frames per cell when every cell is shown (the window glides between cells)
+NOT_YET = "#64748b"    # slate: output cells not computed yet (readable in light and dark themes)
+WINDOW, CELL = "#f59e0b", "#ef4444"   # amber window, red output cell (the colours of ui.figures)
+
+
+def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pause):
+    """A window walking over the input grid ``left`` while the output grid ``right`` fills in reading order.
+
+    Parameters
+    ----------
+    left, right : one-grid figures (``ui.figures.grid``) of the input and of the whole output
+    out_shape : (rows, cols) of the output; cell ``i`` is ``divmod(i, cols)``
+    window : callable(i) -> (xs, ys), the window's outline path on ``left`` for output cell ``i``
+    caption : callable(i) -> str, the translated line shown under the input for cell ``i``
+    idx : the cell the figure shows first (the server player's position)
+    not_yet, play, pause : translated legend and button labels
+
+    The browser plays the whole walk (at most ``WALK_KEYS`` cells); the window glides when every cell is
+    shown. Returns the figure.
+    """
+    oh, ow = out_shape
+    lh, lw = (len(left.data[0].z), len(left.data[0].z[0]))
+
+    def moment(i):
+        r, c = divmod(i, ow)
+        return [dict(zip("xy", window(i))), dict(zip("xy", not_yet_cells(r, c, oh, ow))),
+                dict(zip("xy", box(r, r, c, c))), dict(text=[_wrap(caption(i), 0.8)])]
+
+    styles = [dict(xaxis="x", yaxis="y", mode="lines", line=dict(color=WINDOW, width=4)),
+              # own overlaid axes: a filled trace animated on the output's axes made Plotly drop its numbers
+              dict(xaxis="x3", yaxis="y3", mode="lines", fill="toself", fillcolor=NOT_YET, line=dict(width=0),
+                   name=not_yet, showlegend=True),
+              dict(xaxis="x2", yaxis="y2", mode="lines", line=dict(color=CELL, width=4)),
+              dict(xaxis="x", yaxis="y", mode="text", x=[-0.5], y=[lh - 0.5], textposition="bottom right",
+                   cliponaxis=False, textfont=dict(size=16))]
+    small = lh * lw <= 400                      # column numbers are shown above the grids
+    fig = side_by_side(
+        [left, right], [lw, ow], title_shift=22 if small else 4,
+        extra=[{"type": "scatter", "hoverinfo": "skip", "showlegend": False, **s, **p}
+               for s, p in zip(styles, moment(idx))],
+        height=int(min(560, max(300, 30 * max(lh, oh) + 170))), showlegend=True,
+        legend=dict(orientation="h", x=1.0, xanchor="right", y=-0.14),
+        margin=dict(l=10, r=10, t=110 if small else 90, b=70),
+        xaxis3=dict(overlaying="x2", matches="x2", visible=False),
+        yaxis3=dict(overlaying="y2", matches="y2", visible=False))
+    first = len(fig.data) - len(styles)
+    keys = [frame(i, dict(enumerate(moment(i), first))) for i in spaced(0, oh * ow - 1, WALK_KEYS)]
+    add_play(fig, glide(keys, WALK_GLIDE if len(keys) == oh * ow else 1, moving={first}), play, pause,
+             y=1.0, yanchor="bottom", pad_below=56 if small else 36)
+    return fig
