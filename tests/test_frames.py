@@ -49,12 +49,19 @@ def test_keep_still_paints_the_cells_as_plotly_samples_its_colour_scale():
     assert pic[1, 2, 3] == 0                                             # an empty cell stays transparent
 
 
-def test_keep_still_writes_the_numbers_into_the_picture():
+def test_keep_still_keeps_the_numbers_on_screen():
+    """While frames play, a grid's numbers must stay: written into the picture when the heatmap carries them,
+    or drawn by a text scatter trace (the kit's grid), which Plotly keeps during a frame."""
     z = np.array([[0.0, 9.0], [9.0, 0.0]])
     with_numbers = figures.grid(z, numbers=True)
     without = figures.grid(z, numbers=False)
     for fig in (with_numbers, without):
         frames.keep_still(fig)
+    text_traces = [d for d in with_numbers.data if d.type == "scatter" and d.mode == "text"]
+    if text_traces:
+        assert [str(v) for v in text_traces[0].text] == ["0", "9", "9", "0"]
+        assert not [d for d in without.data if d.type == "scatter" and d.mode == "text"]
+        return
     a = _picture(with_numbers.layout.images[0].source).astype(int)
     b = _picture(without.layout.images[0].source)
     assert a.shape[0] == 2 * frames.NUMBER_CELL
