@@ -320,8 +320,10 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
                 dict(zip("xy", box(r, r, c, c))), dict(text=[_wrap(caption(i), 0.8)])]
 
     styles = [dict(xaxis="x", yaxis="y", mode="lines", line=dict(color=WINDOW, width=4)),
-              # own overlaid axes: a filled trace animated on the output's axes made Plotly drop its numbers
-              dict(xaxis="x3", yaxis="y3", mode="lines", fill="toself", fillcolor=NOT_YET, line=dict(width=0),
+              # on the output's own axes (an overlaid axis pair lost the output's domain when the grid was
+              # narrower than its share: the cover slid off the cells); the numbers are a text trace
+              # (ui.figures.grid), drawn before it, so the cover hides the cells not computed yet
+              dict(xaxis="x2", yaxis="y2", mode="lines", fill="toself", fillcolor=NOT_YET, line=dict(width=0),
                    name=not_yet, showlegend=True),
               dict(xaxis="x2", yaxis="y2", mode="lines", line=dict(color=CELL, width=4)),
               dict(xaxis="x", yaxis="y", mode="text", x=[-0.5], y=[lh - 0.5], textposition="bottom right",
@@ -333,9 +335,7 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
                for s, p in zip(styles, moment(idx))],
         height=int(min(560, max(300, 30 * max(lh, oh) + 170))), showlegend=True,
         legend=dict(orientation="h", x=1.0, xanchor="right", y=-0.14),
-        margin=dict(l=10, r=10, t=110 if small else 90, b=70),
-        xaxis3=dict(overlaying="x2", matches="x2", visible=False),
-        yaxis3=dict(overlaying="y2", matches="y2", visible=False))
+        margin=dict(l=10, r=10, t=110 if small else 90, b=70))
     first = len(fig.data) - len(styles)
     keys = [frame(i, dict(enumerate(moment(i), first))) for i in spaced(0, oh * ow - 1, WALK_KEYS)]
     add_play(fig, glide(keys, WALK_GLIDE if len(keys) == oh * ow else 1, moving={first}), play, pause,
