@@ -77,3 +77,16 @@ def torch_lenet(torch):
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
         nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def children(pid):
+    """The live child processes of ``pid`` (any of its threads may have started them), from /proc."""
+    from pathlib import Path
+
+    kids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids

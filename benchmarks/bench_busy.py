@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import _timing  # noqa: E402
 from load_test import keyed_button, start_server  # noqa: E402
 from stclient import StreamlitSession  # noqa: E402
 
@@ -56,12 +57,7 @@ def cpu_tree(pid):
     """CPU seconds of ``pid`` and of its live children (trainer processes; any thread may have started them),
     plus the children it has already reaped."""
     tck = os.sysconf("SC_CLK_TCK")
-    kids = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
+    kids = _timing.children(pid)
     total = 0.0
     for i, p in enumerate([pid] + kids):
         try:

@@ -38,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import _timing  # noqa: E402
 
 SETTINGS = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
 
@@ -109,16 +111,6 @@ def rss_mb(pid):
     return float("nan")
 
 
-def children(pid):
-    kids = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return kids
-
-
 def class_rss(with_settings, port, students):
     """Start a server, let ``students`` tabs work and leave; (start, peak, after) RSS of the server in MB,
     and the trainer processes' RSS after."""
@@ -176,7 +168,7 @@ def class_rss(with_settings, port, students):
         asyncio.run(scenario())
         time.sleep(ttl + 5)                   # the sessions' TTL, then the memory they held
         after = rss_mb(proc.pid)
-        kids = sum(rss_mb(k) for k in children(proc.pid))
+        kids = sum(rss_mb(k) for k in _timing.children(proc.pid))
         return start, peak[0], after, kids
     finally:
         proc.terminate()

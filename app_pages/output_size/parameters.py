@@ -50,13 +50,18 @@ def parameters(t, url, fields):
     feature_calculator(t, url, fields)
 
 
-def connectivity(t, url, fields):
-    """Fully connected, locally connected and convolutional weights for an image and hidden units."""
-    cols = st.columns(len(CONNECT_FIELDS))
-    for col, name in zip(cols, CONNECT_FIELDS):
+def number_row(t, url, fields, names):
+    """One row of the calculator's number boxes (clamped visibly by the lesson, said once)."""
+    cols = st.columns(len(names))
+    for col, name in zip(cols, names):
         lo, hi, _ = fields[name]
         number(col, t, f"size.{name}", url.key(name), lo, hi, help=t(f"size.{name}_help"))
-    show_clamped(t, [url.key(n) for n in CONNECT_FIELDS], "size.clamped")
+    show_clamped(t, [url.key(n) for n in names], "size.clamped")
+
+
+def connectivity(t, url, fields):
+    """Fully connected, locally connected and convolutional weights for an image and hidden units."""
+    number_row(t, url, fields, CONNECT_FIELDS)
     image, hidden, window = (int(url.get(f)) for f in CONNECT_FIELDS)
     st.markdown(t("size.params_intro", image=image, hidden=_big(hidden), window=window))
     res = size_compute.connectivity(image, hidden, window)
@@ -104,11 +109,7 @@ def layer_calculator(t, url, fields):
 def feature_calculator(t, url, fields):
     """How many values a bank of learned features gives per image: why pooling follows."""
     st.subheader(t("size.features_title"))
-    cols = st.columns(len(FEATURE_FIELDS))
-    for col, name in zip(cols, FEATURE_FIELDS):
-        lo, hi, _ = fields[name]
-        number(col, t, f"size.{name}", url.key(name), lo, hi, help=t(f"size.{name}_help"))
-    show_clamped(t, [url.key(n) for n in FEATURE_FIELDS], "size.clamped")
+    number_row(t, url, fields, FEATURE_FIELDS)
     size, k, n = (int(url.get(f)) for f in FEATURE_FIELDS)
     try:
         res = size_compute.feature_count(size, k, n)
