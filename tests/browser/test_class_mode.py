@@ -106,9 +106,11 @@ def _catch_up(pg, cat, url_part):
     _idle(pg)
     button.click()
     pg.wait_for_url(re.compile(url_part), timeout=FOLLOW_S, wait_until="commit")
-    pg.wait_for_function("""() => { const box = document.querySelector(
-                                        '[data-testid="stSidebar"] input[type=checkbox]');
-                                    return box && box.checked; }""")            # following again
+    # following again: the "Follow the teacher" toggle (not the sidebar's first toggle: the display option)
+    pg.wait_for_function("""(label) => [...document.querySelectorAll('[data-testid="stSidebar"] label')]
+                              .some(l => l.innerText.trim() === label && l.querySelector('input[type=checkbox]')
+                                         && l.querySelector('input[type=checkbox]').checked)""",
+                         arg=cat["class.follow"], timeout=FOLLOW_S)
     button.wait_for(state="detached", timeout=FOLLOW_S)     # in step with the teacher again: nothing to catch up
     _no_exception(pg)
 
