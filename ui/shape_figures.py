@@ -103,15 +103,6 @@ def outline(fig, rows, cols):
     return fig
 
 
-def step_output(t, out_hw, step, title):
-    """The output grid filled in window order up to ``step``; the current cell outlined."""
-    oh, ow = out_hw
-    order = np.arange(oh * ow).reshape(oh, ow)
-    values = np.where(order <= step, order + 1, np.nan)
-    return _title_room(figures.grid(values, two_lines(title), cell=divmod(step, ow), zrange=(0, oh * ow),
-                                    hover=t("size.hover_order")))
-
-
 def selected_overlay(fig, rows, cols, label, colour=figures.OUTPUT):
     """Circle the input cells that max / min pooling selected."""
     fig.add_trace(go.Scatter(x=np.ravel(cols), y=np.ravel(rows), mode="markers", name=label,

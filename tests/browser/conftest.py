@@ -131,3 +131,14 @@ def shot(page, name, max_height=5000):
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path
+
+
+def screen(page, app_url, path, size, name):
+    """A lesson at one screen size (issue 18: 1024x768 projector, 390x844 phone), drawn, then shot as
+    ``<name>_<width>_<lang>`` for a person to look at; ``path`` carries ``?lang=``."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/{path}")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
+    page.wait_for_timeout(800)
+    return shot(page, name)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import shot, wait_idle
+from tests.browser.conftest import screen, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -112,9 +112,4 @@ def test_map_plays_in_the_browser_at_ten_frames_a_second(page, app_url):
 @pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
 def test_screens_projector_and_phone(page, app_url, lang, size):
     """Issue 18: screenshots at 1024x768 and 390x844 in both languages, to be looked at."""
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto(f"{app_url}/gradient-descent?lang={lang}")
-    wait_idle(page)
-    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
-    page.wait_for_timeout(800)
-    shot(page, f"descent_screen_{size[0]}_{lang}")
+    screen(page, app_url, f"gradient-descent?lang={lang}", size, f"descent_screen_{size[0]}_{lang}")

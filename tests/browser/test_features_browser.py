@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import shot, wait_idle
+from tests.browser.conftest import screen, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -115,12 +115,7 @@ def test_dark_theme(page, app_url):
 @pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
 def test_screens_projector_and_phone(page, app_url, lang, size):
     """Issue 18: screenshots at 1024x768 and 390x844 in both languages, to be looked at."""
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto(f"{app_url}/feature-maps?lang={lang}")
-    wait_idle(page)
-    page.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"]', timeout=60_000)
-    page.wait_for_timeout(800)
-    shot(page, f"features_screen_{size[0]}_{lang}")
+    screen(page, app_url, f"feature-maps?lang={lang}", size, f"features_screen_{size[0]}_{lang}")
 
 
 def test_every_filter_pill_shows_and_the_maps_are_readable_on_a_phone(page, app_url):
