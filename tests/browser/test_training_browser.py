@@ -40,7 +40,7 @@ def settle(page):
 
 
 def test_train_watch_and_try(page, app_url, tmp_path):
-    page.goto(f"{app_url}/training?lang=en&dataset=digits&epochs=1&batch=64")
+    page.goto(f"{app_url}/training?lang=en&dataset=digits&epochs=4&batch=16")
     wait_idle(page)
     assert "LeNet-5" in page.locator("h1").first.inner_text()
     shot(page, "training_network_en")
