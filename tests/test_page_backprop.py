@@ -128,6 +128,10 @@ def test_conv_cases_and_jacobian_widgets(lang):
         at.segmented_control(key="bp.case").set_value(case).run()
         assert_ok(at)
         assert at.success, case                    # the three-way check agrees on screen
+        # differences read as numbers a student reads: 0 when exact, never "0.0e+00" (issue 16)
+        cells = [str(v) for col in at.dataframe[0].value.columns[1:] for v in at.dataframe[0].value[col]]
+        assert cells and not any("e+00" in c for c in cells), cells
+        assert all(c == "0" or float(c) < 1e-6 for c in cells), cells
     open_tab(at, "bp", "jacobian", lang)
     before = at.metric[0].value
     at.number_input(key="bp.jac_batch").set_value(100).run()

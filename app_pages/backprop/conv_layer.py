@@ -12,6 +12,7 @@ from app_pages.backprop.figures import num
 from cnnlab.ops import conv_backward as cb
 from cnnlab.text import byte_units
 from ui import errors, figures
+from ui.fmt import sig
 from ui.style import PLOT
 
 D, N = 2, 2                       # channels and filters in the "D" / "N" cases
@@ -60,7 +61,8 @@ def jacobian(t):
     st.markdown(t("bp.jac_vjp"))
 
 
-PER_ROW = 4                       # grids side by side: a 4 x 4 grid keeps 16 px numbers in its cells
+PER_ROW = 3                       # grids side by side: a 4 x 4 grid keeps 16 px numbers in its cells; four
+# columns are 129 px wide at 1024 px, narrower than a Plotly chart (150 px), which cut the grids' right side
 
 
 def _grids(t, groups, key):
@@ -133,13 +135,13 @@ def conv_layer(t):
             ("∂L/∂K", r["dw"], r["dw_formula"], r["dw_numeric"]),
             ("∂L/∂b", r["db"], r["dout"].sum(axis=(1, 2)), r["db_numeric"])):
         rows.append({t("bp.col.quantity"): name,
-                     t("bp.col.vs_formula"): f"{np.abs(fast - formula).max():.1e}",
-                     t("bp.col.vs_numeric"): f"{np.abs(fast - numeric).max():.1e}"})
+                     t("bp.col.vs_formula"): sig(np.abs(fast - formula).max(), 2),
+                     t("bp.col.vs_numeric"): sig(np.abs(fast - numeric).max(), 2)})
     st.markdown(t("bp.conv_check"))
     st.dataframe(rows, hide_index=True, width="stretch")
     ok = r["max_error"] < 1e-6
     (st.success if ok else st.error)(t("bp.conv_check_ok" if ok else "bp.conv_check_bad",
-                                       err=f"{r['max_error']:.1e}"))
+                                       err=sig(r['max_error'], 2)))
 
 
 def pooling(t):
@@ -154,4 +156,4 @@ def pooling(t):
                                         ("dx", "bp.pool_fig_dx"))):
             figures.chart(sub[j], figures.grid(r[k], t(title), numbers=True, height=220),
                                 **PLOT, key=f"bp.pool.{mode}.{k}")
-        st.caption(t(f"bp.pool_{mode}_rule", err=f"{r['max_error']:.1e}"))
+        st.caption(t(f"bp.pool_{mode}_rule", err=sig(r['max_error'], 2)))

@@ -16,6 +16,7 @@ from app_pages.backprop import figures as gf
 from cnnlab.calculus.expr import parse
 from ui import errors, figures, player
 from ui import frames as ui_frames
+from ui.fmt import sig
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -247,7 +248,7 @@ def gradient_check(t, setup):
                                                        "bad"))}
              for r in rows]
     st.dataframe(table, hide_index=True, width="stretch")
-    st.markdown(t("bp.check_worst", worst=f"{check.worst:.1e}", h=f"{h:.0e}"))
+    st.markdown(t("bp.check_worst", worst=sig(check.worst, 2), h=f"{h:.0e}"))
     if check.kinked:
         st.warning(t("bp.kink_note"), icon=":material/warning:")
     st.markdown(t("bp.tradeoff"))
