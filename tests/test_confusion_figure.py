@@ -33,3 +33,22 @@ def test_both_lessons_draw_this_figure():
     from app_pages.own_classes import figures as own
     from app_pages.training import figures as training
     assert own.confusion.func is confusion and training.confusion.func is confusion
+
+
+def test_counts_are_written_large_and_with_aa_contrast_on_their_cells():
+    """Each count in its cell at 16 px for 10 classes, black or white by the cell's colour (>= 4.5:1, WCAG
+    AA), checked with the published contrast formula (tests/test_kit.py) on the colour Plotly paints."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    from ui.figures import SEQUENTIAL, contrast
+
+    m = np.arange(100).reshape(10, 10) * 3 % 110                # every shade of the scale
+    fig = confusion(m, list(range(10)), catalog("en").get)
+    text = next(d for d in fig.data if d.type == "scatter" and d.mode == "text")
+    assert text.textfont.size >= 16
+    written = {(y, x): int(s) for x, y, s in zip(text.x, text.y, text.text)}
+    assert written == {(r, c): int(m[r, c]) for r in range(10) for c in range(10)}
+    for x, y, colour in zip(text.x, text.y, text.textfont.color):
+        cell = unlabel_rgb(sample_colorscale(SEQUENTIAL, [m[y, x] / m.max()])[0])
+        ink = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        assert contrast(cell, ink) >= 4.5, (m[y, x], cell, colour)

@@ -40,7 +40,7 @@ def results(t, model, dataset, test):
     c1.metric(t("train.test_accuracy"), f"{ev.accuracy:.1%}")
     c2.metric(t("train.test_loss"), f"{ev.loss:.3f}")
     c3.metric(t("train.test_size"), f"{len(test[1]):,}")
-    left, right = st.columns([1, 1])
+    left, right = st.columns([3, 2])     # the matrix wide enough for 16 px counts in 10 x 10 cells
     with left:
         figures.chart(st, fig.confusion(ev.confusion, labels, t), theme="streamlit",
                         config={"displayModeBar": False})
