@@ -22,7 +22,9 @@ from ui.network_editor import NetworkEditor
 from ui.state import UrlState
 
 logger = logging.getLogger(__name__)
-POLL_SECONDS = 0.5
+#: The live panel's poll while a run is active: once a second still reads as live (the bar moves every
+#: second), and costs the server half the polls of 0.5 s (benchmarks/bench_busy.py, docs/deployment.md).
+POLL_SECONDS = 1.0
 
 
 

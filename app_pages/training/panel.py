@@ -21,7 +21,9 @@ from ui.state import UrlState
 BATCHES = [8, 16, 32, 64, 128, 256]
 #: The message of a job stopped early, by the reason services/training.py gives.
 STOPPED = {"time": "train.stopped_time", "session": "train.stopped_away", "abandoned": "train.stopped_away"}
-POLL_SECONDS = 0.5
+#: The live panel's poll while a run is active: once a second still reads as live (the bar moves every
+#: second), and costs the server half the polls of 0.5 s (benchmarks/bench_busy.py, docs/deployment.md).
+POLL_SECONDS = 1.0
 
 
 def datasets():
