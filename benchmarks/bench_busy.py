@@ -59,11 +59,11 @@ def pct(values, q):
 
 
 def cpu_tree(pid):
-    """CPU seconds of ``pid`` and of its live children (trainer processes; any thread may have started them),
-    plus the children it has already reaped."""
+    """CPU seconds ``(server, total)``: of ``pid`` alone, and with its live children (trainer processes; any
+    thread may have started them) and the children it has already reaped."""
     tck = os.sysconf("SC_CLK_TCK")
     kids = _timing.children(pid)
-    total = 0.0
+    own = total = 0.0
     for i, p in enumerate([pid] + kids):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -71,8 +71,9 @@ def cpu_tree(pid):
             continue
         total += (int(fields[11]) + int(fields[12])) / tck
         if i == 0:
+            own = total
             total += (int(fields[13]) + int(fields[14])) / tck
-    return total
+    return own, total
 
 
 def port_free(port):
@@ -198,7 +199,7 @@ class Setup:
         self.proc = start_server(port, self.root, ROOT / "benchmarks" / "results" / f"busy-{port}.log")
         self.url = f"http://127.0.0.1:{port}"
         self.idle, self.busy, self.polls, self.loads = [], [], [], []
-        self.cpu = {"idle": [0.0, 0.0], "busy": [0.0, 0.0]}
+        self.cpu = {"idle": [0.0, 0.0, 0.0], "busy": [0.0, 0.0, 0.0]}     # server s, with trainers s, wall s
 
     async def open(self):
         self.obs = StreamlitSession(self.url, query="lang=en", timeout=120)
@@ -250,8 +251,10 @@ async def block(setups, setup, phase, changes, rnd):
     await observe(setup.obs, changes, bucket)
     if setup.proc.poll() is not None:
         raise RuntimeError(f"the server of {setup.label} ended (exit code {setup.proc.returncode})")
-    setup.cpu[phase][0] += cpu_tree(setup.proc.pid) - c0
-    setup.cpu[phase][1] += time.monotonic() - t0
+    c1 = cpu_tree(setup.proc.pid)
+    setup.cpu[phase][0] += c1[0] - c0[0]
+    setup.cpu[phase][1] += c1[1] - c0[1]
+    setup.cpu[phase][2] += time.monotonic() - t0
     if phase == "busy":
         setup.polls += [r.seconds for tr, k in zip(setup.trainers, polls0) for r in tr.s.auto_results[k:]]
     setup.loads.append(os.getloadavg()[0])
@@ -283,17 +286,17 @@ def report(s):
         if v:
             print(f"{name:<34} {len(v):>4} {ms(statistics.median(v)):>10} {ms(pct(v, 95)):>8} {ms(max(v)):>8}")
     for phase in ("idle", "busy"):
-        c, w = s.cpu[phase]
-        print(f"server CPU {phase}: {c / max(w, 1e-9):.2f} cores (with its trainer processes)")
+        own, c, w = s.cpu[phase]
+        print(f"server CPU {phase}: {own / max(w, 1e-9):.2f} cores; {c / max(w, 1e-9):.2f} with its trainer processes")
     print(f"trainings started: {sum(tr.started for tr in s.trainers)}; load average during its blocks "
           f"{min(s.loads):.1f}-{max(s.loads):.1f}")
     k = s.label
-    cores = s.cpu["busy"][0] / max(s.cpu["busy"][1], 1e-9)
+    cores = s.cpu["busy"][0] / max(s.cpu["busy"][2], 1e-9)
     return (f"{k}_busy_p95_ms={ms(pct(s.busy, 95))} {k}_idle_p95_ms={ms(pct(s.idle, 95))} "
             f"{k}_busy_p50_ms={ms(statistics.median(s.busy))} {k}_own_p95_ms="
             f"{ms(pct(own, 95)) if own else 'nan'} "
             f"{k}_poll_p50_ms={ms(statistics.median(s.polls)) if s.polls else 'nan'} "
-            f"{k}_busy_cores={cores:.2f}")
+            f"{k}_server_busy_cores={cores:.2f}")
 
 
 def in_process(args):
