@@ -81,6 +81,7 @@ def port_free(port):
     clients measured whatever server answered there: the server CPU line read 0.00 cores)."""
     import socket
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server does: TIME_WAIT is free
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
