@@ -30,7 +30,8 @@ if TRAINERS not in ("process", "thread"):
     TRAINERS = "process"
 
 WORKERS = 2
-#: A trainer process with no job for this long exits (~80 MB each); the next job starts a new one (a few s).
+#: A trainer process with no job for this long exits (~35-40 MB each at rest); the next job starts a new one.
+#: The same bound holds for the one process a training page starts ahead of its first job (:meth:`warm`).
 PROCESS_IDLE_S = 300.0
 MAX_QUEUE = 40
 SWEEP_S = 1.0
@@ -45,6 +46,11 @@ class TrainerPool:
     The threads are daemon threads (a ``ThreadPoolExecutor``'s are joined at exit, so a running
     training kept a stopped server alive until it finished); one more thread sweeps the queue
     every :data:`SWEEP_S` seconds, dropping the waiting jobs whose session has ended.
+
+    Warm start (processes mode): a page that can train calls :meth:`warm` when it is drawn, and the pool
+    starts one trainer process ahead of the first Train press if none is alive; the next job goes to a
+    trainer whose process is alive and idle. A process without a job for :data:`PROCESS_IDLE_S` ends,
+    warm or not, so an idle server holds no trainer process for long.
     """
 
     def __init__(self, workers=WORKERS, processes=None):
@@ -56,6 +62,8 @@ class TrainerPool:
         self._queue = collections.deque()     # waiting jobs, next first
         self._running = 0                     # trainers at work (they share the BLAS limit)
         self._limit = None
+        self._busy = set()                    # trainer processes at work
+        self._warming = None                  # the process being started ahead of a job, if any
         self.procs = []                        # the trainer processes' handles (processes mode)
         for i in range(workers):
             proc = TrainerProcess(f"cnnlab-trainer-{i}") if self.processes else None
@@ -73,7 +81,7 @@ class TrainerPool:
                 return False
             self._jobs.append(job)
             self._queue.append(job)
-            self._cond.notify()
+            self._cond.notify_all()           # the trainer with a warm process takes it (see _work)
             active = len(self._jobs)
         logger.info("training job %d queued (%d active jobs, %d trainers)", job.number, active, self.workers)
         return True
@@ -81,11 +89,17 @@ class TrainerPool:
     def _work(self, proc=None):
         while True:
             with self._cond:
-                while not self._queue:
-                    idle = proc is not None and proc.alive()
-                    if not self._cond.wait(PROCESS_IDLE_S if idle else None) and idle:
-                        break                 # no job for a while: the process gives its memory back
+                while not (self._queue and self._mine(proc)):
+                    if proc is not None and proc.alive():
+                        left = PROCESS_IDLE_S - proc.idle_for()
+                        if left <= 0 and proc not in self._busy and proc is not self._warming:
+                            break             # no job for a while: the process gives its memory back
+                        self._cond.wait(max(left, 0.05))
+                    else:
+                        self._cond.wait(SWEEP_S if self._queue else None)
                 job = self._queue.popleft() if self._queue else None
+                if job is not None and proc is not None:
+                    self._busy.add(proc)
             if job is None:
                 proc.close()
                 logger.info("trainer process %s ended after %.0f s without a job", proc.name, PROCESS_IDLE_S)
@@ -97,6 +111,38 @@ class TrainerPool:
                     self._run(job)
             except Exception:  # noqa: BLE001 - a trainer thread must survive any job
                 logger.exception("training job %d: the trainer failed around it", job.number)
+            finally:
+                with self._cond:
+                    self._busy.discard(proc)
+
+    def _mine(self, proc):
+        """Whether the trainer of ``proc`` should take the next job (lock held): yes, unless its process is
+        not running while another trainer's process is alive (or starting) and idle."""
+        if proc is None or proc.alive():
+            return True
+        return not any(p is not proc and p not in self._busy and (p.alive() or p is self._warming)
+                       for p in self.procs)
+
+    def warm(self):
+        """Start one trainer process ahead of the first job, if no trainer process is alive or starting
+        (processes mode; a page that can train calls this when it is drawn). Returns at once; the start
+        runs in a thread of its own. True when it started one."""
+        with self._cond:
+            if not self.processes or self._warming is not None or any(p.alive() for p in self.procs):
+                return False
+            proc = self._warming = self.procs[0]
+        threading.Thread(target=self._warm, args=(proc,), name="cnnlab-trainer-warm", daemon=True).start()
+        return True
+
+    def _warm(self, proc):
+        try:
+            proc.ensure_started()
+        except Exception:  # noqa: BLE001 - the next job starts the process again, and says why if it fails
+            logger.exception("trainer process %s: the warm start failed", proc.name)
+        finally:
+            with self._cond:
+                self._warming = None
+                self._cond.notify_all()       # its trainer counts the idle time from now
 
     def _sweep(self):
         """Forget finished jobs; drop waiting jobs that were stopped or whose session ended (lock held)."""

@@ -293,3 +293,64 @@ def test_an_idle_trainer_process_ends_and_the_next_job_starts_a_new_one(monkeypa
     assert pool.submit(second)
     _wait([second])
     assert second.state == "done"
+
+
+def _alive_soon(proc, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline and not (proc.alive() and proc._used and proc._recv is not None):
+        time.sleep(0.05)
+    return proc.alive()
+
+
+def test_a_warm_trainer_process_takes_the_first_job():
+    """A training page starts one trainer process before Train is pressed; the first job runs in it (same
+    pid), on whichever trainer's thread, and no second process is started for it."""
+    pool = TrainerPool(workers=2, processes=True)
+    assert pool.warm()
+    warm = pool.procs[0]
+    assert _alive_soon(warm), "the warm start did not start a process"
+    while pool._warming is not None:
+        time.sleep(0.05)
+    assert not pool.warm(), "a second warm process while one is alive"
+    pid = warm._proc.pid
+    for seed in range(3):                       # one after the other: each goes to the live process
+        job = Job(Model(SMALL, seed=seed), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+        assert pool.submit(job)
+        _wait([job])
+        assert job.state == "done"
+        assert warm.alive() and warm._proc.pid == pid, "the job did not run in the warm process"
+        assert not pool.procs[1].alive(), "the other trainer started a process of its own"
+    for p in pool.procs:
+        p.close()
+
+
+def test_a_job_submitted_while_the_warm_process_starts_waits_for_it_and_uses_it():
+    pool = TrainerPool(workers=2, processes=True)
+    assert pool.warm()
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+    assert pool.submit(job)                       # at once: the process is still starting
+    _wait([job])
+    assert job.state == "done"
+    assert sum(p.alive() for p in pool.procs) == 1, "two processes for one job"
+    for p in pool.procs:
+        p.close()
+
+
+def test_a_warm_process_without_a_job_ends_after_the_idle_bound(monkeypatch):
+    monkeypatch.setattr(pool_module, "PROCESS_IDLE_S", 0.5)
+    pool = TrainerPool(workers=1, processes=True)
+    assert pool.warm()
+    proc = pool.procs[0]
+    assert _alive_soon(proc)
+    deadline = time.time() + 20
+    while time.time() < deadline and proc.alive():
+        time.sleep(0.1)
+    assert not proc.alive(), "the warm trainer process outlived its idle bound"
+    assert pool.warm(), "after it ended, a training page starts a new one"
+    assert _alive_soon(proc)
+    proc.close()
+
+
+def test_no_warm_process_in_thread_mode():
+    pool = TrainerPool(workers=1, processes=False)
+    assert not pool.warm() and pool.procs == []

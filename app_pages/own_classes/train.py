@@ -156,6 +156,8 @@ def section(t, data, prep, net, url):
             net.summary_table(t, model)
     job = st.session_state.get("own.job")
     active = job is not None and job.active
+    if not active:
+        trainer_pool().warm()                     # a trainer process ready before Train (services/trainer_pool.py)
     p = _plan(t, description, _sizes(data), prep, settings) if model is not None and not active else None
     if p is not None and p.shortened:
         st.info(t("own.shortened", epochs=p.settings["epochs"], asked=settings["epochs"]), icon=":material/timer:")

@@ -151,6 +151,8 @@ def buttons(t, build_model, name, train_settings, max_batches=None, description=
     ``description`` (the editor's network) gives the time budget before Train is pressed."""
     job = st.session_state.get("train.job")
     active = job is not None and job.active
+    if not active:
+        trainer_pool().warm()                     # a trainer process ready before Train (services/trainer_pool.py)
     if description is not None and not active:
         p = job_plan(t, description, name, train_settings)
         if p is not None:
