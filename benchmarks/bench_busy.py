@@ -5,7 +5,6 @@ Usage::
     .venv/bin/python benchmarks/bench_busy.py [--port 8680] [--rounds 4] [--changes 5]
     .venv/bin/python benchmarks/bench_busy.py --modes process           # only the default trainers
     .venv/bin/python benchmarks/bench_busy.py --modes process --against /tmp/base   # before / after
-    .venv/bin/python benchmarks/bench_busy.py --start [--rounds 8]     # first Train: cold vs warm trainer
 
 ``--against DIR``: a second server per mode runs the app of the checkout ``DIR`` (e.g. ``git archive``
 of the commit before a change, with a ``.venv`` link), under the same load, rounds alternating; its lines
@@ -354,44 +353,6 @@ def in_process(args):
     return 0
 
 
-def first_batch(rounds):
-    """Seconds from submitting a LeNet-5 job to its first batch report, the trainer process started by the
-    job (cold, as before warm starts) or ahead of it (warm: ``TrainerPool.warm``, as a training page does
-    when it is drawn), alternating; the pool the server uses, in this process."""
-    from cnnlab.nn.data import load_digits
-    from cnnlab.nn.model import LENET5, Model
-    from services.jobs import Job
-    from services.trainer_pool import TrainerPool
-
-    data = load_digits()
-    times = {"cold": [], "warm": []}
-    for rnd in range(rounds):
-        for how in (("cold", "warm") if rnd % 2 == 0 else ("warm", "cold")):
-            pool = TrainerPool(workers=2, processes=True)
-            if how == "warm":
-                pool.warm()
-                time.sleep(3.0)               # the student reads the page before pressing Train
-            job = Job(Model(LENET5, seed=rnd), data, {"epochs": 1, "batch_size": 64, "augment": True})
-            t0 = time.perf_counter()
-            pool.submit(job)
-            while job.step < 1 and job.state in ("waiting", "running"):
-                job.snapshot()
-                time.sleep(0.002)
-            times[how].append(time.perf_counter() - t0)
-            job.stop()
-            while job.active:
-                time.sleep(0.01)
-            for p in pool.procs:
-                p.close()
-            print(f"   round {rnd + 1} {how}: first batch after {times[how][-1]:.3f} s; load {os.getloadavg()[0]:.1f}",
-                  flush=True)
-    for how, v in times.items():
-        print(f"{how} trainer process: median {statistics.median(v):.3f} s, max {max(v):.3f} s ({len(v)} runs)")
-    print(f"RESULT start_cold_s={statistics.median(times['cold']):.3f} "
-          f"start_warm_s={statistics.median(times['warm']):.3f}")
-    return 0
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8680, help="first port (one server per mode)")
@@ -402,12 +363,7 @@ def main(argv=None):
                         help="also run the app of this checkout (one more server per mode), labelled <mode>_base")
     parser.add_argument("--in-process", action="store_true",
                         help="no server: AppTest reruns in the process of the trainer pool (no trainer tabs)")
-    parser.add_argument("--start", action="store_true",
-                        help="no server: seconds from a job's submit to its first batch, cold vs warm trainer process")
     args = parser.parse_args(argv)
-    if args.start:
-        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs", flush=True)
-        return first_batch(args.rounds)
     if args.in_process:
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs", flush=True)
         return in_process(args)
