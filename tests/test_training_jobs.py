@@ -354,3 +354,17 @@ def test_a_warm_process_without_a_job_ends_after_the_idle_bound(monkeypatch):
 def test_no_warm_process_in_thread_mode():
     pool = TrainerPool(workers=1, processes=False)
     assert not pool.warm() and pool.procs == []
+
+
+def test_the_live_panel_polls_fast_only_until_a_running_jobs_first_batch():
+    from app_pages.training.panel import POLL_SECONDS, START_POLL_SECONDS, poll_seconds
+
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1})
+    assert poll_seconds(None) is None
+    assert poll_seconds(job) == POLL_SECONDS                 # waiting in the queue: no hurry
+    job.state = "running"
+    assert poll_seconds(job) == START_POLL_SECONDS < POLL_SECONDS
+    job.step = 1
+    assert poll_seconds(job) == POLL_SECONDS
+    job.state = "done"
+    assert poll_seconds(job) is None
