@@ -4,6 +4,11 @@ Usage::
 
     .venv/bin/python benchmarks/bench_busy.py [--port 8680] [--rounds 4] [--changes 5]
     .venv/bin/python benchmarks/bench_busy.py --modes process           # only the default trainers
+    .venv/bin/python benchmarks/bench_busy.py --modes process --against /tmp/base   # before / after
+
+``--against DIR``: a second server per mode runs the app of the checkout ``DIR`` (e.g. ``git archive``
+of the commit before a change, with a ``.venv`` link), under the same load, rounds alternating; its lines
+and RESULT keys are labelled ``<mode>_base``.
 
 One real ``streamlit run app.py`` on 127.0.0.1 per trainer mode (``CNNLAB_TRAINERS=thread``:
 trainer threads in the server process; ``process``: trainer processes), and on each three sessions
@@ -38,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import _timing  # noqa: E402
-from load_test import keyed_button, start_server  # noqa: E402
+from load_test import MALLOC, TTL, keyed_button  # noqa: E402
 from stclient import StreamlitSession  # noqa: E402
 
 #: lesson path -> the key of its typical widget (as in bench_reruns.CHANGES)
@@ -54,11 +59,11 @@ def pct(values, q):
 
 
 def cpu_tree(pid):
-    """CPU seconds of ``pid`` and of its live children (trainer processes; any thread may have started them),
-    plus the children it has already reaped."""
+    """CPU seconds ``(server, total)``: of ``pid`` alone, and with its live children (trainer processes; any
+    thread may have started them) and the children it has already reaped."""
     tck = os.sysconf("SC_CLK_TCK")
     kids = _timing.children(pid)
-    total = 0.0
+    own = total = 0.0
     for i, p in enumerate([pid] + kids):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -66,8 +71,70 @@ def cpu_tree(pid):
             continue
         total += (int(fields[11]) + int(fields[12])) / tck
         if i == 0:
+            own = total
             total += (int(fields[13]) + int(fields[14])) / tck
-    return total
+    return own, total
+
+
+def port_free(port):
+    """Whether nothing listens on 127.0.0.1:``port`` (a busy port made Streamlit move to another one, and the
+    clients measured whatever server answered there: the server CPU line read 0.00 cores)."""
+    import socket
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server does: TIME_WAIT is free
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def listens(pid, port):
+    """Whether the process ``pid`` holds the socket that listens on ``port`` (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            f = row.split()
+            if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{f[9]}]")
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            if os.readlink(fd) in inodes:
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def start_server(port, root, log):
+    """``streamlit run app.py`` of the checkout ``root`` on 127.0.0.1:``port``, checked to be the one answering."""
+    import subprocess
+    import urllib.request
+    if not port_free(port):
+        raise RuntimeError(f"port {port} is in use: choose another --port")
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **MALLOC)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(Path(root) / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.disconnectedSessionTTL", str(TTL)],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-2000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                if listens(proc.pid, port):
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"the app of {root} did not answer on port {port} in 60 s")
 
 
 def keyed(s, key):
@@ -126,13 +193,14 @@ async def observe(s, changes, times):
 class Setup:
     """One server (its trainer mode), an observer tab and two trainer tabs on it."""
 
-    def __init__(self, mode, port):
-        self.mode, self.port = mode, port
+    def __init__(self, mode, port, root=ROOT, label=None):
+        self.mode, self.port, self.root = mode, port, Path(root)
+        self.label = label or mode
         os.environ["CNNLAB_TRAINERS"] = mode          # start_server passes this process's environment on
-        self.proc = start_server(port, log=ROOT / "benchmarks" / "results" / f"busy-{port}.log")
+        self.proc = start_server(port, self.root, ROOT / "benchmarks" / "results" / f"busy-{port}.log")
         self.url = f"http://127.0.0.1:{port}"
         self.idle, self.busy, self.polls, self.loads = [], [], [], []
-        self.cpu = {"idle": [0.0, 0.0], "busy": [0.0, 0.0]}
+        self.cpu = {"idle": [0.0, 0.0, 0.0], "busy": [0.0, 0.0, 0.0]}     # server s, with trainers s, wall s
 
     async def open(self):
         self.obs = StreamlitSession(self.url, query="lang=en", timeout=120)
@@ -182,12 +250,16 @@ async def block(setups, setup, phase, changes, rnd):
     polls0 = [len(tr.s.auto_results) for tr in setup.trainers]
     c0, t0, n0 = cpu_tree(setup.proc.pid), time.monotonic(), len(bucket)
     await observe(setup.obs, changes, bucket)
-    setup.cpu[phase][0] += cpu_tree(setup.proc.pid) - c0
-    setup.cpu[phase][1] += time.monotonic() - t0
+    if setup.proc.poll() is not None:
+        raise RuntimeError(f"the server of {setup.label} ended (exit code {setup.proc.returncode})")
+    c1 = cpu_tree(setup.proc.pid)
+    setup.cpu[phase][0] += c1[0] - c0[0]
+    setup.cpu[phase][1] += c1[1] - c0[1]
+    setup.cpu[phase][2] += time.monotonic() - t0
     if phase == "busy":
         setup.polls += [r.seconds for tr, k in zip(setup.trainers, polls0) for r in tr.s.auto_results[k:]]
     setup.loads.append(os.getloadavg()[0])
-    print(f"   round {rnd + 1} {setup.mode:>7} {phase}: {len(bucket) - n0} reruns, median "
+    print(f"   round {rnd + 1} {setup.label:>12} {phase}: {len(bucket) - n0} reruns, median "
           f"{statistics.median(bucket[n0:]) * 1e3:.0f} ms, p95 {pct(bucket[n0:], 95) * 1e3:.0f} ms, "
           f"load {setup.loads[-1]:.1f}", flush=True)
 
@@ -206,7 +278,8 @@ async def scenario(setups, args):
 def report(s):
     def ms(v):
         return f"{v * 1e3:.0f}"
-    print(f"\ntrainers as {s.mode}es:" if s.mode == "process" else f"\ntrainers as {s.mode}s:")
+    where = "" if s.root == ROOT else f", the app of {s.root}"
+    print(f"\n{s.label}: trainers as {s.mode}{'es' if s.mode == 'process' else 's'}{where}:")
     print(f"{'':<34} {'n':>4} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
     own = s.trainers[0].own
     for name, v in (("other tab, idle (no training)", s.idle), ("other tab, two trainings running", s.busy),
@@ -214,13 +287,18 @@ def report(s):
         if v:
             print(f"{name:<34} {len(v):>4} {ms(statistics.median(v)):>10} {ms(pct(v, 95)):>8} {ms(max(v)):>8}")
     for phase in ("idle", "busy"):
-        c, w = s.cpu[phase]
-        print(f"server CPU {phase}: {c / max(w, 1e-9):.2f} cores (with its trainer processes)")
+        alone, c, w = s.cpu[phase]
+        print(f"server CPU {phase}: {alone / max(w, 1e-9):.2f} cores; {c / max(w, 1e-9):.2f} with its trainer "
+              "processes")
     print(f"trainings started: {sum(tr.started for tr in s.trainers)}; load average during its blocks "
           f"{min(s.loads):.1f}-{max(s.loads):.1f}")
-    return (f"{s.mode}_busy_p95_ms={ms(pct(s.busy, 95))} {s.mode}_idle_p95_ms={ms(pct(s.idle, 95))} "
-            f"{s.mode}_busy_p50_ms={ms(statistics.median(s.busy))} {s.mode}_own_p95_ms="
-            f"{ms(pct(own, 95)) if own else 'nan'}")
+    k = s.label
+    cores = s.cpu["busy"][0] / max(s.cpu["busy"][2], 1e-9)
+    return (f"{k}_busy_p95_ms={ms(pct(s.busy, 95))} {k}_idle_p95_ms={ms(pct(s.idle, 95))} "
+            f"{k}_busy_p50_ms={ms(statistics.median(s.busy))} {k}_own_p95_ms="
+            f"{ms(pct(own, 95)) if own else 'nan'} "
+            f"{k}_poll_p50_ms={ms(statistics.median(s.polls)) if s.polls else 'nan'} "
+            f"{k}_server_busy_cores={cores:.2f}")
 
 
 def in_process(args):
@@ -281,6 +359,8 @@ def main(argv=None):
     parser.add_argument("--modes", nargs="+", default=["thread", "process"], choices=["thread", "process"])
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--changes", type=int, default=5, help="widget changes per lesson per block")
+    parser.add_argument("--against", metavar="DIR",
+                        help="also run the app of this checkout (one more server per mode), labelled <mode>_base")
     parser.add_argument("--in-process", action="store_true",
                         help="no server: AppTest reruns in the process of the trainer pool (no trainer tabs)")
     args = parser.parse_args(argv)
@@ -291,8 +371,13 @@ def main(argv=None):
           f"trainers as {' and '.join(args.modes)}, rounds alternate the servers", flush=True)
     setups = []
     try:
-        for i, mode in enumerate(args.modes):
-            setups.append(Setup(mode, args.port + i))
+        port = args.port
+        for mode in args.modes:
+            if args.against:
+                setups.append(Setup(mode, port, root=args.against, label=f"{mode}_base"))
+                port += 1
+            setups.append(Setup(mode, port))
+            port += 1
         asyncio.run(scenario(setups, args))
     finally:
         for s in setups:

@@ -90,11 +90,24 @@ class TrainerProcess:
         self.name = name
         self._proc = None
         self._send = self._recv = None
+        self._used = time.monotonic()         # when it last started or finished a job
+        self._start_lock = threading.Lock()   # a warm start (services/trainer_pool.py) and a job may meet
+
+    def idle_for(self):
+        """Seconds since the process started or last finished a job."""
+        return time.monotonic() - self._used
+
+    def ensure_started(self):
+        """Start the process unless it is running (safe from two threads at once)."""
+        with self._start_lock:
+            if not self.alive():
+                self.close()
+                self._start()
 
     def _start(self):
         down_r, down_w = os.pipe()            # parent -> child
         up_r, up_w = os.pipe()                # child -> parent
-        t0 = time.monotonic()
+        t0 = self._used = time.monotonic()
         try:
             env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROP}
             self._proc = subprocess.Popen(
@@ -110,6 +123,7 @@ class TrainerProcess:
             self.close()
             raise TrainerDied(f"the trainer process did not start within {START_S:.0f} s")
         kind, info = self._recv.recv()        # the child says it is ready, and its BLAS threads
+        self._used = time.monotonic()
         logger.info("trainer process %s started (pid %d) in %.1f s: nice %d, BLAS %s", self.name, self._proc.pid,
                     time.monotonic() - t0, NICE, info)
 
@@ -126,9 +140,7 @@ class TrainerProcess:
 
     def run(self, job):
         """Run ``job`` in the process: yields the child's reports; writes its weights into ``job.model``."""
-        if not self.alive():
-            self.close()
-            self._start()
+        self.ensure_started()
         m = job.model
         params = m.parameters()
         (xtr, ytr), (xva, yva) = job.data[0], job.data[1]
@@ -149,6 +161,7 @@ class TrainerProcess:
             finished = hasattr(exc, "child_traceback")   # the job failed in the child, which is ready again
             raise
         finally:
+            self._used = time.monotonic()
             if not finished and self.alive():     # the caller gave up in the middle: no stale messages later
                 self.close()
 

@@ -1,4 +1,4 @@
-"""A training job's budget (services/job_budget.py) and how jobs end (services/training.py).
+"""A training job's budget (services/job_budget.py) and how jobs end (services/jobs.py, services/trainer_pool.py).
 
 The plan is checked against arithmetic done here from the speed model's own constants
 (images per run x seconds per image), the memory refusal against the core's cost model,
@@ -19,7 +19,8 @@ import pytest
 from cnnlab.checks import LessonError
 from cnnlab.nn.data import make_shapes
 from cnnlab.nn.model import LENET5, PRESETS, Model
-from services import job_budget, liveness, training
+from services import job_budget, liveness
+from services import jobs as job_module
 from services.job_budget import MAX_JOB_SECONDS, plan, seconds_per_image
 from services.training import Job, TrainerPool
 
@@ -120,7 +121,7 @@ def test_jobs_of_a_session_that_went_away_are_dropped_or_stopped(data, monkeypat
     away = {"gone"}
     monkeypatch.setattr(liveness, "session_state",
                         lambda sid: liveness.AWAY if sid in away else liveness.ACTIVE)
-    monkeypatch.setattr(training, "GONE_AFTER_S", 0.3)
+    monkeypatch.setattr(job_module, "GONE_AFTER_S", 0.3)
     pool = TrainerPool(workers=1)
     busy = Job(Model(PRESETS["small"]), _endless(data), {"epochs": 100, "batch_size": 8}, session_id="here")
     waiting = Job(Model(PRESETS["small"]), data, {"epochs": 1, "batch_size": 8}, session_id="gone")

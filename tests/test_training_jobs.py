@@ -9,8 +9,11 @@ import numpy as np
 
 from cnnlab.nn.data import make_shapes
 from cnnlab.nn.model import Model
-from services import training as training_jobs
-from services.training import Job
+from cnnlab.nn.train import blas_threads
+from services import jobs as job_module
+from services import trainer_pool as pool_module
+from services.trainer_process import TrainerProcess
+from services.training import Job, TrainerPool
 from tests.test_train import SMALL
 
 
@@ -42,7 +45,7 @@ def test_abandoned_job_stops_and_keeps_its_model(monkeypatch):
     model = Model(SMALL, seed=0)
     w0 = model.parameters()[0][0].copy()
     job = Job(model, data, {"epochs": 50, "batch_size": 16, "augment": False})
-    monkeypatch.setattr(training_jobs, "ABANDON_AFTER_S", 0.3)
+    monkeypatch.setattr(job_module, "ABANDON_AFTER_S", 0.3)
     started = _run_watched_then_abandoned(job)
     assert job.state == "stopped"
     assert time.monotonic() - started < 30
@@ -51,7 +54,7 @@ def test_abandoned_job_stops_and_keeps_its_model(monkeypatch):
 
 
 def test_abandoned_waiting_job_never_starts(monkeypatch):
-    monkeypatch.setattr(training_jobs, "ABANDON_AFTER_S", 0.0)
+    monkeypatch.setattr(job_module, "ABANDON_AFTER_S", 0.0)
     job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1})
     job.seen -= 1.0
     job.run()
@@ -77,7 +80,7 @@ def test_start_and_end_are_logged(caplog):
 def test_a_stop_says_why(caplog, monkeypatch):
     caplog.set_level("INFO", logger="services.training")
     job = Job(Model(SMALL, seed=0), make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
-    monkeypatch.setattr(training_jobs, "ABANDON_AFTER_S", 0.3)
+    monkeypatch.setattr(job_module, "ABANDON_AFTER_S", 0.3)
     _run_watched_then_abandoned(job)
     last = _records(caplog, job.number)[-1].getMessage()
     assert f"stopped at step {job.step}/{job.steps}" in last and "page not watching" in last
@@ -90,7 +93,7 @@ def test_a_failure_is_logged_with_its_traceback_and_shown_once(caplog, monkeypat
         yield {"kind": "start", "steps": 3}
         raise RuntimeError("a bug in the trainer")
 
-    monkeypatch.setattr(training_jobs, "train", broken)
+    monkeypatch.setattr(job_module, "train", broken)
     job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1})
     job.run()
     assert job.state == "error" and isinstance(job.error, RuntimeError)
@@ -123,9 +126,9 @@ def test_the_pool_limits_blas_while_trainers_run_and_logs_it(caplog, monkeypatch
         def __exit__(self, *exc):
             events.append("exit")
 
-    monkeypatch.setattr(training_jobs, "blas_threads", Limit)
+    monkeypatch.setattr(pool_module, "blas_threads", Limit)
     caplog.set_level("INFO", logger="services.training")
-    pool = training_jobs.TrainerPool(workers=2, processes=False)
+    pool = TrainerPool(workers=2, processes=False)
     jobs = [Job(Model(SMALL, seed=s), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16}) for s in (0, 1)]
     for job in jobs:
         assert pool.submit(job)
@@ -135,7 +138,7 @@ def test_the_pool_limits_blas_while_trainers_run_and_logs_it(caplog, monkeypatch
     deadline = time.time() + 5
     while "exit" not in events and time.time() < deadline:     # the worker gives the limit back last
         time.sleep(0.05)
-    assert events[0] == ("limit", training_jobs.BLAS_THREADS)
+    assert events[0] == ("limit", pool_module.BLAS_THREADS)
     assert events.count("enter") == events.count("exit") >= 1
     text = " ".join(r.getMessage() for r in caplog.records)
     assert "BLAS limited to 1 thread(s) per trainer (openblas=1)" in text
@@ -155,8 +158,9 @@ def test_a_trainer_process_learns_exactly_what_a_thread_learns():
     data = make_shapes(100, seed=0)
     settings = {"epochs": 2, "batch_size": 16, "augment": True, "seed": 3}
     here = Job(Model(SMALL, seed=0), data, settings)
-    here.run()
-    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    with blas_threads(pool_module.BLAS_THREADS):   # as a trainer runs: two BLAS threads sum in another order
+        here.run()
+    pool = TrainerPool(workers=1, processes=True)
     there = Job(Model(SMALL, seed=0), data, settings)
     assert pool.submit(there)
     _wait([there])
@@ -170,7 +174,7 @@ def test_stop_reaches_a_trainer_process_and_the_model_keeps_what_it_learned(capl
     caplog.set_level("INFO", logger="services.training")
     model = Model(SMALL, seed=0)
     w0 = model.parameters()[0].copy()
-    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    pool = TrainerPool(workers=1, processes=True)
     job = Job(model, make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
     assert pool.submit(job)
     deadline = time.time() + 60
@@ -190,7 +194,7 @@ def test_stop_reaches_a_trainer_process_and_the_model_keeps_what_it_learned(capl
 
 def test_a_failure_in_a_trainer_process_keeps_its_translated_code_and_traceback(caplog):
     caplog.set_level("INFO", logger="services.training")
-    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    pool = TrainerPool(workers=1, processes=True)
     job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "max_step_bytes": 1})
     assert pool.submit(job)
     _wait([job])
@@ -208,7 +212,7 @@ def test_a_failure_in_a_trainer_process_keeps_its_translated_code_and_traceback(
 def test_a_killed_trainer_process_fails_its_job_and_the_next_job_gets_a_new_one():
     import threading
 
-    proc = training_jobs.TrainerProcess("test-trainer")
+    proc = TrainerProcess("test-trainer")
     job = Job(Model(SMALL, seed=0), make_shapes(1000, seed=0), {"epochs": 50, "batch_size": 16, "augment": False})
     runner = threading.Thread(target=job.run, kwargs={"source": proc.run}, daemon=True)
     runner.start()
@@ -235,7 +239,7 @@ def test_a_job_whose_augmentation_cannot_be_sent_runs_in_its_thread():
     assert can_run(Job(Model(SMALL, seed=0), data, {"augment": batch_augmenter(Augment())}))
     closure = Job(Model(SMALL, seed=0), data, {"epochs": 1, "batch_size": 16, "augment": lambda x, rng: x})
     assert not can_run(closure)
-    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    pool = TrainerPool(workers=1, processes=True)
     assert pool.submit(closure)
     _wait([closure])
     assert closure.state == "done"
@@ -245,7 +249,7 @@ def test_a_snapshot_thins_a_long_batch_curve_and_keeps_its_last_point():
     job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1})
     job.batches = [(i, 1.0 / i, 0.5) for i in range(1, 3751)]       # 30 epochs of the bundled digits
     snap = job.snapshot()["batches"]
-    assert len(snap) <= training_jobs.CURVE_POINTS + 1 and snap[-1] == job.batches[-1]
+    assert len(snap) <= job_module.CURVE_POINTS + 1 and snap[-1] == job.batches[-1]
     steps = [b[0] for b in snap]
     assert steps == sorted(set(steps)) and steps[0] <= 8
     job.batches.append((3751, 0.1, 0.5))                               # the next poll keeps the same points
@@ -261,7 +265,7 @@ def test_a_trainer_process_runs_without_the_servers_fixed_mmap_threshold(monkeyp
     the trainer process is started without it and keeps the other settings."""
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
-    proc = training_jobs.TrainerProcess("test-env")
+    proc = TrainerProcess("test-env")
     job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
     job.run(source=proc.run)
     env = Path(f"/proc/{proc._proc.pid}/environ").read_bytes().split(b"\0")
@@ -271,8 +275,8 @@ def test_a_trainer_process_runs_without_the_servers_fixed_mmap_threshold(monkeyp
 
 
 def test_an_idle_trainer_process_ends_and_the_next_job_starts_a_new_one(monkeypatch):
-    monkeypatch.setattr(training_jobs, "PROCESS_IDLE_S", 0.5)
-    pool = training_jobs.TrainerPool(workers=1, processes=True)
+    monkeypatch.setattr(pool_module, "PROCESS_IDLE_S", 0.5)
+    pool = TrainerPool(workers=1, processes=True)
     settings = {"epochs": 1, "batch_size": 16, "augment": False}
     first = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), settings)
     assert pool.submit(first)
@@ -289,3 +293,78 @@ def test_an_idle_trainer_process_ends_and_the_next_job_starts_a_new_one(monkeypa
     assert pool.submit(second)
     _wait([second])
     assert second.state == "done"
+
+
+def _alive_soon(proc, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline and not (proc.alive() and proc._used and proc._recv is not None):
+        time.sleep(0.05)
+    return proc.alive()
+
+
+def test_a_warm_trainer_process_takes_the_first_job():
+    """A training page starts one trainer process before Train is pressed; the first job runs in it (same
+    pid), on whichever trainer's thread, and no second process is started for it."""
+    pool = TrainerPool(workers=2, processes=True)
+    assert pool.warm()
+    warm = pool.procs[0]
+    assert _alive_soon(warm), "the warm start did not start a process"
+    while pool._warming is not None:
+        time.sleep(0.05)
+    assert not pool.warm(), "a second warm process while one is alive"
+    pid = warm._proc.pid
+    for seed in range(3):                       # one after the other: each goes to the live process
+        job = Job(Model(SMALL, seed=seed), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+        assert pool.submit(job)
+        _wait([job])
+        assert job.state == "done"
+        assert warm.alive() and warm._proc.pid == pid, "the job did not run in the warm process"
+        assert not pool.procs[1].alive(), "the other trainer started a process of its own"
+    for p in pool.procs:
+        p.close()
+
+
+def test_a_job_submitted_while_the_warm_process_starts_waits_for_it_and_uses_it():
+    pool = TrainerPool(workers=2, processes=True)
+    assert pool.warm()
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1, "batch_size": 16, "augment": False})
+    assert pool.submit(job)                       # at once: the process is still starting
+    _wait([job])
+    assert job.state == "done"
+    assert sum(p.alive() for p in pool.procs) == 1, "two processes for one job"
+    for p in pool.procs:
+        p.close()
+
+
+def test_a_warm_process_without_a_job_ends_after_the_idle_bound(monkeypatch):
+    monkeypatch.setattr(pool_module, "PROCESS_IDLE_S", 0.5)
+    pool = TrainerPool(workers=1, processes=True)
+    assert pool.warm()
+    proc = pool.procs[0]
+    assert _alive_soon(proc)
+    deadline = time.time() + 20
+    while time.time() < deadline and proc.alive():
+        time.sleep(0.1)
+    assert not proc.alive(), "the warm trainer process outlived its idle bound"
+    assert pool.warm(), "after it ended, a training page starts a new one"
+    assert _alive_soon(proc)
+    proc.close()
+
+
+def test_no_warm_process_in_thread_mode():
+    pool = TrainerPool(workers=1, processes=False)
+    assert not pool.warm() and pool.procs == []
+
+
+def test_the_live_panel_polls_fast_only_until_a_running_jobs_first_batch():
+    from app_pages.training.panel import POLL_SECONDS, START_POLL_SECONDS, poll_seconds
+
+    job = Job(Model(SMALL, seed=0), make_shapes(10, seed=0), {"epochs": 1})
+    assert poll_seconds(None) is None
+    assert poll_seconds(job) == POLL_SECONDS                 # waiting in the queue: no hurry
+    job.state = "running"
+    assert poll_seconds(job) == START_POLL_SECONDS < POLL_SECONDS
+    job.step = 1
+    assert poll_seconds(job) == POLL_SECONDS
+    job.state = "done"
+    assert poll_seconds(job) is None

@@ -26,19 +26,28 @@ def _layout(fig, title, height, xlabel="", ylabel=""):
 
 
 def curves(snap, t, which="loss", height=280):
-    """Per-batch training values and validation points of ``loss`` or ``accuracy``."""
+    """Per-batch training values and validation points of ``loss`` or ``accuracy``.
+
+    Drawn on every progress poll while a run trains, so built cheaply: NumPy columns (Plotly validates a
+    list point by point, an array at once) and the whole layout in the constructor call.
+    """
     col = 1 if which == "loss" else 2
-    fig = go.Figure()
+    data = []
     if snap["batches"]:
-        fig.add_trace(go.Scatter(x=[b[0] for b in snap["batches"]], y=[b[col] for b in snap["batches"]],
-                                 mode="lines", name=t("own.curve_train"), line=dict(color=TRAIN_COLOR, width=1)))
+        b = np.asarray(snap["batches"], dtype=float)
+        data.append(go.Scatter(x=b[:, 0], y=b[:, col], mode="lines", name=t("own.curve_train"),
+                               line=dict(color=TRAIN_COLOR, width=1)))
     if snap["vals"]:
-        fig.add_trace(go.Scatter(x=[v[0] for v in snap["vals"]], y=[v[col] for v in snap["vals"]],
-                                 mode="lines+markers", name=t("own.curve_val"), line=dict(color=VAL_COLOR, width=2)))
-    _layout(fig, t(f"own.chart_{which}"), height, t("own.axis_step"), t(f"own.axis_{which}"))
+        v = np.asarray(snap["vals"], dtype=float)
+        data.append(go.Scatter(x=v[:, 0], y=v[:, col], mode="lines+markers", name=t("own.curve_val"),
+                               line=dict(color=VAL_COLOR, width=2)))
+    yaxis = dict(title=t(f"own.axis_{which}"))
     if which == "accuracy":
-        fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    return fig
+        yaxis.update(range=[0, 1.02], tickformat=".0%")
+    return go.Figure(data=data, layout=dict(
+        title=dict(text=t(f"own.chart_{which}"), x=0.5, xanchor="center"), height=height,
+        margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(title=t("own.axis_step")), yaxis=yaxis,
+        legend=dict(orientation="h", y=-0.3)))
 
 
 def probabilities(probs, labels, t, height=280):

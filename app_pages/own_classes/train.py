@@ -22,7 +22,11 @@ from ui.network_editor import NetworkEditor
 from ui.state import UrlState
 
 logger = logging.getLogger(__name__)
-POLL_SECONDS = 0.5
+#: The live panel's poll while a run is active: once a second still reads as live (the bar moves every
+#: second), and costs the server half the polls of 0.5 s (benchmarks/bench_busy.py, docs/deployment.md).
+POLL_SECONDS = 1.0
+#: Until the lesson's running job has its first batch the panel polls this often (see the training lesson).
+START_POLL_SECONDS = 0.3
 
 
 
@@ -154,6 +158,8 @@ def section(t, data, prep, net, url):
             net.summary_table(t, model)
     job = st.session_state.get("own.job")
     active = job is not None and job.active
+    if not active:
+        trainer_pool().warm()                     # a trainer process ready before Train (services/trainer_pool.py)
     p = _plan(t, description, _sizes(data), prep, settings) if model is not None and not active else None
     if p is not None and p.shortened:
         st.info(t("own.shortened", epochs=p.settings["epochs"], asked=settings["epochs"]), icon=":material/timer:")
@@ -194,14 +200,19 @@ def live_panel(t, compact=False):
     abandoned jobs), so it goes on, for the shortcut experiment's runs too, whichever tab is open.
     """
     active = any(j is not None and j.active for j in _jobs())
-    st.fragment(live, run_every=POLL_SECONDS if active else None)(t, compact, active)
+    job = st.session_state.get("own.job")
+    starting = job is not None and job.state == "running" and job.step == 0
+    every = (START_POLL_SECONDS if starting else POLL_SECONDS) if active else None
+    st.fragment(live, run_every=every)(t, compact, active, starting)
 
 
-def live(t, compact=False, polling=False):
+def live(t, compact=False, polling=False, starting=False):
     for other in _jobs()[1:]:
         if other is not None and other.active:
             other.snapshot()                      # the shortcut experiment's runs: still watched
     job = st.session_state.get("own.job")
+    if starting and job is not None and job.step > 0 and job.state == "running":
+        st.rerun(scope="app")                     # the first batch is there: draw it, poll at POLL_SECONDS
     if compact:
         _compact(t, job)
     elif job is None:

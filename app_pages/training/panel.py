@@ -21,7 +21,12 @@ from ui.state import UrlState
 BATCHES = [8, 16, 32, 64, 128, 256]
 #: The message of a job stopped early, by the reason services/training.py gives.
 STOPPED = {"time": "train.stopped_time", "session": "train.stopped_away", "abandoned": "train.stopped_away"}
-POLL_SECONDS = 0.5
+#: The live panel's poll while a run is active: once a second still reads as live (the bar moves every
+#: second), and costs the server half the polls of 0.5 s (benchmarks/bench_busy.py, docs/deployment.md).
+POLL_SECONDS = 1.0
+#: Until a running job's first batch the panel polls this often, so the first progress shows as soon as it
+#: exists; the poll that sees it reruns the page once, which goes on at POLL_SECONDS.
+START_POLL_SECONDS = 0.3
 
 
 def datasets():
@@ -149,6 +154,8 @@ def buttons(t, build_model, name, train_settings, max_batches=None, description=
     ``description`` (the editor's network) gives the time budget before Train is pressed."""
     job = st.session_state.get("train.job")
     active = job is not None and job.active
+    if not active:
+        trainer_pool().warm()                     # a trainer process ready before Train (services/trainer_pool.py)
     if description is not None and not active:
         p = job_plan(t, description, name, train_settings)
         if p is not None:
@@ -210,12 +217,12 @@ def _status(t, job, snap):
         errors.show(snap["error"], t)
 
 
-def live(t, compact=False):
+def live(t, compact=False, starting=False):
     """The progress bar and curves; polls this session's own job while it is active.
 
     ``compact`` - only the progress line, for the other tabs: the poll is what tells the pool that
     the page still watches the job (services/training.py stops abandoned jobs), so it must go on
-    while the student looks at another tab.
+    while the student looks at another tab. ``starting``: polled at START_POLL_SECONDS.
     """
     job = st.session_state.get("train.job")
     if job is None:
@@ -223,6 +230,8 @@ def live(t, compact=False):
             st.info(t("train.not_started"), icon=":material/model_training:")
         return
     snap = job.snapshot()
+    if starting and snap["step"] > 0 and snap["state"] == "running":
+        st.rerun(scope="app")                 # the first batch is there: draw it, and poll at POLL_SECONDS
     if not compact or job.active:
         _status(t, job, snap)
     if not compact:
@@ -238,7 +247,13 @@ def live(t, compact=False):
         st.rerun(scope="app")
 
 
+def poll_seconds(job):
+    """How often the live panel polls ``job``: None when it is not active."""
+    if job is None or not job.active:
+        return None
+    return START_POLL_SECONDS if job.state == "running" and job.step == 0 else POLL_SECONDS
+
+
 def live_panel(t, compact=False):
-    job = st.session_state.get("train.job")
-    every = POLL_SECONDS if job is not None and job.active else None
-    st.fragment(live, run_every=every)(t, compact)
+    every = poll_seconds(st.session_state.get("train.job"))
+    st.fragment(live, run_every=every)(t, compact, every == START_POLL_SECONDS)
