@@ -302,8 +302,10 @@ def colour(t, url, image):
     figures.picture(st, **_pictures(res.planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
     cols = st.columns(3)
     for i, col in enumerate(cols):
-        figures.chart(col, figures.grid(res.kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
-                      key=f"fm.rgb_k{i}", **CHART)
+        title = t("fm.kernel_slice", channel=channels[i])
+        col.caption(title)                 # above the chart: it wraps in a third of the page (a title was cut)
+        fig = figures.grid(res.kernel[i], "", height=200)
+        figures.chart(col, fig, alt=_alt(fig, title), key=f"fm.rgb_k{i}", **CHART)
     lo, hi = res.parts_limits                          # one scale: the parts add up
     figures.picture(st, **_pictures(res.parts, (lo, hi), RGB_PX),
                     caption=[t("fm.contribution", channel=ch) for ch in channels])
@@ -340,7 +342,8 @@ def frequency(t, url, gray, custom):
     with right:
         st.info(t(f"fm.pass_{res.kind}"), icon=":material/tune:")
         ph, pw = res.shape
-        st.metric(t("fm.check_padded", h=ph, w=pw), f"{res.max_diff:.1e}")
-        st.metric(t("fm.check_circular"), f"{res.circular_diff:.3g}")
+        # label and value as text (a metric's label is cut to one line in this narrow column: issue 18)
+        st.markdown(f"{t('fm.check_padded', h=ph, w=pw)}  \n**{res.max_diff:.1e}**")
+        st.markdown(f"{t('fm.check_circular')}  \n**{res.circular_diff:.3g}**")
         st.caption(t("fm.check_caption"))
     return res
