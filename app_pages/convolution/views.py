@@ -77,7 +77,8 @@ def one_d(t):
                     line=dict(color=figures.OUTPUT))
     fig.update_layout(barmode="overlay", height=320, xaxis_title=t("conv.1d_axis_time"),
                       yaxis_title=t("conv.1d_axis_value"), margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", y=1.1))
+                      # anchored at its bottom above the plot: on a phone it takes 3 lines and covered the bars
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     figures.chart(st, fig, key="conv.fig_1d")
     st.code(equation_1d(tt, res.terms, y[tt]), language=None, wrap_lines=True)
     st.markdown(t("conv.1d_explain"))
