@@ -337,8 +337,10 @@ def frequency(t, url, gray, custom):
     figures.picture(st, pngs, caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"],
                     width=width, output_format="PNG")
     left, right = st.columns([3, 2])
-    figures.chart(left, figures.line(res.freqs, {filter_label(t, name): res.gain}, t("fm.gain_title"),
-                                     t("fm.gain_x"), t("fm.gain_y"), markers=True), key="fm.gain", **CHART)
+    left.caption(t("fm.gain_title"))       # above the chart: it wraps in this column (a Plotly title was cut)
+    fig = figures.line(res.freqs, {filter_label(t, name): res.gain}, "", t("fm.gain_x"), t("fm.gain_y"),
+                       markers=True)
+    figures.chart(left, fig, alt=_alt(fig, t("fm.gain_title")), key="fm.gain", **CHART)
     with right:
         st.info(t(f"fm.pass_{res.kind}"), icon=":material/tune:")
         ph, pw = res.shape
