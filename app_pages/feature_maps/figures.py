@@ -133,5 +133,6 @@ def bars(values, title, xlabel="", ylabel="", labels=None, height=240, highlight
     fig = go.Figure(go.Bar(x=labels if labels is not None else np.arange(v.size), y=v,
                            marker_color=colors, hovertemplate="%{x}: %{y:.3~g}<extra></extra>"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                      margin=dict(l=10, r=10, t=40, b=10), xaxis_title=xlabel, yaxis_title=ylabel)
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10), xaxis_title=xlabel,
+                      yaxis_title=ylabel)
     return fig

@@ -1,7 +1,8 @@
 """The parts of the feature-maps lesson: filter bank, pixel inspector, colour, spectra (learned: learned.py).
 
 Each function draws one tab (or part of one) from the frozen results of ``compute.py`` (kept here in
-``st.cache_data`` / ``st.cache_resource``); no arithmetic of the lesson is done in this module.
+``st.cache_data`` / ``st.cache_resource``): the numbers come from there, this module turns them into
+widgets, pictures and text.
 """
 
 from __future__ import annotations
