@@ -49,6 +49,22 @@ def test_one_d_matches_numpy_convolve(rate, length, t):
     assert res.used == {t - j for j in range(len(res.h)) if t - j >= 0}
 
 
+@pytest.mark.parametrize("rate, length, t", [(0.5, 5, 7), (1.0, 2, 0), (0.1, 8, 15), (0.75, 4, 3), (0.5, 8, 2)])
+def test_the_flipped_response_under_the_signal_is_numpys_correlation(rate, length, t):
+    """Convolution is correlation with the reversed kernel (np.correlate): the bars drawn under the signal at
+    t - j with heights h[j] are that reversed kernel, and their dot product with the signal is y[t]."""
+    res = compute.one_d(rate, length, t)
+    x, h = res.x, res.h
+    y = np.correlate(np.pad(x, (len(h) - 1, 0)), h[::-1], mode="valid")
+    np.testing.assert_allclose(res.y, y)
+    order = np.argsort(res.flipped_at)
+    positions = np.asarray(res.flipped_at)[order]
+    np.testing.assert_array_equal(positions, np.arange(max(t - len(h) + 1, 0), t + 1))
+    np.testing.assert_allclose(np.asarray(res.flipped)[order], h[::-1][len(h) - len(positions):])
+    assert np.dot(x[positions], np.asarray(res.flipped)[order]) == pytest.approx(y[t])
+    assert set(res.flipped_at) == res.used
+
+
 def test_multi_channel_is_the_sum_of_per_channel_correlations():
     rng = np.random.default_rng(3)
     rgb = rng.random((9, 10, 3))

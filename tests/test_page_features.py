@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -68,10 +69,10 @@ def test_renders_every_tab_in_both_languages(lang):
     assert any(cat["fm.rgb_check"].split("{")[0] in s.value for s in at.success)
     open_tab(at, "fm", "freq", lang)
     assert_ok(at)
-    metrics = {m.label: m.value for m in at.metric}
-    padded = next(v for k, v in metrics.items() if k.startswith(cat["fm.check_padded"].split("{")[0]))
-    assert float(padded) < 1e-9
-    assert float(metrics[cat["fm.check_circular"]]) > 1e-3
+    checks = dict(m.split("  \n**") for m in texts(at) if "  \n**" in m)
+    padded = next(v for k, v in checks.items() if k.startswith(cat["fm.check_padded"].split("{")[0]))
+    assert float(padded.strip("*")) < 1e-9
+    assert float(checks[cat["fm.check_circular"]].strip("*")) > 1e-3
     # learned features: the pretrained LeNet-5 reads the image; every layer can be shown
     open_tab(at, "fm", "learned", lang)
     assert_ok(at)
@@ -325,3 +326,47 @@ def test_frequency_tab_draws_the_gray_image_in_gray():
     cat = catalog("en")
     pictures = next(group for group in images(at) if group and group[0][0] == cat["fm.freq_input"])
     assert len(pictures) == 2 and pictures[1][0].startswith(cat["fm.freq_output"] + " · ")
+
+
+def _charts(at):
+    """The Plotly figures on the page, as dicts (their JSON spec)."""
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_inspector_titles_are_captions_that_wrap_and_hover_numbers_drop_zeros(lang):
+    """Issue 18: the inspector's Plotly titles were cut at 1024 px ("... click a p", "Window × kernel, cell by
+    ce"); they are captions above the charts now (a caption wraps), and the charts carry no title. The hover
+    numbers drop trailing zeros (9, not 9.00), as the kit's grid hover does (issue 16)."""
+    cat = catalog(lang)
+    at = run_page(PAGE, lang, query=SMALL)
+    assert_ok(at)
+    captions = [c.value for c in at.caption]
+    click = cat["fm.click_title"].format(name=cat["fm.filter.edge_90"], stage=cat["fm.stage_pool"])
+    for text in (click, cat["fm.field_title"], cat["fm.window"], cat["fm.kernel"], cat["fm.products"]):
+        assert text in captions, text
+    charts = _charts(at)
+    assert len(charts) == 5
+    assert all(not fig["layout"].get("title", {}).get("text") for fig in charts)
+    hovers = [tr.get("hovertemplate", "") for fig in charts for tr in fig["data"]]
+    formats = [f for h in hovers for f in re.findall(r"%\{[a-z]+:([^}]*)\}", h)]
+    assert formats and all("~" in f for f in formats), formats
+    open_tab(at, "fm", "freq", lang)
+    assert cat["fm.gain_title"] in [c.value for c in at.caption]
+    assert all(not fig["layout"].get("title", {}).get("text") for fig in _charts(at))
+
+
+def test_every_hover_number_format_of_these_lessons_drops_trailing_zeros():
+    """d3's ``.3g`` writes 9 as 9.00; ``.3~g`` writes 9 (the kit's formatter, ui/fmt.py). Every hover format in
+    the feature-maps and convolution texts and figures uses ``~``."""
+    from pathlib import Path
+
+    found = []
+    for lang in LANGS:
+        found += [(k, f) for k, v in catalog(lang).items() if k.startswith(("fm.", "conv.", "fig."))
+                  for f in re.findall(r"%\{[a-z]+:([^}]*)\}", v)]
+    root = Path(__file__).resolve().parent.parent / "app_pages"
+    for path in [*(root / "feature_maps").glob("*.py"), *(root / "convolution").glob("*.py")]:
+        found += [(path.name, f) for f in re.findall(r"%\{[a-z]+:([^}]*)\}", path.read_text(encoding="utf-8"))]
+    assert found
+    assert [(k, f) for k, f in found if "~" not in f] == []

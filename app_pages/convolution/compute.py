@@ -41,6 +41,8 @@ class OneD:
     t: int
     terms: tuple               # (j, t - j, x[t - j], h[j], product) of y[t]
     used: frozenset            # the input indices that y[t] reads
+    flipped_at: tuple          # where the flipped response lies under the signal: t - j for each j with t - j >= 0
+    flipped: tuple             # its heights there: h[j] (the kernel read backwards, left to right)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,9 @@ def one_d(rate: float, length: int, t: int, n: int = SIGNAL_LENGTH) -> OneD:
     h = kernels.decaying_response(length, rate)
     y = cnnlab.convolve1d(x, h, padding="full")[: len(x)]
     terms = tuple(kernels.convolve1d_terms(x, h, t))
-    return OneD(x, h, y, t, terms, frozenset(i for _, i, *_ in terms))
+    under = [j for j in range(len(h)) if t - j >= 0]
+    return OneD(x, h, y, t, terms, frozenset(i for _, i, *_ in terms), tuple(t - j for j in under),
+                tuple(float(h[j]) for j in under))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -67,17 +67,18 @@ def one_d(t):
     length = c2.slider(t("conv.1d_length"), 2, 8, key="conv.1d_length")
     tt = st.slider(t("conv.1d_time"), 0, compute.SIGNAL_LENGTH - 1, key="conv.1d_t")
     res = compute.one_d(float(rate), int(length), int(tt))
-    x, h, y = res.x, res.h, res.y
+    x, y = res.x, res.y
     fig = go.Figure()
     fig.add_bar(x=list(range(len(x))), y=x, name=t("conv.1d_signal"),
                 marker_color=[figures.HIGHLIGHT if i in res.used else "#64748b" for i in range(len(x))])
-    fig.add_bar(x=[tt - j for j in range(len(h)) if tt - j >= 0], y=[h[j] for j in range(len(h)) if tt - j >= 0],
-                name=t("conv.1d_flipped"), marker_color="#2563eb", opacity=0.6)
+    fig.add_bar(x=list(res.flipped_at), y=list(res.flipped), name=t("conv.1d_flipped"), marker_color="#2563eb",
+                opacity=0.6)
     fig.add_scatter(x=list(range(len(y))), y=y, name=t("conv.1d_output"), mode="lines+markers",
                     line=dict(color=figures.OUTPUT))
     fig.update_layout(barmode="overlay", height=320, xaxis_title=t("conv.1d_axis_time"),
                       yaxis_title=t("conv.1d_axis_value"), margin=dict(l=10, r=10, t=10, b=10),
-                      legend=dict(orientation="h", y=1.1))
+                      # anchored at its bottom above the plot: on a phone it takes 3 lines and covered the bars
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     figures.chart(st, fig, key="conv.fig_1d")
     st.code(equation_1d(tt, res.terms, y[tt]), language=None, wrap_lines=True)
     st.markdown(t("conv.1d_explain"))

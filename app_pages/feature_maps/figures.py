@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnlab.vision.filters import value_range
 from ui.figures import DIVERGING, HIGHLIGHT, OUTPUT, SEQUENTIAL
 
 
@@ -13,7 +12,6 @@ def _scale(lo, hi):
     return DIVERGING if lo < 0 < hi else SEQUENTIAL
 
 
-ROBUST = 99.5  # percentile: a few extreme border values must not wash out the rest
 #: the colour maps of the pictures (st.image): the same as the Plotly scales of ui.figures
 PICTURE_CMAPS = {"sequential": "viridis", "diverging": "RdBu_r", "gray": "gray"}
 
@@ -68,22 +66,24 @@ def colour_bar(lo, hi, width=360, height=14):
     return picture(ramp, lo, hi, px=1)
 
 
-def clickable_map(values, title, cell=None, box=None, hover=""):
+def clickable_map(values, title, cell=None, box=None, hover="", limits=None):
     """One feature map with an invisible point on every pixel, so a click selects the pixel.
 
     ``cell`` (row, col) is outlined in the output colour; ``box`` (rows, cols) index
     arrays (e.g. the pooling window, in this map's coordinates) in the highlight colour.
+    ``limits`` ``(lo, hi)``: the colour limits (``compute.Pixel.map_limits``); the map's own range without.
     """
     v = np.asarray(values, dtype=float)
     h, w = v.shape
-    lo, hi = value_range(v, robust=ROBUST)
+    lo, hi = limits if limits is not None else (float(v.min()), float(v.max()) or 1.0)
     rr, cc = np.mgrid[0:h, 0:w]
     fig = go.Figure(go.Heatmap(z=v, zmin=lo, zmax=hi, colorscale=_scale(lo, hi), showscale=True,
                                colorbar=dict(thickness=12), hoverinfo="skip"))
     fig.add_trace(go.Scattergl(
         x=cc.ravel(), y=rr.ravel(), mode="markers", showlegend=False,
         marker=dict(size=max(3, int(420 / max(h, w))), color="rgba(0,0,0,0)", symbol="square"),
-        customdata=v.ravel(), hovertemplate=hover or "%{y}, %{x}: %{customdata:.3g}<extra></extra>"))
+        # 9 as 9 and 0.1234567 as 0.123 (d3's "~" drops trailing zeros), as the kit's hover (fig.hover_cell)
+        customdata=v.ravel(), hovertemplate=hover or "%{y}, %{x}: %{customdata:.3~g}<extra></extra>"))
     shapes = []
     if box is not None:
         br, bc = box
@@ -94,7 +94,7 @@ def clickable_map(values, title, cell=None, box=None, hover=""):
         shapes.append(dict(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
                            line=dict(color=OUTPUT, width=3)))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), shapes=shapes, height=440,
-                      margin=dict(l=10, r=10, t=40, b=10), clickmode="event+select", dragmode=False,
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10), clickmode="event+select", dragmode=False,
                       hovermode="closest")
     fig.update_xaxes(showgrid=False, zeroline=False, range=[-0.5, w - 0.5], constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, range=[h - 0.5, -0.5], scaleanchor="x",
@@ -120,7 +120,7 @@ def image_with_field(image, field, title="", window=None, height=440):
         shapes.append(dict(type="rect", x0=v0 - 0.5, x1=v1 + 0.5, y0=w0 - 0.5, y1=w1 + 0.5,
                            line=dict(color=OUTPUT, width=2)))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), shapes=shapes, height=height,
-                      margin=dict(l=10, r=10, t=40, b=10))
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10))
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
     return fig
@@ -131,7 +131,8 @@ def bars(values, title, xlabel="", ylabel="", labels=None, height=240, highlight
     v = np.asarray(values, dtype=float).ravel()
     colors = [OUTPUT if i == highlight else "#2563eb" for i in range(v.size)]
     fig = go.Figure(go.Bar(x=labels if labels is not None else np.arange(v.size), y=v,
-                           marker_color=colors, hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
+                           marker_color=colors, hovertemplate="%{x}: %{y:.3~g}<extra></extra>"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                      margin=dict(l=10, r=10, t=40, b=10), xaxis_title=xlabel, yaxis_title=ylabel)
+                      margin=dict(l=10, r=10, t=40 if title else 10, b=10), xaxis_title=xlabel,
+                      yaxis_title=ylabel)
     return fig

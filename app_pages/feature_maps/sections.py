@@ -1,7 +1,8 @@
 """The parts of the feature-maps lesson: filter bank, pixel inspector, colour, spectra (learned: learned.py).
 
-Each function draws one tab (or part of one) from plain arrays; the arithmetic
-is in ``cnnlab.vision.filters``, ``cnnlab.vision.spectrum`` and ``cnnlab.ops.conv``.
+Each function draws one tab (or part of one) from the frozen results of ``compute.py`` (kept here in
+``st.cache_data`` / ``st.cache_resource``): the numbers come from there, this module turns them into
+widgets, pictures and text.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import streamlit as st
 from app_pages.feature_maps import compute
 from app_pages.feature_maps import figures as ff
 from cnnlab.text import normalize_text
-from cnnlab.vision import filters, spectrum
+from cnnlab.vision import filters
 from cnnlab.vision.images import to_png_bytes
 from ui import errors, figures
 from ui.fmt import math_num
+from ui.i18n import current_text
 from ui.style import PLOT
 
 STAGE_KEYS = {"conv": "fm.stage_conv", "relu": "fm.stage_relu", "pool": "fm.stage_pool"}
@@ -57,6 +59,18 @@ def figure(kind, *args, **kwargs):
     """A Plotly figure of the inspector, built once per inputs and shared read-only (Streamlit copies it
     with ``to_dict`` before sending): building the figures was most of a rerun (issue 15)."""
     return _BUILDERS[kind](*args, **kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def pixel_result(gray, kernel, fmap, stage, row, col, pool, mode, use_relu):
+    return compute.pixel(gray, kernel, fmap, stage, row, col, pool, mode, use_relu)
+
+
+def _alt(fig, title):
+    """The kit's description of ``fig`` (drawn without a title: the title is a caption above it, which wraps
+    in a narrow column where a Plotly title was cut, issue 18) with ``title`` as its subject."""
+    text, untitled = figures.describe(fig), current_text("fig.alt_untitled")
+    return title + text[len(untitled):] if text.startswith(untitled) else text
 
 
 def bank(t, url, image, gray, chosen, settings):
@@ -216,48 +230,44 @@ def inspector(t, image, gray, kernels, names, result, settings, url):
             cells[k] = int(typed)
         st.session_state[f"{k}.good"] = cells[k]
     row, col = cells["fm.row"], cells["fm.col"]
-    png = to_png_bytes(filters.normalize(fmap, *filters.value_range(fmap, robust=ff.ROBUST)))
-    c3.download_button(t("fm.download_map"), png,
-                       file_name=f"feature_map_{name}.png", mime="image/png", icon=":material/download:",
-                       key="fm.download_map")
+    kernel = kernels[index[name]]
     try:
-        tr = filters.trace_pixel(gray, kernels[index[name]], stage, row, col, pool=settings["pool"],
-                                 pool_mode=settings["mode"], use_relu=settings["relu"])
+        px = pixel_result(gray, kernel, fmap, stage, row, col, settings["pool"], settings["mode"],
+                          settings["relu"])
     except ValueError as exc:
         errors.show(exc, t)
         return
+    png = to_png_bytes(filters.normalize(fmap, *px.map_limits))
+    c3.download_button(t("fm.download_map"), png,
+                       file_name=f"feature_map_{name}.png", mime="image/png", icon=":material/download:",
+                       key="fm.download_map")
     left, right = st.columns(2)
     with left:
-        figures.chart(st, figure("clickable", fmap, t("fm.click_title", name=filter_label(t, name),
-                                                 stage=t(STAGE_KEYS[stage])), cell=(row, col),
-                                         hover=t("fm.hover_click")),
-                        key="fm.inspect_chart", on_select=lambda: _pick_pixel("fm.inspect_chart"),
-                        selection_mode="points", **CHART)
-    terms = tr["terms"]
-    top, left_pad = tr["pad"]
-    r0, c0 = int(terms["rows"][0]) - top, int(terms["cols"][0]) - left_pad
-    window = (r0, r0 + len(terms["rows"]) - 1, c0, c0 + len(terms["cols"]) - 1)
+        title = t("fm.click_title", name=filter_label(t, name), stage=t(STAGE_KEYS[stage]))
+        st.caption(title)
+        fig = figure("clickable", fmap, "", cell=(row, col), hover=t("fm.hover_click"), limits=px.map_limits)
+        figures.chart(st, fig, alt=_alt(fig, title), key="fm.inspect_chart", selection_mode="points",
+                      on_select=lambda: _pick_pixel("fm.inspect_chart"), **CHART)
     with right:
-        figures.chart(st, figure("field", image, tuple(tr["field"]), t("fm.field_title"), window=window),
-                        key="fm.field_chart", **CHART)
-        f0, f1, g0, g1 = tr["field"]
+        st.caption(t("fm.field_title"))
+        fig = figure("field", image, px.field, "", window=px.window_box)
+        figures.chart(st, fig, alt=_alt(fig, t("fm.field_title")), key="fm.field_chart", **CHART)
+        f0, f1, g0, g1 = px.field
         st.caption(t("fm.field_caption", r0=f0, r1=f1, c0=g0, c1=g1, rows=f1 - f0 + 1, cols=g1 - g0 + 1)
                    + (" " + t("fm.field_caption_pool") if stage == "pool" else ""))
-    kernel = kernels[index[name]]
-    a, b, c = st.columns(3)
-    figures.chart(a, figure("grid", terms["window"], t("fm.window"), numbers=kernel.size <= 49), **CHART,
-                   key="fm.window_chart")
-    figures.chart(b, figure("grid", kernel, t("fm.kernel"), numbers=kernel.size <= 49), **CHART,
-                   key="fm.kernel_chart")
-    figures.chart(c, figure("grid", terms["products"], t("fm.products"), numbers=kernel.size <= 49), **CHART,
-                   key="fm.products_chart")
-    value = terms["value"]
-    steps = [t("fm.sum_line", n=kernel.size, value=f"{value:.4f}")]
+    numbers = kernel.size <= 49
+    for box, values, title, key in zip(st.columns(3), (px.window, kernel, px.products),
+                                       (t("fm.window"), t("fm.kernel"), t("fm.products")),
+                                       ("fm.window_chart", "fm.kernel_chart", "fm.products_chart")):
+        box.caption(title)                 # above the chart: a narrow column wraps it (a Plotly title is cut)
+        fig = figure("grid", values, "", numbers=numbers)
+        figures.chart(box, fig, alt=_alt(fig, title), **CHART, key=key)
+    steps = [t("fm.sum_line", n=kernel.size, value=f"{px.total:.4f}")]
     if settings["relu"]:
-        steps.append(t("fm.relu_line", value=f"{max(value, 0.0):.4f}"))
+        steps.append(t("fm.relu_line", value=f"{px.relu:.4f}"))
     if stage == "pool":
-        steps.append(t(f"fm.pool_line_{settings['mode']}", r=tr["conv_cell"][0], c=tr["conv_cell"][1],
-                       value=f"{fmap[row, col]:.4f}"))
+        steps.append(t(f"fm.pool_line_{settings['mode']}", r=px.conv_cell[0], c=px.conv_cell[1],
+                       value=f"{px.value:.4f}"))
     st.markdown("  \n".join(steps))
 
 
@@ -271,6 +281,16 @@ def _pictures(maps, limits, px, kind=None):
     return {"image": pngs, "width": width, "output_format": "PNG"}
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def colour_result(image, name, bias):
+    return compute.colour(image, name, bias)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def frequency_result(gray, kernel):
+    return compute.frequency(gray, kernel)
+
+
 def colour(t, url, image):
     """One 3-D kernel on R, G, B: each channel's contribution, their sum, plus the bias."""
     st.markdown(t("fm.rgb_intro"))
@@ -278,25 +298,23 @@ def colour(t, url, image):
     name = c1.selectbox(t("fm.rgb_kernel"), filters.RGB_KERNEL_NAMES, key=url.key("rgb"),
                         format_func=lambda n: t(f"fm.rgb.{n}"))
     bias = c2.slider(t("fm.bias"), -1.0, 1.0, step=0.05, key=url.key("bias"), help=t("fm.bias_help"))
-    kernel = filters.rgb_kernel(name)
-    res = filters.rgb_feature_map(image, kernel, bias)
+    res = colour_result(image, name, float(bias))
     channels = [t("fm.channel_r"), t("fm.channel_g"), t("fm.channel_b")]
-    planes = image.transpose(2, 0, 1)
-    figures.picture(st, **_pictures(planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
+    figures.picture(st, **_pictures(res.planes, (0.0, 1.0), RGB_PX, "gray"), caption=channels)
     cols = st.columns(3)
     for i, col in enumerate(cols):
-        figures.chart(col, figures.grid(kernel[i], t("fm.kernel_slice", channel=channels[i]), height=200),
-                         key=f"fm.rgb_k{i}", **CHART)
-    parts = res["parts"]
-    lo, hi = filters.value_range(parts, shared=True, robust=compute.ROBUST)   # one scale: the parts add up
-    figures.picture(st, **_pictures(parts, (lo, hi), RGB_PX),
-             caption=[t("fm.contribution", channel=ch) for ch in channels])
-    total = res["total"]
-    tlo, thi = filters.value_range(total, shared=True, robust=compute.ROBUST)
-    figures.picture(st, **_pictures(total[None], (tlo, thi), 2 * RGB_PX),
-             caption=[f"{t('fm.rgb_total', bias=f'{bias:+.2f}')} · {range_text(tlo, thi)}"])
+        title = t("fm.kernel_slice", channel=channels[i])
+        col.caption(title)                 # above the chart: it wraps in a third of the page (a title was cut)
+        fig = figures.grid(res.kernel[i], "", height=200)
+        figures.chart(col, fig, alt=_alt(fig, title), key=f"fm.rgb_k{i}", **CHART)
+    lo, hi = res.parts_limits                          # one scale: the parts add up
+    figures.picture(st, **_pictures(res.parts, (lo, hi), RGB_PX),
+                    caption=[t("fm.contribution", channel=ch) for ch in channels])
+    tlo, thi = res.total_limits
+    figures.picture(st, **_pictures(res.total[None], (tlo, thi), 2 * RGB_PX),
+                    caption=[f"{t('fm.rgb_total', bias=f'{bias:+.2f}')} · {range_text(tlo, thi)}"])
     st.caption(t("fm.rgb_pictures_caption", lo=math_num(lo, 3), hi=math_num(hi, 3)))
-    st.success(t("fm.rgb_check", diff=f"{res['max_diff']:.1e}"), icon=":material/check_circle:")
+    st.success(t("fm.rgb_check", diff=f"{res.max_diff:.1e}"), icon=":material/check_circle:")
 
 
 def frequency(t, url, gray, custom):
@@ -308,28 +326,27 @@ def frequency(t, url, gray, custom):
     name = st.selectbox(t("fm.freq_kernel"), options, key=url.key("freq"),
                         format_func=lambda n: filter_label(t, n))
     k = custom if name == "custom" else filters.named_kernel(name)
-    res = spectrum.convolution_theorem(gray, k)
+    res = frequency_result(gray, k)
     titles = [t("fm.spec_image"), t("fm.spec_kernel"), t("fm.spec_result")]
-    mags = [res["x_mag"], res["k_mag"], res["y_mag"]]
     pngs, width = ff.png_list([ff.framed(ff.picture(m, float(m.min()), float(m.max()), RGB_PX, "sequential"))
-                               for m in mags])
+                               for m in res.magnitudes])
     figures.picture(st, pngs, caption=titles, width=width, output_format="PNG")
     st.caption(t("fm.spec_caption"))
-    out = res["same"]
-    olo, ohi = filters.value_range(out, shared=True, robust=compute.ROBUST)
+    olo, ohi = res.output_limits
     pngs, width = ff.png_list([ff.framed(ff.picture(gray, 0.0, 1.0, 260, "gray")),
-                               ff.framed(ff.picture(out, olo, ohi, 260))])
+                               ff.framed(ff.picture(res.output, olo, ohi, 260))])
     figures.picture(st, pngs, caption=[t("fm.freq_input"), f"{t('fm.freq_output')} · {range_text(olo, ohi)}"],
-             width=width, output_format="PNG")
-    kind = spectrum.pass_type(k)
-    freqs, gain = spectrum.radial_gain(k)
+                    width=width, output_format="PNG")
     left, right = st.columns([3, 2])
-    figures.chart(left, figures.line(freqs, {filter_label(t, name): gain}, t("fm.gain_title"),
-                                   t("fm.gain_x"), t("fm.gain_y"), markers=True), key="fm.gain", **CHART)
+    left.caption(t("fm.gain_title"))       # above the chart: it wraps in this column (a Plotly title was cut)
+    fig = figures.line(res.freqs, {filter_label(t, name): res.gain}, "", t("fm.gain_x"), t("fm.gain_y"),
+                       markers=True)
+    figures.chart(left, fig, alt=_alt(fig, t("fm.gain_title")), key="fm.gain", **CHART)
     with right:
-        st.info(t(f"fm.pass_{kind}"), icon=":material/tune:")
-        ph, pw = res["shape"]
-        st.metric(t("fm.check_padded", h=ph, w=pw), f"{res['max_diff']:.1e}")
-        st.metric(t("fm.check_circular"), f"{res['circular_diff']:.3g}")
+        st.info(t(f"fm.pass_{res.kind}"), icon=":material/tune:")
+        ph, pw = res.shape
+        # label and value as text (a metric's label is cut to one line in this narrow column: issue 18)
+        st.markdown(f"{t('fm.check_padded', h=ph, w=pw)}  \n**{res.max_diff:.1e}**")
+        st.markdown(f"{t('fm.check_circular')}  \n**{res.circular_diff:.3g}**")
         st.caption(t("fm.check_caption"))
     return res

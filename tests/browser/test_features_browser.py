@@ -63,7 +63,9 @@ def test_upload_toggle_and_click_pixel(page, app_url, tmp_path):
 
     # Click a pixel of the inspected map: the row / column inputs follow the click.
     before = (number_value(page, "Row"), number_value(page, "Column"))
-    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="click a pixel").first
+    # the map's title is a caption above it (a Plotly title was cut at 1024 px); it is the tab's first chart
+    page.wait_for_selector('[data-testid="stCaptionContainer"]:has-text("click a pixel")')
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
     drag = chart.locator(".nsewdrag").first
     box = drag.bounding_box()
