@@ -20,9 +20,11 @@ Usage::
 
 from __future__ import annotations
 
+import base64
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 
 FRAME_MS = 70          # 14 frames per second asked; a loaded laptop draws fewer (keep well below 100 ms)
 
@@ -33,6 +35,47 @@ def spaced(lo, hi, most):
         return [lo]
     every = max(1, math.ceil((hi - lo) / max(1, most - 1)))
     return sorted({*range(lo, hi + 1, every), hi})
+
+
+def typed(values, dtype="<f4"):
+    """``values`` as a plotly.js typed-array spec (``{"dtype", "bdata"}``: base64 of float32 by default,
+    with a ``shape`` for a 2-D array such as a contour's ``z``).
+
+    For the numbers of many frames: about 5 characters a number instead of ~19 in a JSON list, and
+    nothing for Plotly to copy or convert (validating and deep-copying long lists cost most of a rerun)."""
+    arr = np.ascontiguousarray(values, dtype=dtype)
+    spec = {"dtype": arr.dtype.str[1:],           # "f4", "f8", "i4", ... (plotly.js names, little-endian)
+            "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if arr.ndim > 1:
+        spec["shape"] = ",".join(str(n) for n in arr.shape)
+    return spec
+
+
+class Plain(go.Figure):
+    """A figure written directly as Plotly's JSON (dicts, lists, :func:`typed` arrays), for a chart built on
+    every rerun: ``st.plotly_chart`` takes it as a figure (``to_dict``) and sends it as it is, without
+    Plotly's validation and deep copies (two thirds of the gradient-descent rerun, issue 15). The tests
+    check such figures against Plotly's validation (:meth:`figure`).
+
+    The ``go.Figure`` part stays empty: the figure is ``spec`` (``ui.figures`` copies it through ``to_dict``)."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self._spec = spec
+
+    @property
+    def spec(self):
+        return self._spec
+
+    def to_dict(self):
+        return self._spec
+
+    def to_plotly_json(self):
+        return self._spec
+
+    def figure(self):
+        """The same figure as a validated ``go.Figure`` (slow: for tests and projector fonts)."""
+        return go.Figure(self._spec)
 
 
 def frame(name, data):
@@ -126,7 +169,6 @@ NUMBER_CELL = 24       # pixels per cell of a picture with numbers: Plotly redra
 def _png(rgba, cell=1, gap=0, texts=None):
     """A data URI of the picture ``rgba``, each cell ``cell`` pixels with ``gap`` transparent pixels, and
     ``texts`` ((row, col) -> (text, colour)) written in the middle of their cells."""
-    import base64
     import io
 
     from PIL import Image, ImageDraw, ImageFont
@@ -207,16 +249,23 @@ def add_play(fig, frames, play_text, pause_text, *, frame_ms=FRAME_MS, x=0.0, y=
     cell or path is hidden under them; ``pad_below`` pixels keep them clear of titles."""
     keep_still(fig)
     _set_frames(fig, frames)
+    fig.update_layout(updatemenus=[play_menu(play_text, pause_text, frame_ms=frame_ms, x=x, y=y,
+                                             xanchor=xanchor, yanchor=yanchor, pad_below=pad_below)])
+    return fig
+
+
+def play_menu(play_text, pause_text, *, frame_ms=FRAME_MS, x=0.0, y=1.0, xanchor="left", yanchor="bottom",
+              pad_below=2):
+    """The Play / Pause button pair of :func:`add_play` as a plain ``layout.updatemenus`` entry."""
     play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     stop = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    fig.update_layout(updatemenus=[dict(
+    return dict(
         type="buttons", direction="left", x=x, y=y, xanchor=xanchor, yanchor=yanchor, showactive=False,
         bgcolor="rgba(255,255,255,0.9)", bordercolor="#94a3b8", font=dict(color="#111827", size=16),
         pad=dict(t=2, r=4, b=pad_below), name="play",
         buttons=[dict(label="▶ " + play_text, method="animate", args=[None, play]),
-                 dict(label="■ " + pause_text, method="animate", args=[[None], stop])])])
-    return fig
+                 dict(label="■ " + pause_text, method="animate", args=[[None], stop])])
 
 
 # ----------------------------------------------------------------------------- pieces that move on grids
@@ -262,7 +311,6 @@ def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):
     (frames never change the layout); ``extra`` traces (dicts naming their axes
     ``x``/``y``, ``x2``/``y2``, ...) and ``layout`` are added. Built with one constructor call (each
     ``update_layout`` validates the whole layout again). Returns the figure."""
-    import plotly.graph_objects as go
 
     total = float(sum(weights))
     span = 1.0 - gap * (len(figs) - 1)

@@ -19,7 +19,7 @@ from ui import player as ui_player
 from ui.fmt import sig as _fmt
 
 FRAMES = 40  # an animation shows about this many frames, whatever the number of steps
-BROWSER_FRAMES = 100  # the map's own play control (Plotly frames, drawn by the browser at 20 per second)
+BROWSER_FRAMES = 60  # the map's own play control (Plotly frames, drawn by the browser at 20 per second): 3 s
 
 
 def _reason(path):

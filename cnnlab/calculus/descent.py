@@ -90,10 +90,10 @@ def _check_start(start):
 
 def _bad(p, f, box):
     """Why a point is no good (``None`` if it is fine)."""
-    if np.any(np.isnan(p)) or math.isnan(f):
+    x, y = float(p[0]), float(p[1])          # plain floats: NumPy's reductions cost more on two numbers
+    if math.isnan(x) or math.isnan(y) or math.isnan(f):
         return "nan"
-    if not np.all(np.isfinite(p)) or not math.isfinite(f) or np.max(np.abs(p)) > OVERFLOW \
-            or abs(f) > OVERFLOW:
+    if not (abs(x) <= OVERFLOW and abs(y) <= OVERFLOW and abs(f) <= OVERFLOW):   # also catches inf
         return "overflow"
     if box is not None and not (box[0] <= p[0] <= box[1] and box[2] <= p[1] <= box[3]):
         return "box"
