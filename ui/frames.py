@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -292,17 +293,35 @@ def not_yet_cells(r, c, rows, cols):
             [r - 0.5, r - 0.5, rows - 0.5, rows - 0.5, r + 0.5, r + 0.5, r - 0.5])
 
 
+WRAP_WIDTH = 40        # Latin letters of a 16 px title across a whole phone-wide chart (~350 px)
+
+
+def _width(text):
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)   # a Chinese character is as wide as two letters
+
+
 def _wrap(text, share):
-    """A title over a plot ``share`` of the width: one line break near the middle when it would not fit
-    (fits a phone; a Chinese character is as wide as two Latin letters)."""
-    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    if width <= share * 50 or "<br>" in text:
-        return text
-    mid = len(text) / 2
-    spots = [i for i, ch in enumerate(text) if ch == " "] + [i for i, ch in enumerate(text) if ch in "(（"]
-    cut = min(spots, key=lambda i: abs(i - mid)) if spots else int(mid)
-    head, tail = text[:cut].rstrip(), text[cut:].lstrip()
-    return f"{head}<br>{tail}"
+    """A title over a plot ``share`` of the chart's width, broken into lines of about equal width that fit a
+    phone (at spaces; Chinese between characters). Lines the text already breaks (``<br>``) stay."""
+    limit = max(8.0, share * WRAP_WIDTH)
+    out = []
+    for part in str(text).split("<br>"):
+        if _width(part) <= limit:
+            out.append(part)
+            continue
+        # a Chinese character is a token of its own, a Latin word with its spaces another; closing
+        # punctuation stays with what it closes
+        tokens = re.findall(r"[\u2e80-\uffff][）)，。：、；]?\s*|[^\s\u2e80-\uffff]+\s*", part)
+        lines = math.ceil(_width(part) / limit)
+        target = min(limit, 1.25 * _width(part) / lines)        # lines of about equal width
+        line = ""
+        for tok in tokens:
+            if line and _width(line + tok.rstrip()) > target:
+                out.append(line.rstrip())
+                line = ""
+            line += tok
+        out.append(line.rstrip())
+    return "<br>".join(out)
 
 
 def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):
@@ -365,7 +384,7 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
     def moment(i):
         r, c = divmod(i, ow)
         return [dict(zip("xy", window(i))), dict(zip("xy", not_yet_cells(r, c, oh, ow))),
-                dict(zip("xy", box(r, r, c, c))), dict(text=[_wrap(caption(i), 0.8)])]
+                dict(zip("xy", box(r, r, c, c))), dict(text=[_wrap(caption(i), 1.0)])]
 
     styles = [dict(xaxis="x", yaxis="y", mode="lines", line=dict(color=WINDOW, width=4)),
               # on the output's own axes (an overlaid axis pair lost the output's domain when the grid was
@@ -377,15 +396,27 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
               dict(xaxis="x", yaxis="y", mode="text", x=[-0.5], y=[lh - 0.5], textposition="bottom right",
                    cliponaxis=False, textfont=dict(size=16))]
     small = lh * lw <= 400                      # column numbers are shown above the grids
+    # from the plot's top up: the column numbers, a gap, the titles (one or two lines), a gap, the buttons
+    shift = (NUMBERS_PX if small else 0) + TITLE_GAP
+    gap = 0.1                                   # room for the right grid's row numbers on a phone
+    lines = max(_wrap(str(f.layout.title.text or ""), (1 - gap) * w / (lw + ow)).count("<br>") + 1
+                for f, w in ((left, lw), (right, ow)))      # as side_by_side wraps them
+    below_buttons = shift + TITLE_LINE_PX * lines + TITLE_GAP
     fig = side_by_side(
-        [left, right], [lw, ow], title_shift=22 if small else 4,
+        [left, right], [lw, ow], gap=gap, title_shift=shift,
         extra=[{"type": "scatter", "hoverinfo": "skip", "showlegend": False, **s, **p}
                for s, p in zip(styles, moment(idx))],
-        height=int(min(560, max(300, 30 * max(lh, oh) + 170))), showlegend=True,
+        height=int(min(560, max(300, 30 * max(lh, oh) + 170)) + below_buttons - 30), showlegend=True,
         legend=dict(orientation="h", x=1.0, xanchor="right", y=-0.14),
-        margin=dict(l=10, r=10, t=110 if small else 90, b=70))
+        margin=dict(l=10, r=10, t=below_buttons + BUTTONS_PX, b=70))
     first = len(fig.data) - len(styles)
     keys = [frame(i, dict(enumerate(moment(i), first))) for i in spaced(0, oh * ow - 1, WALK_KEYS)]
     add_play(fig, glide(keys, WALK_GLIDE if len(keys) == oh * ow else 1, moving={first}), play, pause,
-             y=1.0, yanchor="bottom", pad_below=56 if small else 36)
+             y=1.0, yanchor="bottom", pad_below=below_buttons)
     return fig
+
+
+NUMBERS_PX = 24        # the column numbers above a small grid (ui.figures.grid)
+TITLE_GAP = 8          # between the numbers and a title, and between a title and the buttons
+TITLE_LINE_PX = 21     # one line of a 16 px title
+BUTTONS_PX = 40        # the Play / Pause buttons
