@@ -300,7 +300,7 @@ def _width(text):
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)   # a Chinese character is as wide as two letters
 
 
-def _wrap(text, share):
+def wrap(text, share):
     """A title over a plot ``share`` of the chart's width, broken into lines of about equal width that fit a
     phone (at spaces; Chinese between characters). Lines the text already breaks (``<br>``) stay."""
     limit = max(8.0, share * WRAP_WIDTH)
@@ -322,6 +322,9 @@ def _wrap(text, share):
             line += tok
         out.append(line.rstrip())
     return "<br>".join(out)
+
+
+_wrap = wrap
 
 
 def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):

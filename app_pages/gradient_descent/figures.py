@@ -161,9 +161,12 @@ def path_frames(moving, positions):
     return keys
 
 
-def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel="", height=520):
+def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel="", height=520, share=1.0):
     """``f - f*`` against the iteration for every path, log scale (f* = the lowest value known); a plain
-    figure (:class:`ui.frames.Plain`)."""
+    figure (:class:`ui.frames.Plain`). ``share``: the chart's width as a share of a phone's, for the title
+    to wrap (a column of two fifths at 1024 px is narrower than a phone)."""
+    title = ui_frames.wrap(title, share)
+    top = 10 + 22 * (title.count("<br>") + 1) if title else 10
     data = []
     for key, path in paths.items():
         n = len(path.losses) if frame is None else min(len(path.losses), frame + 1)
@@ -172,7 +175,7 @@ def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel=
                          mode="lines", name=names.get(key, key), line=dict(color=COLORS.get(key), width=2.5)))
     steps = max((len(p.losses) for p in paths.values()), default=1)
     layout = dict(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                  margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                  margin=dict(l=10, r=10, t=top + 8 if title else 10, b=10),
                   xaxis=dict(title=dict(text=xlabel), range=[0, max(steps - 1, 1)]),
                   yaxis=dict(title=dict(text=ylabel), type="log", exponentformat="power"),
                   legend=dict(orientation="h", yanchor="top", y=-0.38))

@@ -78,7 +78,7 @@ def player(t, url, data, paths, names, floor, show3d, start):
             st.caption(t("gd.map_caption") + " " + t("gd.play_hint"))
         with right:
             figures.chart(st, figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
-                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6),
                             theme="streamlit", key="gd.loss")
         if show3d:
             figures.chart(st, figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
@@ -138,7 +138,8 @@ def data_view(t, run, kind):
                         theme="streamlit", key="gd.data.map")
     with right:
         figures.chart(st, figs.loss_figure(paths, names, run.floor, title=t("gd.data.loss_title"),
-                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300),
+                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300,
+                                         share=0.6),
                         theme="streamlit", key="gd.data.loss")
         figures.chart(st, figs.data_figure(run.x, run.y, run.curves, names,
                                          title=t("gd.data.fit_title"), height=260),
@@ -159,7 +160,7 @@ def search_view(t, data, paths, floor, start):
                         theme="streamlit", key="gd.search.map")
     with right:
         figures.chart(st, figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
-                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6),
                         theme="streamlit", key="gd.search.loss")
     rows = [{t("gd.col.method"): names[k], t("gd.col.evals"): p.evaluations,
              t("gd.col.loss"): _last_loss(p)} for k, p in paths.items()]
