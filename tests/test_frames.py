@@ -97,12 +97,12 @@ def test_titles_wrap_to_fit_their_plot_on_a_phone():
     for text, share in [("Padded input (number = how many windows read the cell)", 0.57),
                         ("Output 3 × 3 (filled in window order)", 0.33), ("填充后的输入与当前窗口", 0.5),
                         ("第 1 个窗口（共 9 个）：它产生输出格（第 0 行，第 0 列）。", 1.0)]:
-        lines = frames._wrap(text, share).split("<br>")
+        lines = frames.wrap(text, share).split("<br>")
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")       # nothing lost
         assert all(frames._width(line) <= max(8, share * frames.WRAP_WIDTH) for line in lines)
         assert not any(line[:1] in "）)，。：" for line in lines)                # no line opens with a closer
-    assert frames._wrap("Output so far", 0.38) == "Output so far"
-    assert frames._wrap("填充后的输入与当前窗口", 0.5) == "填充后的输入<br>与当前窗口"   # about equal lines
+    assert frames.wrap("Output so far", 0.38) == "Output so far"
+    assert frames.wrap("填充后的输入与当前窗口", 0.5) == "填充后的输入<br>与当前窗口"   # about equal lines
 
 
 def test_walk_titles_sit_above_the_column_numbers_and_below_the_buttons():
