@@ -341,3 +341,22 @@ def test_surfaces_without_a_minimum_are_explained_as_such():
     too_fast = descent.run_optimizer(quadratic(10.0), "sgd", None, 100, 0.25)
     assert too_fast.diverged == "box" and too_fast.why == "lr_too_large"
     assert descent.suggested_settings(typed_surface("x")).basis == "none"
+
+
+def test_every_name_of_the_lesson_is_importable_from_descent_and_each_module_is_short():
+    """The module was split by concept (walk, shape, tuning, search, data): the old names still import."""
+    from pathlib import Path
+
+    from cnnlab.calculus import descent_data, descent_search, descent_shape, descent_tuning, descent_walk
+
+    names = ["ADAPTIVE", "DATA_KINDS", "HYPER", "MAX_LR", "MAX_STEPS", "MODES", "OVERFLOW", "SHAPES",
+             "DescentPath", "RegressionData", "Suggestion", "batch_size_of", "curvature", "data_descent",
+             "descend", "follow_slope", "hessian", "lowest_value", "lr_regimes", "make_data",
+             "numerical_gradient", "random_local_search", "random_search", "run_optimizer", "suggested_lrs",
+             "suggested_settings", "surface_shape", "why"]
+    assert sorted(descent.__all__) == sorted(names)
+    homes = (descent_walk, descent_shape, descent_tuning, descent_search, descent_data)
+    for name in names:
+        assert any(getattr(m, name, None) is getattr(descent, name) for m in homes), name
+    for m in (descent, *homes):
+        assert len(Path(m.__file__).read_text().splitlines()) <= 400, m.__name__

@@ -91,3 +91,29 @@ def test_frames_are_stored_without_plotly_validation_and_serialise():
     assert d["frames"][2]["data"] == [{"x": [2], "y": [2]}]
     assert d["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["redraw"] is False
     fig.to_json()
+
+
+def test_titles_wrap_to_fit_their_plot_on_a_phone():
+    for text, share in [("Padded input (number = how many windows read the cell)", 0.57),
+                        ("Output 3 × 3 (filled in window order)", 0.33), ("填充后的输入与当前窗口", 0.5),
+                        ("第 1 个窗口（共 9 个）：它产生输出格（第 0 行，第 0 列）。", 1.0)]:
+        lines = frames.wrap(text, share).split("<br>")
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")       # nothing lost
+        assert all(frames._width(line) <= max(8, share * frames.WRAP_WIDTH) for line in lines)
+        assert not any(line[:1] in "）)，。：" for line in lines)                # no line opens with a closer
+    assert frames.wrap("Output so far", 0.38) == "Output so far"
+    assert frames.wrap("填充后的输入与当前窗口", 0.5) == "填充后的输入<br>与当前窗口"   # about equal lines
+
+
+def test_walk_titles_sit_above_the_column_numbers_and_below_the_buttons():
+    grid = figures.grid(np.arange(49).reshape(7, 7), title="Padded input (number = how many windows read the cell)")
+    out = figures.grid(np.zeros((3, 3)), title="Output so far")
+    fig = frames.grid_walk(grid, out, (3, 3), lambda i: frames.box(0, 2, 0, 2), lambda i: f"cell {i}", 0,
+                           not_yet="not yet", play="Play", pause="Pause")
+    titles = [a for a in fig.layout.annotations if a.yanchor == "bottom" and a.yref == "paper"]
+    lines = max(a.text.count("<br>") + 1 for a in titles)
+    assert lines >= 2
+    assert all(a.yshift >= frames.NUMBERS_PX + frames.TITLE_GAP for a in titles)   # clear of the numbers
+    pad = fig.layout.updatemenus[0].pad.b                     # the buttons' bottom, above the plot's top
+    assert pad >= titles[0].yshift + lines * frames.TITLE_LINE_PX
+    assert fig.layout.margin.t >= pad + frames.BUTTONS_PX

@@ -170,15 +170,25 @@ def test_optimizer_choice_and_3d_view():
     assert "at least one optimizer" in texts(at)
 
 
-def test_step_buttons_move_the_shown_iteration():
+def test_step_buttons_move_the_shown_iteration_and_the_link_keeps_it():
     at = run_page(PAGE, "en")
-    assert at.slider(key="gd.frame").value == 100
+    assert at.slider(key="gd.it").value == 100
+    assert not [b for b in at.button if b.key == "gd.play_btn"]   # one way to play: the map's own Play
     at.button(key="gd.first_btn").click().run()
-    assert at.slider(key="gd.frame").value == 0
+    assert at.slider(key="gd.it").value == 0
     at.button(key="gd.next_btn").click().run()
-    assert at.slider(key="gd.frame").value == 3                # 100 steps in about 40 frames
+    at.button(key="gd.next_btn").click().run()
+    assert at.slider(key="gd.it").value == 2                   # one iteration per step
     path = [t for t in chart_with_title(at, "Contour map")["data"] if t.get("name") == "Gradient descent"][0]
-    assert len(values(path["x"])) == 4
+    assert len(values(path["x"])) == 3
+    at.run()                                                   # a whole-page run keeps it in the link too
+    assert at.query_params["it"] in ("2", ["2"])
+    opened = run_page(PAGE, "en", query={"it": "2"})           # the link opens at that iteration
+    assert opened.slider(key="gd.it").value == 2
+    path = [t for t in chart_with_title(opened, "Contour map")["data"] if t.get("name") == "Gradient descent"][0]
+    assert len(values(path["x"])) == 3
+    old = run_page(PAGE, "en", query={"steps": "40"})          # an old link (no it=) shows the whole paths
+    assert old.slider(key="gd.it").value == 40 and not old.warning
 
 
 def test_settings_come_from_the_url_and_bad_values_are_ignored():

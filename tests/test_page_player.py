@@ -80,16 +80,6 @@ def test_step_buttons(path, key, prefix, first, last, lang):
     assert_ok(at)
 
 
-def test_descent_player_steps_by_its_stride():
-    at = run_page("app_pages/gradient_descent/page.py", "en")
-    assert at.slider(key="gd.frame").value == 100           # 100 steps: the whole paths first
-    at.button(key="gd.first_btn").click().run()
-    at.button(key="gd.play_btn").click().run()
-    at.run()
-    assert at.slider(key="gd.frame").value == 3             # ceil(100 / 40 frames) = 3 per tick
-    assert_ok(at)
-
-
 # Issue 16 item 10 / issue 18 (links): a player's position is part of the link where it defines the view.
 LINKED = [
     ("app_pages/convolution/page.py", "conv.step", "conv", {"tab": "step"}, 1, 25),

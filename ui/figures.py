@@ -173,6 +173,11 @@ def describe(fig):
 
     Built from the figure itself: its (already translated) title and what it draws: a grid of values with
     its size and range, an image with its size, or a chart with the names of its series."""
+    spec = getattr(fig, "spec", None)              # a figure written as plain JSON (ui.frames.Plain)
+    if isinstance(spec, dict):
+        title = " ".join(_TAG.sub(" ", str((spec.get("layout", {}).get("title") or {}).get("text") or "")).split())
+        names = [str(tr["name"]) for tr in spec.get("data", ()) if tr.get("name") and tr.get("showlegend") is not False]
+        return _describe_chart(title or current_text("fig.alt_untitled"), names)
     title = " ".join(_TAG.sub(" ", str(fig.layout.title.text or "")).split()) or current_text("fig.alt_untitled")
     data = fig.data
     if data and data[0].type == "heatmap" and data[0].z is not None:
@@ -185,6 +190,10 @@ def describe(fig):
         z = np.asarray(data[0].z)
         return current_text("fig.alt_image").format(title=title, rows=z.shape[0], cols=z.shape[1])
     names = [str(tr.name) for tr in data if getattr(tr, "name", None) and getattr(tr, "showlegend", None) is not False]
+    return _describe_chart(title, names)
+
+
+def _describe_chart(title, names):
     if names:
         sep = "、" if current_language() == "zh" else ", "
         return current_text("fig.alt_chart").format(title=title, series=sep.join(dict.fromkeys(names)))
@@ -193,8 +202,14 @@ def describe(fig):
 
 def _projector_fonts(fig):
     """Chart text 1.3 times bigger in projector mode (grid numbers are sized by :func:`number_size`)."""
-    fig = go.Figure(fig)      # a copy: a figure may come from a cache
     k = display.SCALE
+    spec = getattr(fig, "spec", None)              # a figure written as plain JSON (ui.frames.Plain): a copy
+    if isinstance(spec, dict):
+        layout, title = dict(spec.get("layout", {})), dict(spec.get("layout", {}).get("title") or {})
+        layout["font"] = {**layout.get("font", {}), "size": round(12 * k)}
+        title["font"] = {**title.get("font", {}), "size": round((title.get("font", {}).get("size") or 16) * 1.12)}
+        return type(fig)({**spec, "layout": {**layout, "title": title}})
+    fig = go.Figure(fig)      # a copy: a figure may come from a cache
     # titles a little (a long title must still fit its column), axis and legend text fully
     fig.update_layout(font_size=round(12 * k), title_font_size=round((fig.layout.title.font.size or 16) * 1.12))
     return fig

@@ -20,9 +20,14 @@ Usage::
 
 from __future__ import annotations
 
+import base64
 import math
+import re
 
 import numpy as np
+import plotly.graph_objects as go
+
+from ui.frames_still import NUMBER_CELL, keep_still  # noqa: F401  (NUMBER_CELL: part of this kit)
 
 FRAME_MS = 70          # 14 frames per second asked; a loaded laptop draws fewer (keep well below 100 ms)
 
@@ -33,6 +38,47 @@ def spaced(lo, hi, most):
         return [lo]
     every = max(1, math.ceil((hi - lo) / max(1, most - 1)))
     return sorted({*range(lo, hi + 1, every), hi})
+
+
+def typed(values, dtype="<f4"):
+    """``values`` as a plotly.js typed-array spec (``{"dtype", "bdata"}``: base64 of float32 by default,
+    with a ``shape`` for a 2-D array such as a contour's ``z``).
+
+    For the numbers of many frames: about 5 characters a number instead of ~19 in a JSON list, and
+    nothing for Plotly to copy or convert (validating and deep-copying long lists cost most of a rerun)."""
+    arr = np.ascontiguousarray(values, dtype=dtype)
+    spec = {"dtype": arr.dtype.str[1:],           # "f4", "f8", "i4", ... (plotly.js names, little-endian)
+            "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if arr.ndim > 1:
+        spec["shape"] = ",".join(str(n) for n in arr.shape)
+    return spec
+
+
+class Plain(go.Figure):
+    """A figure written directly as Plotly's JSON (dicts, lists, :func:`typed` arrays), for a chart built on
+    every rerun: ``st.plotly_chart`` takes it as a figure (``to_dict``) and sends it as it is, without
+    Plotly's validation and deep copies (two thirds of the gradient-descent rerun, issue 15). The tests
+    check such figures against Plotly's validation (:meth:`figure`).
+
+    The ``go.Figure`` part stays empty: the figure is ``spec`` (``ui.figures`` copies it through ``to_dict``)."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self._spec = spec
+
+    @property
+    def spec(self):
+        return self._spec
+
+    def to_dict(self):
+        return self._spec
+
+    def to_plotly_json(self):
+        return self._spec
+
+    def figure(self):
+        """The same figure as a validated ``go.Figure`` (slow: for tests and projector fonts)."""
+        return go.Figure(self._spec)
 
 
 def frame(name, data):
@@ -87,115 +133,6 @@ def _set_frames(fig, frames):
         fig.frames = frames
 
 
-def _rgba(colour):
-    """``#rrggbb``, ``rgb(r, g, b)`` or ``rgba(r, g, b, a)`` -> (r, g, b, a) floats in 0..255 (alpha 0..1)."""
-    c = str(colour).strip()
-    if c.startswith("#"):
-        c = c[1:]
-        return tuple(float(int(c[i:i + 2], 16)) for i in (0, 2, 4)) + (1.0,)
-    parts = [float(v) for v in c[c.index("(") + 1:c.index(")")].split(",")]
-    return tuple(parts[:3]) + ((parts[3],) if len(parts) > 3 else (1.0,))
-
-
-def _paint(z, scale, zmin, zmax, opacity=1.0):
-    """The colours Plotly gives the cells of ``z``: (H, W, 4) uint8, NaN cells transparent."""
-    z = np.asarray(z, dtype=float)
-    stops = np.array([float(p) for p, _ in scale])
-    cols = np.array([_rgba(c) for _, c in scale])
-    span = (zmax - zmin) or 1.0
-    f = np.clip((np.nan_to_num(z, nan=zmin) - zmin) / span, 0, 1)
-    out = np.stack([np.interp(f, stops, cols[:, k]) for k in range(4)], axis=-1)
-    out[..., 3] *= 255 * opacity
-    out[~np.isfinite(z)] = 0
-    return np.round(out).astype(np.uint8)
-
-
-def _over(top, under):
-    """``top`` drawn over ``under`` (both (H, W, 4) uint8), as the browser stacks translucent traces."""
-    a = top[..., 3:4] / 255.0
-    b = under[..., 3:4] / 255.0
-    alpha = a + b * (1 - a)
-    rgb = (top[..., :3] * a + under[..., :3] * b * (1 - a)) / np.maximum(alpha, 1e-9)
-    return np.round(np.concatenate([rgb, alpha * 255], axis=-1)).astype(np.uint8)
-
-
-NUMBER_CELL = 24       # pixels per cell of a picture with numbers: Plotly redraws the pictures on every frame,
-                       # and 64 px cells played the convolution walk at 4.8 instead of 12 frames a second
-
-
-def _png(rgba, cell=1, gap=0, texts=None):
-    """A data URI of the picture ``rgba``, each cell ``cell`` pixels with ``gap`` transparent pixels, and
-    ``texts`` ((row, col) -> (text, colour)) written in the middle of their cells."""
-    import base64
-    import io
-
-    from PIL import Image, ImageDraw, ImageFont
-
-    big = np.repeat(np.repeat(rgba, cell, axis=0), cell, axis=1)
-    if gap:
-        big[cell - gap::cell, :, 3] = 0
-        big[:, cell - gap::cell, 3] = 0
-    img = Image.fromarray(big, "RGBA")
-    if texts:
-        draw = ImageDraw.Draw(img)
-        font = ImageFont.load_default(size=int(cell * 0.5))
-        for (r, c), (text, colour) in texts.items():
-            draw.text(((c + 0.5) * cell, (r + 0.5) * cell), text, fill=colour, font=font, anchor="mm")
-    buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def keep_still(fig):
-    """Copy every heatmap and contour of ``fig`` (colours and a heatmap's numbers) into a picture under it,
-    so that they stay on screen while the browser plays frames: Plotly removes every trace that cannot be
-    animated (heatmap, contour) when a frame is drawn without a full redraw (plotly.js issue 4491). The
-    traces themselves stay for the first view and their hover text. Returns ``fig``."""
-    pictures = {}                # (axes, place, cell, gap) -> [RGBA picture, {(row, col): (text, colour)}]
-    for trace in fig.data:
-        if trace.type not in ("heatmap", "contour") or trace.z is None:
-            continue
-        z = np.asarray(trace.z, dtype=float)
-        finite = z[np.isfinite(z)]
-        if finite.size == 0 or not trace.colorscale:
-            continue
-        zmin = float(finite.min()) if trace.zmin is None else float(trace.zmin)
-        zmax = float(finite.max()) if trace.zmax is None else float(trace.zmax)
-        scale = [(1 - p, c) for p, c in trace.colorscale[::-1]] if trace.reversescale else trace.colorscale
-        h, w = z.shape
-        texts = {}
-        if trace.type == "contour":      # filled bands, as Plotly draws about ``ncontours`` levels
-            bands = max(2, int(trace.ncontours or 15))
-            z = zmin + (np.floor((z - zmin) / ((zmax - zmin) or 1.0) * bands) + 0.5) * (zmax - zmin) / bands
-            xs, ys = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
-            x0, sx, y0, sy = xs[0], xs[-1] - xs[0], ys[-1], ys[-1] - ys[0]
-            every = max(1, int(np.ceil(max(h, w) / 48)))     # a small picture: redrawn on every frame
-            rgba, cell, gap = _paint(z[::-1][::every, ::every], scale, zmin, zmax, trace.opacity or 1.0), 1, 0
-        else:                              # cells at 0..w-1, 0..h-1 (ui.figures.grid), row 0 on top
-            x0, sx, y0, sy = -0.5, w, -0.5, h
-            rgba = _paint(z, scale, zmin, zmax, trace.opacity or 1.0)
-            if trace.text is not None and trace.texttemplate:
-                for r, row in enumerate(trace.text):
-                    for c, text in enumerate(row):
-                        if text:
-                            lum = 0.299 * rgba[r, c, 0] + 0.587 * rgba[r, c, 1] + 0.114 * rgba[r, c, 2]
-                            texts[(r, c)] = (str(text), "#111827" if lum > 140 else "#ffffff")
-            gap = 1 if (trace.xgap or 0) else 0
-            cell = NUMBER_CELL if texts or (gap and h * w <= 400) else (16 if gap else 1)
-            gap *= max(1, cell // 24)
-        place = (trace.xaxis or "x", trace.yaxis or "y", float(x0), float(y0), float(sx), float(sy), cell, gap)
-        if place in pictures and pictures[place][0].shape == rgba.shape:   # Plotly draws one picture per
-            pictures[place][0] = _over(rgba, pictures[place][0])           # place: stack the layers first
-            pictures[place][1].update(texts)
-        else:
-            pictures[place] = [rgba, texts]
-    if pictures:
-        fig.layout.images = list(fig.layout.images or ()) + [
-            dict(source=_png(rgba, cell, gap, texts), xref=xr, yref=yr, x=x0, y=y0, sizex=sx, sizey=sy,
-                 xanchor="left", yanchor="top", sizing="stretch", layer="below")
-            for (xr, yr, x0, y0, sx, sy, cell, gap), (rgba, texts) in pictures.items()]
-    return fig
-
 
 def add_play(fig, frames, play_text, pause_text, *, frame_ms=FRAME_MS, x=0.0, y=1.0, xanchor="left",
              yanchor="bottom", pad_below=2):
@@ -207,16 +144,23 @@ def add_play(fig, frames, play_text, pause_text, *, frame_ms=FRAME_MS, x=0.0, y=
     cell or path is hidden under them; ``pad_below`` pixels keep them clear of titles."""
     keep_still(fig)
     _set_frames(fig, frames)
+    fig.update_layout(updatemenus=[play_menu(play_text, pause_text, frame_ms=frame_ms, x=x, y=y,
+                                             xanchor=xanchor, yanchor=yanchor, pad_below=pad_below)])
+    return fig
+
+
+def play_menu(play_text, pause_text, *, frame_ms=FRAME_MS, x=0.0, y=1.0, xanchor="left", yanchor="bottom",
+              pad_below=2):
+    """The Play / Pause button pair of :func:`add_play` as a plain ``layout.updatemenus`` entry."""
     play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     stop = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
-    fig.update_layout(updatemenus=[dict(
+    return dict(
         type="buttons", direction="left", x=x, y=y, xanchor=xanchor, yanchor=yanchor, showactive=False,
         bgcolor="rgba(255,255,255,0.9)", bordercolor="#94a3b8", font=dict(color="#111827", size=16),
         pad=dict(t=2, r=4, b=pad_below), name="play",
         buttons=[dict(label="▶ " + play_text, method="animate", args=[None, play]),
-                 dict(label="■ " + pause_text, method="animate", args=[[None], stop])])])
-    return fig
+                 dict(label="■ " + pause_text, method="animate", args=[[None], stop])])
 
 
 # ----------------------------------------------------------------------------- pieces that move on grids
@@ -243,17 +187,36 @@ def not_yet_cells(r, c, rows, cols):
             [r - 0.5, r - 0.5, rows - 0.5, rows - 0.5, r + 0.5, r + 0.5, r - 0.5])
 
 
-def _wrap(text, share):
-    """A title over a plot ``share`` of the width: one line break near the middle when it would not fit
-    (fits a phone; a Chinese character is as wide as two Latin letters)."""
-    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    if width <= share * 50 or "<br>" in text:
-        return text
-    mid = len(text) / 2
-    spots = [i for i, ch in enumerate(text) if ch == " "] + [i for i, ch in enumerate(text) if ch in "(（"]
-    cut = min(spots, key=lambda i: abs(i - mid)) if spots else int(mid)
-    head, tail = text[:cut].rstrip(), text[cut:].lstrip()
-    return f"{head}<br>{tail}"
+WRAP_WIDTH = 40        # Latin letters of a 16 px title across a whole phone-wide chart (~350 px)
+
+
+def _width(text):
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)   # a Chinese character is as wide as two letters
+
+
+def wrap(text, share):
+    """A title over a plot ``share`` of the chart's width, broken into lines of about equal width that fit a
+    phone (at spaces; Chinese between characters). Lines the text already breaks (``<br>``) stay."""
+    limit = max(8.0, share * WRAP_WIDTH)
+    out = []
+    for part in str(text).split("<br>"):
+        if _width(part) <= limit:
+            out.append(part)
+            continue
+        # a Chinese character is a token of its own, a Latin word with its spaces another; closing
+        # punctuation stays with what it closes
+        tokens = re.findall(r"[\u2e80-\uffff][）)，。：、；]?\s*|[^\s\u2e80-\uffff]+\s*", part)
+        lines = math.ceil(_width(part) / limit)
+        target = min(limit, 1.25 * _width(part) / lines)        # lines of about equal width
+        line = ""
+        for tok in tokens:
+            if line and _width(line + tok.rstrip()) > target:
+                out.append(line.rstrip())
+                line = ""
+            line += tok
+        out.append(line.rstrip())
+    return "<br>".join(out)
+
 
 
 def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):
@@ -262,7 +225,6 @@ def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):
     (frames never change the layout); ``extra`` traces (dicts naming their axes
     ``x``/``y``, ``x2``/``y2``, ...) and ``layout`` are added. Built with one constructor call (each
     ``update_layout`` validates the whole layout again). Returns the figure."""
-    import plotly.graph_objects as go
 
     total = float(sum(weights))
     span = 1.0 - gap * (len(figs) - 1)
@@ -283,7 +245,7 @@ def side_by_side(figs, weights, gap=0.06, title_shift=0, extra=(), **layout):
         images += [{**im.to_plotly_json(), "xref": f"x{sx}", "yref": f"y{sx}"} for im in fig.layout.images]
         text = fig.layout.title.text
         if text:
-            notes.append(dict(text=_wrap(text, d1 - d0), x=(d0 + d1) / 2, y=1.0, xref="paper", yref="paper",
+            notes.append(dict(text=wrap(text, d1 - d0), x=(d0 + d1) / 2, y=1.0, xref="paper", yref="paper",
                               xanchor="center", yanchor="bottom", yshift=title_shift, showarrow=False,
                               font=dict(size=16)))
     layout = {"shapes": shapes, "annotations": notes, "images": images, **axes, **layout}
@@ -317,7 +279,7 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
     def moment(i):
         r, c = divmod(i, ow)
         return [dict(zip("xy", window(i))), dict(zip("xy", not_yet_cells(r, c, oh, ow))),
-                dict(zip("xy", box(r, r, c, c))), dict(text=[_wrap(caption(i), 0.8)])]
+                dict(zip("xy", box(r, r, c, c))), dict(text=[wrap(caption(i), 1.0)])]
 
     styles = [dict(xaxis="x", yaxis="y", mode="lines", line=dict(color=WINDOW, width=4)),
               # on the output's own axes (an overlaid axis pair lost the output's domain when the grid was
@@ -329,15 +291,27 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
               dict(xaxis="x", yaxis="y", mode="text", x=[-0.5], y=[lh - 0.5], textposition="bottom right",
                    cliponaxis=False, textfont=dict(size=16))]
     small = lh * lw <= 400                      # column numbers are shown above the grids
+    # from the plot's top up: the column numbers, a gap, the titles (one or two lines), a gap, the buttons
+    shift = (NUMBERS_PX if small else 0) + TITLE_GAP
+    gap = 0.1                                   # room for the right grid's row numbers on a phone
+    lines = max(wrap(str(f.layout.title.text or ""), (1 - gap) * w / (lw + ow)).count("<br>") + 1
+                for f, w in ((left, lw), (right, ow)))      # as side_by_side wraps them
+    below_buttons = shift + TITLE_LINE_PX * lines + TITLE_GAP
     fig = side_by_side(
-        [left, right], [lw, ow], title_shift=22 if small else 4,
+        [left, right], [lw, ow], gap=gap, title_shift=shift,
         extra=[{"type": "scatter", "hoverinfo": "skip", "showlegend": False, **s, **p}
                for s, p in zip(styles, moment(idx))],
-        height=int(min(560, max(300, 30 * max(lh, oh) + 170))), showlegend=True,
+        height=int(min(560, max(300, 30 * max(lh, oh) + 170)) + below_buttons - 30), showlegend=True,
         legend=dict(orientation="h", x=1.0, xanchor="right", y=-0.14),
-        margin=dict(l=10, r=10, t=110 if small else 90, b=70))
+        margin=dict(l=10, r=10, t=below_buttons + BUTTONS_PX, b=70))
     first = len(fig.data) - len(styles)
     keys = [frame(i, dict(enumerate(moment(i), first))) for i in spaced(0, oh * ow - 1, WALK_KEYS)]
     add_play(fig, glide(keys, WALK_GLIDE if len(keys) == oh * ow else 1, moving={first}), play, pause,
-             y=1.0, yanchor="bottom", pad_below=56 if small else 36)
+             y=1.0, yanchor="bottom", pad_below=below_buttons)
     return fig
+
+
+NUMBERS_PX = 24        # the column numbers above a small grid (ui.figures.grid)
+TITLE_GAP = 8          # between the numbers and a title, and between a title and the buttons
+TITLE_LINE_PX = 21     # one line of a 16 px title
+BUTTONS_PX = 40        # the Play / Pause buttons

@@ -85,7 +85,7 @@ def _toggle(key, lo, hi):
 
 
 def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
-           buttons=None, whole_page=None, link=None):
+           buttons=None, whole_page=None, link=None, play=True):
     """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
 
     Parameters
@@ -103,6 +103,8 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
         a click inside ``draw`` changed what the page computes)
     link : a query-parameter name (e.g. ``"step"``): the link carries the shown position and a link
         with it opens there (``ui.state.linked_int`` / ``show_in_link``)
+    play : False leaves the Play button out (the lesson's chart plays in the browser, ``ui.frames``):
+        the buttons and the slider only pick a position
     """
     prefix = buttons or key.rsplit(".", 1)[0]
     first = lo if start is None else start
@@ -146,9 +148,10 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
                    on_click=move, args=(pos + stride,))
         row.button(t("player.last"), key=f"{prefix}.last_btn", icon=":material/last_page:",
                    on_click=move, args=(hi,))
-        row.button(t("player.pause") if now else t("player.play"), key=f"{prefix}.play_btn",
-                   icon=":material/pause:" if now else ":material/play_arrow:",
-                   on_click=_toggle, args=(key, lo, hi), help=t("player.play_help", s=f"{interval:g}"))
+        if play:
+            row.button(t("player.pause") if now else t("player.play"), key=f"{prefix}.play_btn",
+                       icon=":material/pause:" if now else ":material/play_arrow:",
+                       on_click=_toggle, args=(key, lo, hi), help=t("player.play_help", s=f"{interval:g}"))
         if hi > lo:
             st.session_state[key] = pos
             with row:

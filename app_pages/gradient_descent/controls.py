@@ -21,6 +21,9 @@ SURFACE_CHOICES = surfaces.SURFACES + ("typed",)
 DEFAULT_FORMULA = "x^2/4 + y^2 + 0.5*sin(3*x)"
 
 
+# The iteration shown (the step controls under the map) is a setting of the link, ``?it=`` (issue 18): a link
+# without it, or with it past the last step, shows the whole paths.
+ITER_KEY, ITER_END = "gd.it", 500
 LR_MAX = 10.0    # the learning-rate boxes accept 0 < lr <= LR_MAX; anything else is explained, not clamped
 
 
@@ -60,18 +63,18 @@ def url_state():
                 "opts": "sgd,momentum,adam", "steps": sug.steps, "sched": "constant", "mom": sug.momentum,
                 "x0": start[0], "y0": start[1], "show3d": False,
                 "data": "linear", "l2": 0.0, "batch": 8, "dlr": 0.3, "dsteps": 60, "seed": 0,
-                "tries": 100, "radius": 0.3, "sseed": 0}
+                "tries": 100, "radius": 0.3, "sseed": 0, "it": ITER_END}
     defaults.update({f"lr_{o}": sug.lrs[o] for o in OPTIMIZERS})
     bounds = {"kappa": (1.0, 100.0), "steps": (1, 500), "mom": (0.0, 0.99), "x0": (-100.0, 100.0),
               "y0": (-100.0, 100.0), "l2": (0.0, 2.0), "batch": (2, 50), "dlr": (1e-5, 10.0),
               "dsteps": (1, 500), "seed": (0, 9999), "tries": (1, 500), "radius": (0.01, 2.0),
-              "sseed": (0, 9999)}
+              "sseed": (0, 9999), "it": (0, ITER_END)}
     bounds.update({f"lr_{o}": (1e-12, LR_MAX) for o in OPTIMIZERS})
     url = UrlState("gd", defaults, bounds=bounds,
                    choices={"surface": SURFACE_CHOICES, "sched": SCHEDULES, "data": descent.DATA_KINDS})
     # Only the open tab draws its widgets; Streamlit forgets the state of widgets that were not drawn,
     # so copy every setting over to plain session state at the top of each run.
-    for key in [url.key(name) for name in defaults] + ["gd._opts", "gd.frame"]:
+    for key in [url.key(name) for name in defaults] + ["gd._opts"]:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     return url
@@ -110,7 +113,7 @@ def _surface_changed(url):
     url.set("x0", start[0])
     url.set("y0", start[1])
     _apply_tuning(url, suggestion)
-    player.goto("gd.frame", 10 ** 6)
+    player.goto(ITER_KEY, ITER_END)
 
 
 def _kappa_changed(url):
@@ -187,7 +190,7 @@ def on_map_click(url):
         url.set("x0", round(float(points[0]["x"]), 2))
         url.set("y0", round(float(points[0]["y"]), 2))
         st.session_state["gd._clicked"] = True
-        player.goto("gd.frame", 10 ** 6)   # show the whole new paths; Play replays them
+        player.goto(ITER_KEY, ITER_END)   # show the whole new paths; Play replays them
 
 
 def data_controls(t, url):

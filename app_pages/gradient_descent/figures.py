@@ -48,10 +48,48 @@ def _frame(path, frame):
     return path.points[:n]
 
 
+_STATIC = {}                          # (surface grid, levels) -> (contour trace, pictures): see _static
+
+
+def _static(xs, ys, z, log_levels, floor, colorbar):
+    """The contour trace and the picture that keeps it on screen while frames play (ui.frames.keep_still),
+    as plain JSON: built once per surface and floor, then shared by every rerun (a steps change redraws
+    only the paths)."""
+    z = np.asarray(z, dtype=float)
+    key = (hash(z.tobytes()), hash(np.asarray(xs, float).tobytes()), hash(np.asarray(ys, float).tobytes()),
+           z.shape, bool(log_levels), None if floor is None else float(floor), bool(colorbar))
+    if key not in _STATIC:
+        shown, tickvals, ticktext = level_values(z, log_levels, floor)
+        fig = go.Figure(go.Contour(
+            x=xs, y=ys, z=shown, colorscale=CONTOUR_SCALE, ncontours=28, opacity=0.9, showscale=colorbar,
+            line=dict(width=0.6, color="rgba(255,255,255,0.45)"), hoverinfo="skip",
+            colorbar=dict(thickness=12, tickvals=tickvals, ticktext=ticktext, len=0.9)))
+        ui_frames.keep_still(fig)
+        d = fig.to_dict()
+        if len(_STATIC) > 32:
+            _STATIC.clear()
+        _STATIC[key] = (d["data"][0], d["layout"].get("images", []))
+    return _STATIC[key]
+
+
+def _click_grid(xs, ys, hover):
+    """An invisible grid of points that a click selects (the start point)."""
+    gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], CLICK_GRID), np.linspace(ys[0], ys[-1], CLICK_GRID))
+    return dict(type="scatter", x=ui_frames.typed(gx.ravel(), "<f8"), y=ui_frames.typed(gy.ravel(), "<f8"),
+                mode="markers", name="click", showlegend=False, marker=dict(size=14, color="rgba(0,0,0,0)"),
+                hovertemplate=hover + "<extra></extra>", selected=dict(marker=dict(opacity=0)),
+                unselected=dict(marker=dict(opacity=0)))
+
+
+def _xy(pts, dtype="<f4"):
+    return dict(x=ui_frames.typed(pts[:, 0], dtype), y=ui_frames.typed(pts[:, 1], dtype))
+
+
 def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=(), start=None,
                    click=False, title="", height=520, axis=("x", "y"), click_hover="", floor=None,
                    tried=None, legend=True, colorbar=True, play=None):
-    """Contour map of a surface with the walk of each path up to ``frame``.
+    """Contour map of a surface with the walk of each path up to ``frame``, as a plain figure
+    (:class:`ui.frames.Plain`: written as Plotly's JSON, the contour built once per surface).
 
     Parameters
     ----------
@@ -62,92 +100,86 @@ def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=()
     play : optional ``(positions, play_text, pause_text)``: Plotly frames and a play control, so that
         the browser animates the walk by itself (only the paths change; the contour is sent once)
     """
-    shown, tickvals, ticktext = level_values(z, log_levels, floor)
-    fig = go.Figure(go.Contour(
-        x=xs, y=ys, z=shown, colorscale=CONTOUR_SCALE, ncontours=28, opacity=0.9, showscale=colorbar,
-        line=dict(width=0.6, color="rgba(255,255,255,0.45)"), hoverinfo="skip",
-        colorbar=dict(thickness=12, tickvals=tickvals, ticktext=ticktext, len=0.9),
-    ))
+    contour, images = _static(xs, ys, z, log_levels, floor, colorbar)
+    data = [contour]
     if click:
-        gx, gy = np.meshgrid(np.linspace(xs[0], xs[-1], CLICK_GRID), np.linspace(ys[0], ys[-1], CLICK_GRID))
-        fig.add_trace(go.Scatter(
-            x=gx.ravel(), y=gy.ravel(), mode="markers", name="click", showlegend=False,
-            marker=dict(size=14, color="rgba(0,0,0,0)"), hovertemplate=click_hover + "<extra></extra>",
-            selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0))))
+        data.append(_click_grid(xs, ys, click_hover))
     for key, pts in (tried or {}).items():
-        fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", hoverinfo="skip",
-                                 showlegend=False, marker=dict(size=4, color=COLORS.get(key, "#ccc"),
-                                                               opacity=0.45)))
+        data.append(dict(type="scatter", **_xy(pts, "<f8"), mode="markers", hoverinfo="skip", showlegend=False,
+                         marker=dict(size=4, color=COLORS.get(key, "#ccc"), opacity=0.45)))
     moving = []                        # (trace index, path, head?) of the traces a frame changes
     for key, path in paths.items():
         pts = _frame(path, frame)
         color = COLORS.get(key, "#f8fafc")
-        moving.append((len(fig.data), path, False))
-        fig.add_trace(go.Scatter(
-            x=pts[:, 0], y=pts[:, 1], mode="lines+markers", name=names.get(key, key),
-            line=dict(color=color, width=2.5), marker=dict(size=4, color=color),
-            hovertemplate=f"{names.get(key, key)}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
-            showlegend=legend))
+        moving.append((len(data), path, False))
+        data.append(dict(type="scatter", **_xy(pts, "<f8"), mode="lines+markers", name=names.get(key, key),
+                         line=dict(color=color, width=2.5), marker=dict(size=4, color=color),
+                         hovertemplate=f"{names.get(key, key)}<br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+                         showlegend=legend))
         if len(pts):
-            moving.append((len(fig.data), path, True))
-            fig.add_trace(go.Scatter(x=pts[-1:, 0], y=pts[-1:, 1], mode="markers", showlegend=False,
-                                     hoverinfo="skip", marker=dict(size=12, color=color,
-                                                                   line=dict(width=2, color="white"))))
+            moving.append((len(data), path, True))
+            data.append(dict(type="scatter", **_xy(pts[-1:], "<f8"), mode="markers", showlegend=False,
+                             hoverinfo="skip", marker=dict(size=12, color=color, line=dict(width=2, color="white"))))
     if minima:
         m = np.asarray(minima, dtype=float)
-        fig.add_trace(go.Scatter(x=m[:, 0], y=m[:, 1], mode="markers", showlegend=False, hoverinfo="skip",
-                                 marker=dict(symbol="x", size=11, color="white",
-                                             line=dict(width=1, color="black"))))
+        data.append(dict(type="scatter", x=m[:, 0].tolist(), y=m[:, 1].tolist(), mode="markers", showlegend=False,
+                         hoverinfo="skip", marker=dict(symbol="x", size=11, color="white",
+                                                       line=dict(width=1, color="black"))))
     if start is not None:
-        fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", showlegend=False,
-                                 hoverinfo="skip", marker=dict(symbol="star", size=16, color="#fde047",
-                                                               line=dict(width=1, color="black"))))
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                      margin=dict(l=10, r=10, t=40 if title else 10, b=10), hovermode="closest",
-                      legend=dict(orientation="h", y=-0.12), clickmode="event+select")
-    fig.update_xaxes(range=[xs[0], xs[-1]], title_text=axis[0], showgrid=False, zeroline=False,
-                     constrain="domain")
-    fig.update_yaxes(range=[ys[0], ys[-1]], title_text=axis[1], showgrid=False, zeroline=False,
-                     scaleanchor="x", constrain="domain")
+        data.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers",
+                         showlegend=False, hoverinfo="skip",
+                         marker=dict(symbol="star", size=16, color="#fde047", line=dict(width=1, color="black"))))
+    layout = dict(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                  margin=dict(l=10, r=10, t=40 if title else 10, b=10), hovermode="closest",
+                  legend=dict(orientation="h", y=-0.12), clickmode="event+select", images=list(images),
+                  xaxis=dict(range=[float(xs[0]), float(xs[-1])], title=dict(text=axis[0]), showgrid=False,
+                             zeroline=False, constrain="domain"),
+                  yaxis=dict(range=[float(ys[0]), float(ys[-1])], title=dict(text=axis[1]), showgrid=False,
+                             zeroline=False, scaleanchor="x", constrain="domain"))
+    spec = dict(data=data, layout=layout)
     if play is not None and moving:
-        add_play(fig, moving, *play)
-    return fig
+        positions, play_text, pause_text = play
+        spec["frames"] = path_frames(moving, positions)
+        layout["updatemenus"] = [ui_frames.play_menu(play_text, pause_text, frame_ms=FRAME_MS, x=0.01, y=0.99,
+                                                     yanchor="top")]
+    return ui_frames.Plain(spec)
 
 
 FRAME_MS = 50                          # 20 frames per second, drawn by the browser (only the paths move)
 
 
-def add_play(fig, moving, positions, play_text, pause_text):
-    """Plotly frames (one per position) that redraw only the path traces, with Play / Pause buttons
-    (the kit's browser animation, ui/frames.py)."""
+def path_frames(moving, positions):
+    """Plotly frames (one per position) that redraw only the path traces ``moving`` (``(trace index,
+    path, head?)``): each line up to the position, each head at it, as float32 typed arrays."""
     keys = []
     for pos in positions:
         data = {}
         for i, path, head in moving:
             pts = _frame(path, pos)
-            pts = pts[-1:] if head else pts
-            data[i] = dict(x=pts[:, 0].tolist(), y=pts[:, 1].tolist())
+            data[i] = _xy(pts[-1:] if head else pts)
         keys.append(ui_frames.frame(pos, data))
-    return ui_frames.add_play(fig, keys, play_text, pause_text, frame_ms=FRAME_MS, x=0.01, y=0.99,
-                              yanchor="top")
+    return keys
 
 
-def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel="", height=520):
-    """``f - f*`` against the iteration for every path, log scale (f* = the lowest value known)."""
-    fig = go.Figure()
+def loss_figure(paths, names, floor, *, frame=None, title="", xlabel="", ylabel="", height=520, share=1.0):
+    """``f - f*`` against the iteration for every path, log scale (f* = the lowest value known); a plain
+    figure (:class:`ui.frames.Plain`). ``share``: the chart's width as a share of a phone's, for the title
+    to wrap (a column of two fifths at 1024 px is narrower than a phone)."""
+    title = ui_frames.wrap(title, share)
+    top = 10 + 22 * (title.count("<br>") + 1) if title else 10
+    data = []
     for key, path in paths.items():
         n = len(path.losses) if frame is None else min(len(path.losses), frame + 1)
         gap = np.maximum(path.losses[:n] - floor, 1e-16)
-        fig.add_trace(go.Scatter(x=np.arange(n), y=gap, mode="lines", name=names.get(key, key),
-                                 line=dict(color=COLORS.get(key), width=2.5)))
+        data.append(dict(type="scatter", x=ui_frames.typed(np.arange(n), "<i4"), y=ui_frames.typed(gap, "<f8"),
+                         mode="lines", name=names.get(key, key), line=dict(color=COLORS.get(key), width=2.5)))
     steps = max((len(p.losses) for p in paths.values()), default=1)
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                      margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      xaxis_title=xlabel, yaxis_title=ylabel,
-                      legend=dict(orientation="h", yanchor="top", y=-0.38))
-    fig.update_xaxes(range=[0, max(steps - 1, 1)])
-    fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+    layout = dict(title=dict(text=title, x=0.5, xanchor="center"), height=height,
+                  margin=dict(l=10, r=10, t=top + 8 if title else 10, b=10),
+                  xaxis=dict(title=dict(text=xlabel), range=[0, max(steps - 1, 1)]),
+                  yaxis=dict(title=dict(text=ylabel), type="log", exponentformat="power"),
+                  legend=dict(orientation="h", yanchor="top", y=-0.38))
+    return ui_frames.Plain(dict(data=data, layout=layout))
 
 
 def surface3d_figure(xs, ys, z, log_levels, paths, names, *, frame=None, floor=None, title="", height=520,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from cnnlab import quiz
 from cnnlab.calculus import descent, surfaces
@@ -34,11 +35,33 @@ def _number(value, default, limit=100.0):
     return v if math.isfinite(v) and abs(v) <= limit else default
 
 
+@lru_cache(maxsize=32)
+def _suggested(params):
+    """The tuned rates of a surface (a measured search on most surfaces: ~30 ms, so once per surface)."""
+    return descent.suggested_lrs(_surface(dict(params)))
+
+
 def build(settings):
-    """``settings``: the lesson's URL values -> list of Questions about the optimizers on this surface."""
+    """``settings``: the lesson's URL values -> list of Questions about the optimizers on this surface.
+
+    Cached on the settings (the page builds them on every rerun; they walk every chosen optimizer)."""
     s = quiz.settings_with_defaults(settings, DEFAULTS)
+    try:
+        key = tuple(sorted(s.items()))
+        hash(key)
+    except TypeError:                  # a value that cannot be a key (not from a URL): no cache
+        return _build(s)
+    return list(_cached(key))
+
+
+@lru_cache(maxsize=64)
+def _cached(key):
+    return tuple(_build(dict(key)))
+
+
+def _build(s):
     surf = _surface(s)
-    suggested = descent.suggested_lrs(surf)
+    suggested = _suggested(tuple((k, s[k]) for k in ("surface", "kappa", "formula")))
     start = (_number(s["x0"], float(surf.start[0])), _number(s["y0"], float(surf.start[1])))
     steps = quiz.clamp_int(s["steps"], 1, 500, 100)
     opts = [o for o in str(s["opts"]).split(",") if o in OPTIMIZERS]

@@ -6,20 +6,18 @@ every sentence goes through the translator ``t``.
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from app_pages.gradient_descent import figures as figs
-from app_pages.gradient_descent.controls import on_map_click
+from app_pages.gradient_descent.controls import ITER_KEY, on_map_click
 from cnnlab.calculus import descent
 from cnnlab.calculus.optim import SCHEDULES, make_schedule, schedule_values
 from ui import figures
+from ui import frames as ui_frames
 from ui import player as ui_player
 from ui.fmt import sig as _fmt
 
-FRAMES = 40  # an animation shows about this many frames, whatever the number of steps
-BROWSER_FRAMES = 100  # the map's own play control (Plotly frames, drawn by the browser at 20 per second)
+BROWSER_FRAMES = 60  # the map's own play control (Plotly frames, drawn by the browser at 20 per second): 3 s
 
 
 def _reason(path):
@@ -65,7 +63,6 @@ def results_table(t, paths, names, lrs=None):
 def player(t, url, data, paths, names, floor, show3d, start):
     """Contour map and loss curves of all optimizers, played or stepped through together."""
     total = max((p.steps for p in paths.values()), default=0)
-    stride = max(1, math.ceil(total / FRAMES))
 
     def draw(frame):
         left, right = st.columns([3, 2])
@@ -74,14 +71,14 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                       frame=frame, minima=data.minima, start=start, click=True,
                                       title=t("gd.map_title"), click_hover=t("gd.click_hover"),
                                       floor=floor,
-                                      play=(sorted({*range(0, total + 1, max(1, math.ceil(total / BROWSER_FRAMES))),
-                                                   total}), t("gd.play_browser"), t("player.pause")))
+                                      play=(ui_frames.spaced(0, total, BROWSER_FRAMES), t("gd.play_browser"),
+                                            t("player.pause")))
             figures.chart(st, fig, key="gd.map", on_select=lambda: on_map_click(url), selection_mode="points",
                             theme="streamlit", alt=t("gd.map_alt"))
-            st.caption(t("gd.map_caption"))
+            st.caption(t("gd.map_caption") + " " + t("gd.play_hint"))
         with right:
             figures.chart(st, figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
-                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6),
                             theme="streamlit", key="gd.loss")
         if show3d:
             figures.chart(st, figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
@@ -89,8 +86,9 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                                   title=t("gd.surface3d_title")),
                             theme="streamlit", key="gd.surface3d")
 
-    ui_player.player(t, "gd.frame", 0, max(total, 1), draw, label=t("gd.frame"), stride=stride, interval=0.4,
-                     start=max(total, 1), buttons="gd",
+    # one way to play: the map's own Play (the browser animates it); these controls pick one iteration
+    ui_player.player(t, ITER_KEY, 0, max(total, 1), draw, label=t("gd.frame"), start=max(total, 1), buttons="gd",
+                     play=False, link="it",
                      whole_page=lambda: st.session_state.pop("gd._clicked", False))  # a new start: new paths
 
 
@@ -140,7 +138,8 @@ def data_view(t, run, kind):
                         theme="streamlit", key="gd.data.map")
     with right:
         figures.chart(st, figs.loss_figure(paths, names, run.floor, title=t("gd.data.loss_title"),
-                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300),
+                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), height=300,
+                                         share=0.6),
                         theme="streamlit", key="gd.data.loss")
         figures.chart(st, figs.data_figure(run.x, run.y, run.curves, names,
                                          title=t("gd.data.fit_title"), height=260),
@@ -161,7 +160,7 @@ def search_view(t, data, paths, floor, start):
                         theme="streamlit", key="gd.search.map")
     with right:
         figures.chart(st, figs.loss_figure(paths, names, floor, title=t("gd.loss_title"), height=300,
-                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis")),
+                                         xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6),
                         theme="streamlit", key="gd.search.loss")
     rows = [{t("gd.col.method"): names[k], t("gd.col.evals"): p.evaluations,
              t("gd.col.loss"): _last_loss(p)} for k, p in paths.items()]

@@ -2,11 +2,13 @@
 
 import pytest
 
+from tests.browser import fps
 from tests.browser.conftest import screen, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 
 TALL = {"width": 1280, "height": 2300}   # Streamlit scrolls inside the page: a tall window shows it all
+MAP = """() => document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot')"""   # the first chart
 
 
 def open_lesson(page, app_url, query):
@@ -51,18 +53,21 @@ def test_click_a_start_point_then_play(page, app_url):
     assert abs(number(page, "Start y") - 1.5) < 0.3
     page.wait_for_function("() => location.search.includes('x0=1.5')")
 
-    # Play: the shown iteration advances by itself and the animation stops at the end.
-    page.get_by_role("button", name="Play").click()
+    # One way to play: the map's own Play animates the walks in the browser, and stops at the end.
+    assert page.get_by_role("button", name="Play").count() == 0                 # no server-side Play
+    page.evaluate(f"""() => {{ window.__played = false;
+                              ({MAP})().on('plotly_animated', () => window.__played = true); }}""")
+    page.locator(".updatemenu-button").first.click()
+    page.wait_for_function("() => window.__played", timeout=60_000)
+    shot(page, "descent_played_en")
+
+    # The step controls pick one iteration, and the link keeps it.
+    page.get_by_role("button", name="Back").click()
     page.wait_for_function(
-        """() => { const v = parseInt(document.querySelector('input[aria-label="Iteration shown"]').value);
-                   return v > 1 && v < 12; }""", timeout=30_000)
-    shot(page, "descent_playing_en")
-    page.get_by_role("button", name="Play").wait_for(timeout=40_000)   # "Pause" turns back into "Play"
-    page.wait_for_function(
-        """() => document.querySelector('input[aria-label="Iteration shown"]').value === '12'""")
+        """() => document.querySelector('input[aria-label="Iteration shown"]').value === '11'""", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('it=11')", timeout=30_000)
     wait_idle(page)
-    page.wait_for_timeout(500)
-    shot(page, "descent_end_en")
+    shot(page, "descent_iteration_11_en")
 
     # A learning rate far too large: the divergence is explained with its step, nothing breaks.
     open_tab(page, "Learning rate")
@@ -92,19 +97,12 @@ def test_dark_theme(page, app_url):
 
 
 def test_map_plays_in_the_browser_at_ten_frames_a_second(page, app_url):
-    """Issue 18 Major 2: the map's own play control (Plotly frames); frame timestamps give the rate."""
+    """Issue 18 Major 2: the map's own play control (Plotly frames), at >= 10 painted frames a second."""
     page.set_viewport_size({"width": 1024, "height": 768})
-    open_lesson(page, app_url, "lang=en&steps=100&opts=sgd,momentum,adam")
-    page.evaluate("""() => { const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-                             window.__frames = [];
-                             gd.on('plotly_animatingframe', () => window.__frames.push(performance.now())); }""")
-    page.locator(".updatemenu-button").first.click()
-    page.wait_for_function("() => window.__frames.length >= 60", timeout=60_000)
-    stamps = page.evaluate("() => window.__frames")
-    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
-    fps = 1000 / gaps[len(gaps) // 2]                # the median gap between two frames
-    print(f"browser animation: {len(stamps)} frames, median {fps:.1f} frames per second")
-    assert fps >= 10
+    query = "lang=en&steps=100&opts=sgd,momentum,adam"
+    open_lesson(page, app_url, query)
+    fps.assert_plays_smoothly(page, "descent map", MAP, lambda: page.locator(".updatemenu-button").first.click(),
+                              lambda: open_lesson(page, app_url, query))
     shot(page, "descent_browser_play_1024_en")
 
 

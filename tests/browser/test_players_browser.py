@@ -8,6 +8,7 @@ included, under it). Screenshots at 1024x768 and 390x844 in both languages, to b
 
 import pytest
 
+from tests.browser import fps
 from tests.browser.conftest import shot, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -39,19 +40,51 @@ def test_player_animates_in_the_browser_at_ten_frames_a_second(page, app_url, na
     page.set_viewport_size({"width": 1024, "height": 768})
     open_player(page, app_url, query)
     assert pictures(page) == grids
-    page.evaluate(f"""() => {{ const gd = ({CHART})(); window.__frames = [];
-                             gd.on('plotly_animatingframe', () => window.__frames.push(performance.now())); }}""")
-    button = page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first
-    button.scroll_into_view_if_needed()
-    button.click()
-    page.wait_for_function("() => window.__frames.length >= 20", timeout=60_000)
-    stamps = page.evaluate("() => window.__frames")
-    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
-    fps = 1000 / gaps[len(gaps) // 2]
-    print(f"{name}: {len(stamps)} frames, median {fps:.1f} frames per second")
-    assert fps >= 10
-    assert pictures(page) == grids                   # still on screen while it plays
-    shot(page, f"players_{name}_playing_1024_en")
+
+    def start():
+        button = page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first
+        button.scroll_into_view_if_needed()
+        button.click()
+
+    fps.assert_plays_smoothly(page, name, CHART, start, lambda: open_player(page, app_url, query))
+    assert pictures(page) == grids                   # still on screen after it played
+    shot(page, f"players_{name}_played_1024_en")
+
+
+def _hover_texts(page, spots):
+    """The hover label at fractions ``spots`` of each plot of the walk chart (empty string: none)."""
+    drags = page.evaluate(f"""() => [...({CHART})().querySelectorAll('.nsewdrag')].map(d => {{
+                              const r = d.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }})""")
+    out = []
+    for x, y, w, h in drags:
+        for fx, fy in spots:
+            page.mouse.move(x + w * fx - 4, y + h * fy - 4)
+            page.mouse.move(x + w * fx, y + h * fy)
+            page.wait_for_timeout(300)
+            out.append(page.evaluate("() => [...document.querySelectorAll('.hoverlayer .hovertext')]"
+                                     ".map(e => e.textContent).join(' | ')"))
+        page.mouse.move(2, 2)
+    return out
+
+
+@pytest.mark.parametrize("name", ["convolution", "output_size"])
+def test_grid_hover_survives_the_animation(page, app_url, name):
+    """Issue 18: after the chart's own animation the grids still answer a hover (the cells' values)."""
+    query, _ = PLAYERS[name]
+    page.set_viewport_size({"width": 1024, "height": 900})
+    open_player(page, app_url, query)
+    page.evaluate(f"() => ({CHART})().scrollIntoView()")
+    page.wait_for_timeout(300)
+    spots = [(0.1, 0.2), (0.5, 0.5), (0.85, 0.8)]
+    before = _hover_texts(page, spots)
+    assert all("row" in text for text in before), before
+    page.evaluate(f"""() => {{ window.__played = false;
+                              ({CHART})().on('plotly_animated', () => window.__played = true); }}""")
+    page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first.click()
+    page.wait_for_function("() => window.__played", timeout=120_000)
+    page.wait_for_timeout(300)
+    after = _hover_texts(page, spots)
+    assert after == before
 
 
 def test_a_link_opens_the_player_where_it_was(page, app_url):
