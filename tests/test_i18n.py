@@ -73,3 +73,28 @@ def test_chinese_uses_standard_terms():
     zh = " ".join(load("zh").values())
     for term in ("卷积核", "特征图", "互相关", "填充", "步幅", "池化", "感受野", "权值共享", "局部连接"):
         assert term in zh, term
+
+
+PLURAL_CALL = re.compile(r"""\bt\.plural\(\s*["']([a-z0-9_]+(?:\.[a-zA-Z0-9_\-]+)+)["']\s*,""")
+
+
+def test_counted_texts_have_both_forms_and_no_text_writes_s_in_brackets():
+    from ui.i18n import Translator, plural_form
+
+    en = load("en")
+    asked = set()
+    for path in [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("services/*.py")]:
+        asked |= set(PLURAL_CALL.findall(path.read_text(encoding="utf-8")))
+    assert {"own.added", "own.add_uploads", "size.visits"} <= asked
+    missing = [f"{k}.{form}" for k in asked for form in ("one", "other") if f"{k}.{form}" not in en]
+    assert not missing, missing
+    assert not [k for k, text in en.items() if "(s)" in text or "(es)" in text]    # "window(s)", "file(s)"
+    assert plural_form("en", 1) == "one" and plural_form("en", 0) == plural_form("en", 2) == "other"
+    assert plural_form("en", 1.0) == "other" and plural_form("zh", 1) == "other"
+    import numpy as np
+
+    assert plural_form("en", np.int64(1)) == "one"
+    t = Translator("en")
+    assert t.plural("own.added", 1, name="cats") == "Added 1 image to cats."
+    assert t.plural("own.added", 3, name="cats") == "Added 3 images to cats."
+    assert Translator("zh").plural("own.add_uploads", 1) == "添加 1 个文件"

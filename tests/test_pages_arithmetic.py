@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import assert_ok, run_page
-from ui.i18n import catalog
+from ui.i18n import Translator, catalog
 
 SIZE, POOL, RF, ARCH = ("app_pages/output_size/page.py", "app_pages/pooling/page.py",
                         "app_pages/receptive_field/page.py", "app_pages/architectures/page.py")
@@ -237,11 +237,16 @@ def test_padding_cells_are_crossed_with_a_legend():
 
     from ui import shape_figures
 
-    def t(key, **kw):
-        return catalog("en")[key].format(**kw) if kw else catalog("en")[key]
+    t = Translator("en")
     pad = np.ones((7, 7), dtype=bool)
     pad[1:6, 1:6] = False
-    fig = shape_figures.visit_grid(t, np.ones((7, 7), dtype=int), pad, ([1, 2, 3], [1, 2, 3]), "x")
+    counts = np.ones((7, 7), dtype=int)
+    counts[3, 3] = 4
+    fig = shape_figures.visit_grid(t, counts, pad, ([1, 2, 3], [1, 2, 3]), "x")
+    # hover words follow the count: no "window(s)"
+    assert fig.data[0].customdata[1][1] == "read by 1 window" and fig.data[0].customdata[3][3] == "read by 4 windows"
+    zh = shape_figures.visit_grid(Translator("zh"), counts, pad, ([1, 2, 3], [1, 2, 3]), "x")
+    assert zh.data[0].customdata[1][1] == "被 1 个窗口读取" and "第 %{y} 行" in zh.data[0].hovertemplate
     crosses = [d for d in fig.data if getattr(d, "marker", None) is not None and d.marker.symbol == "x-thin"]
     assert len(crosses) == 1 and crosses[0].showlegend and "padding" in crosses[0].name
     assert len(crosses[0].x) == int(pad.sum()) == 24

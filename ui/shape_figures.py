@@ -81,7 +81,9 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
     fig = figures.grid(values, two_lines(title), zrange=(0, max(1.0, float(np.nanmax(values)))),
-                       hover=t("size.hover_visits"), colorscale="Blues")  # the amber outline stays visible
+                       hover=t("size.hover_visit_cell"), colorscale="Blues")  # the amber outline stays visible
+    # "read by 1 window" / "read by 3 windows": the count's words per cell (a hover template has no plural)
+    fig.data[0].customdata = [[t.plural("size.visits", int(n)) for n in row] for row in counts]
     _title_room(fig)
     shade_cells(fig, pad_mask, None, PAD_SHADE)
     cross_cells(fig, pad_mask, zero_label or t("size.legend_padding"))
