@@ -90,6 +90,7 @@ def norm_bars(t, norms, title, ref=None, ref_name=""):
     layers = np.arange(1, len(norms) + 1)
     shown = np.where(np.isfinite(norms) & (norms > 0), norms, np.nan)
     fig = go.Figure(go.Bar(x=layers, y=shown, name=t("deep.bar_name"), marker_color="#3b82f6",
+                           customdata=[fmt(v) for v in norms],     # as the text writes it: 9 not 9.00
                            hovertemplate=t("deep.bar_hover") + "<extra></extra>"))
     if ref is not None:
         fig.add_trace(go.Scatter(x=layers, y=np.where(ref > 0, ref, np.nan), name=ref_name, mode="lines+markers",

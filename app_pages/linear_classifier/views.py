@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages.linear_classifier import figures as fg
 from cnnlab.calculus import linear
 from ui import errors, figures
+from ui.fmt import num
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -152,7 +153,7 @@ def softmax_section(t, url, x, y, k):
                              regions=(fit.w, fit.b), highlight=x[i], height=380, legend=False), **PLOT,
                     alt=t("lin.sm_alt"))
     figures.chart(c2, fg.prob_bars(t, steps), **PLOT, alt=t("lin.probs_alt"))
-    st.markdown(t("lin.sm_point", i=i + 1, x1=f"{x[i, 0]:.2f}", x2=f"{x[i, 1]:.2f}", c=int(y[i]) + 1))
+    st.markdown(t("lin.sm_point", i=i + 1, x1=num(x[i, 0]), x2=num(x[i, 1]), c=int(y[i]) + 1))
     rows = []
     for c in range(k):
         rows.append({t("lin.col.class"): t("lin.class_n", n=c + 1), t("lin.col.score"): f"{steps.scores[c]:.3f}",
