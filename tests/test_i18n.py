@@ -31,7 +31,7 @@ def _untranslated(text):
     """True if a Chinese entry has no Chinese and is more than names, symbols and one-letter variables."""
     if CJK.search(text):
         return False
-    bare = re.sub(r"\{\w+\}", "", text)                        # placeholders
+    bare = re.sub(r"%\{[^}]*\}|\{\w+\}", "", text)             # placeholders (Plotly's %{customdata[0]} too)
     words = [w for w in re.findall(r"[A-Za-z]+", bare) if len(w) > 1]
     return any(w not in LATIN_NAMES for w in words)
 
@@ -49,6 +49,7 @@ def test_the_untranslated_check_can_fail():
     assert _untranslated("Output size")
     assert _untranslated("{n} cells")
     assert not _untranslated("输出尺寸 {n}")
+    assert not _untranslated("(%{customdata[0]}, %{customdata[1]})") and _untranslated("row %{y}")
     assert not _untranslated("∂L/∂x") and not _untranslated("Gabor 45°") and not _untranslated("k/s/p/d")
 
 
