@@ -177,7 +177,8 @@ def table(t, rows, with_out):
         if with_out:
             item[t("rf.col_out")] = f"{r.out} × {r.out}"
         data.append(item)
-    st.dataframe(data, hide_index=True, width="stretch")
+    # a static table (as the architectures lesson's): its headers wrap, so no column is cut at 1024 px
+    st.table(data, border="horizontal")
     st.caption(t("rf.table_caption"))
 
 
