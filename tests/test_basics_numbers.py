@@ -60,3 +60,10 @@ def test_linear_points_hover_with_whole_numbers_whole():
     assert [list(p) for p in points[1].customdata] == [["0.50", "-1.25"]]
     grid = fig.data[-1]
     assert "点击" in grid.hovertemplate and len(grid.customdata) == len(grid.x)
+
+
+def test_tiny_numbers_as_powers_of_ten():
+    from ui.fmt import sci
+
+    assert sci(2.75e-12) == "2.75 × 10⁻¹²" and sci(-3e-7) == "−3 × 10⁻⁷" and sci(1.5e5) == "1.5 × 10⁵"
+    assert sci(0.659) == "0.659" and sci(9.0) == "9" and sci(float("inf")) == "inf"

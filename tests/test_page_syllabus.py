@@ -97,7 +97,7 @@ def test_sliding_equal_maps_and_a_widget_changes_the_costs(lang):
     at = run_page(SLIDING, lang)
     assert_ok(at)
     ok = [s.value for s in at.success][0]
-    assert "e-1" in ok                                   # largest difference ~1e-15
+    assert "× 10⁻¹" in ok                                # largest difference ~1e-15, as 1.1 × 10⁻¹⁵
     costs = [m.value for m in at.markdown if "LeNet-5" in m.value and "**" in m.value][-1]
     at.number_input(key="fcn.cols").set_value(3).run()
     assert_ok(at)

@@ -81,8 +81,8 @@ def run(net, lr, steps):
 
 
 def fmt(v):
-    """A gradient norm or ratio: three significant digits, ``inf`` / ``nan`` spelled out."""
-    return ui_fmt.sig(v, 3)
+    """A gradient norm or ratio: three significant digits, a tiny one as ``2.75 × 10⁻¹²`` (as the axis)."""
+    return ui_fmt.sci(v, 3)
 
 
 def norm_bars(t, norms, title, ref=None, ref_name=""):

@@ -6,7 +6,7 @@ from app_pages.sliding_window import figures as fg
 from app_pages.sliding_window import questions
 from app_pages.sliding_window import views as v
 from ui import errors, figures, quiz
-from ui.fmt import num
+from ui.fmt import num, sci
 from ui.i18n import translator
 from ui.style import PLOT
 
@@ -51,7 +51,7 @@ if view == "same":
                     alt=t("fcn.map_alt", d=digit))
     figures.chart(st, fg.class_map(t, maps.fcn, digit, t("fcn.map_fcn", d=digit), maps.stride), **PLOT,
                     alt=t("fcn.map_alt", d=digit))
-    st.success(t("fcn.equal", diff=f"{maps.max_diff:.1e}", r=n_rows, c=n_cols, n=maps.positions),
+    st.success(t("fcn.equal", diff=sci(maps.max_diff, 2), r=n_rows, c=n_cols, n=maps.positions),
                icon=":material/check_circle:")
     k1, k2, k3 = st.columns(3)
     k1.metric(t("fcn.time_sliding"), v.fmt_seconds(maps.seconds_sliding))
