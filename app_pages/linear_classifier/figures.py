@@ -109,7 +109,7 @@ def loss_curve(t, losses, step):
 def prob_bars(t, steps):
     k = len(steps.probs)
     fig = go.Figure(go.Bar(x=[t("lin.class_n", n=c + 1) for c in range(k)], y=steps.probs,
-                           marker_color=COLOURS[:k], text=[f"{p:.3f}" for p in steps.probs], textposition="auto"))
+                           marker_color=COLOURS[:k], text=[f"{p:.4f}" for p in steps.probs], textposition="auto"))
     fig.update_layout(title=dict(text=t("lin.probs_title"), x=0.5, xanchor="center"), height=260,
                       margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(range=[0, 1], title=t("lin.prob")))
     return fig

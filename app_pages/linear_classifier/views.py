@@ -160,7 +160,7 @@ def softmax_section(t, url, x, y, k):
                      t("lin.col.shifted"): f"{steps.shifted[c]:.3f}", t("lin.col.exp"): f"{steps.exps[c]:.4f}",
                      t("lin.col.prob"): f"{steps.probs[c]:.4f}", t("lin.col.target"): str(int(c == steps.label)),
                      t("lin.col.grad"): f"{steps.grad[c]:+.4f}"})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.table(rows, border="horizontal")      # static: every header whole ("∂L/∂s = p − y" was cut at 1024 px)
     st.markdown(t("lin.sm_loss", total=f"{steps.total:.4f}", c=steps.label + 1, p=f"{steps.probs[steps.label]:.4f}",
                   loss=f"{steps.loss:.4f}"))
     st.markdown(t("lin.sm_explain"))
