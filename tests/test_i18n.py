@@ -31,7 +31,7 @@ def _untranslated(text):
     """True if a Chinese entry has no Chinese and is more than names, symbols and one-letter variables."""
     if CJK.search(text):
         return False
-    bare = re.sub(r"\{\w+\}", "", text)                        # placeholders
+    bare = re.sub(r"%\{[^}]*\}|\{\w+\}", "", text)             # placeholders (Plotly's %{customdata[0]} too)
     words = [w for w in re.findall(r"[A-Za-z]+", bare) if len(w) > 1]
     return any(w not in LATIN_NAMES for w in words)
 
@@ -49,6 +49,7 @@ def test_the_untranslated_check_can_fail():
     assert _untranslated("Output size")
     assert _untranslated("{n} cells")
     assert not _untranslated("输出尺寸 {n}")
+    assert not _untranslated("(%{customdata[0]}, %{customdata[1]})") and _untranslated("row %{y}")
     assert not _untranslated("∂L/∂x") and not _untranslated("Gabor 45°") and not _untranslated("k/s/p/d")
 
 
@@ -73,3 +74,28 @@ def test_chinese_uses_standard_terms():
     zh = " ".join(load("zh").values())
     for term in ("卷积核", "特征图", "互相关", "填充", "步幅", "池化", "感受野", "权值共享", "局部连接"):
         assert term in zh, term
+
+
+PLURAL_CALL = re.compile(r"""\bt\.plural\(\s*["']([a-z0-9_]+(?:\.[a-zA-Z0-9_\-]+)+)["']\s*,""")
+
+
+def test_counted_texts_have_both_forms_and_no_text_writes_s_in_brackets():
+    from ui.i18n import Translator, plural_form
+
+    en = load("en")
+    asked = set()
+    for path in [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("services/*.py")]:
+        asked |= set(PLURAL_CALL.findall(path.read_text(encoding="utf-8")))
+    assert {"own.added", "own.add_uploads", "size.visits"} <= asked
+    missing = [f"{k}.{form}" for k in asked for form in ("one", "other") if f"{k}.{form}" not in en]
+    assert not missing, missing
+    assert not [k for k, text in en.items() if "(s)" in text or "(es)" in text]    # "window(s)", "file(s)"
+    assert plural_form("en", 1) == "one" and plural_form("en", 0) == plural_form("en", 2) == "other"
+    assert plural_form("en", 1.0) == "other" and plural_form("zh", 1) == "other"
+    import numpy as np
+
+    assert plural_form("en", np.int64(1)) == "one"
+    t = Translator("en")
+    assert t.plural("own.added", 1, name="cats") == "Added 1 image to cats."
+    assert t.plural("own.added", 3, name="cats") == "Added 3 images to cats."
+    assert Translator("zh").plural("own.add_uploads", 1) == "添加 1 个文件"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import assert_ok, run_page
-from ui.i18n import catalog
+from ui.i18n import Translator, catalog
 
 SIZE, POOL, RF, ARCH = ("app_pages/output_size/page.py", "app_pages/pooling/page.py",
                         "app_pages/receptive_field/page.py", "app_pages/architectures/page.py")
@@ -90,10 +90,10 @@ def test_pooling_page(lang):
 def test_receptive_field_page(lang):
     at = run_page(RF, lang)
     assert_ok(at)
-    assert "7 × 7" in texts(at) or "7 × 7" in str(at.dataframe[-1].value)
+    assert "7 × 7" in texts(at) or "7 × 7" in str(at.table[-1].value)
     at.selectbox(key="rf.preset").set_value("alexnet").run()
     assert_ok(at)
-    table = at.dataframe[-1].value
+    table = at.table[-1].value
     assert table.iloc[-1, 3] == 195                                 # pool5 of AlexNet sees 195 pixels
     at.number_input(key="rf.size").set_value(40).run()              # too small for AlexNet
     assert_ok(at)
@@ -109,10 +109,10 @@ def test_receptive_field_page(lang):
 def test_receptive_field_from_a_link_and_a_bad_link():
     at = run_page(RF, "en", query={"preset": "custom", "size": "32", "stack": "c5s1p0d1.p2s2p0d1.c5s1p0d1"})
     assert_ok(at)
-    assert at.dataframe[-1].value.iloc[-1, 3] == 14
+    assert at.table[-1].value.iloc[-1, 3] == 14
     at = run_page(RF, "en", query={"stack": "c3;import os", "size": "99999"})
     assert_ok(at)
-    assert at.dataframe[-1].value.iloc[-1, 3] == 7                   # the preset, default size
+    assert at.table[-1].value.iloc[-1, 3] == 7                   # the preset, default size
 
 
 def test_architectures_page(lang):
@@ -237,11 +237,16 @@ def test_padding_cells_are_crossed_with_a_legend():
 
     from ui import shape_figures
 
-    def t(key, **kw):
-        return catalog("en")[key].format(**kw) if kw else catalog("en")[key]
+    t = Translator("en")
     pad = np.ones((7, 7), dtype=bool)
     pad[1:6, 1:6] = False
-    fig = shape_figures.visit_grid(t, np.ones((7, 7), dtype=int), pad, ([1, 2, 3], [1, 2, 3]), "x")
+    counts = np.ones((7, 7), dtype=int)
+    counts[3, 3] = 4
+    fig = shape_figures.visit_grid(t, counts, pad, ([1, 2, 3], [1, 2, 3]), "x")
+    # hover words follow the count: no "window(s)"
+    assert fig.data[0].customdata[1][1] == "read by 1 window" and fig.data[0].customdata[3][3] == "read by 4 windows"
+    zh = shape_figures.visit_grid(Translator("zh"), counts, pad, ([1, 2, 3], [1, 2, 3]), "x")
+    assert zh.data[0].customdata[1][1] == "被 1 个窗口读取" and "第 %{y} 行" in zh.data[0].hovertemplate
     crosses = [d for d in fig.data if getattr(d, "marker", None) is not None and d.marker.symbol == "x-thin"]
     assert len(crosses) == 1 and crosses[0].showlegend and "padding" in crosses[0].name
     assert len(crosses[0].x) == int(pad.sum()) == 24
@@ -259,7 +264,7 @@ def test_receptive_field_clamps_a_typed_kernel_visibly_and_calls_the_stack_custo
     at = run_page(RF, lang, query={"size": "64"}, setup=_edit_rf({1: {"kernel": 99}}))
     assert_ok(at)
     assert any(w.value.startswith(said) for w in at.warning)
-    assert at.dataframe[-1].value.iloc[1, 2].startswith("15/")      # the table uses (and shows) 15
+    assert at.table[-1].value.iloc[1, 2].startswith("15/")      # the table uses (and shows) 15
     assert at.selectbox(key="rf.preset").value == "custom"          # issue 16 item 11
     assert at.query_params["preset"] == "custom"
     assert at.query_params["stack"] == "c3s1p0d1.c15s1p0d1.c3s1p0d1"

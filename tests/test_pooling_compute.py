@@ -44,6 +44,20 @@ def test_a_dot_moving_inside_its_window_leaves_max_pooling_unchanged():
     assert outside.changed_pooled == pytest.approx(2 / 9)
 
 
+@pytest.mark.parametrize("mode", ["avg", "min"])
+def test_the_dot_shows_in_every_pooling_and_stays_put_inside_its_window(mode):
+    ps = compute.PoolSettings(mode, 2, 2, 0, False)
+    inside = compute.shift(None, (6, 6), ps, 1)
+    r, c = inside.dot
+    background = 9 if mode == "min" else 0              # min pooling: a dark dot on a bright grid
+    assert inside.original[r, c] == 9 - background and (inside.original == background).sum() == 35
+    assert inside.changed_pooled == 0
+    # the dot is seen: its window's pooled value differs from the others (a bright dot vanished in min pooling)
+    assert len(np.unique(inside.pooled)) == 2
+    outside = compute.shift(None, (6, 6), ps, 2)
+    assert outside.changed_pooled == pytest.approx(2 / 9)
+
+
 def test_backward_routes_to_the_max():
     x = np.array([[1.0, 5.0], [3.0, 2.0]])
     dx = compute.backward(x, compute.PoolSettings("max", 2, 2, 0, False), np.array([[7.0]])).dx

@@ -9,6 +9,7 @@
 - :func:`shape` - an array shape: ``1 × 28 × 28``.
 - :func:`grouped` - a whole count with thousands separators: ``73,856``.
 - :func:`big` - a large count: exact below ten million, else ``10¹²`` or ``2.5 × 10⁹``.
+- :func:`sci` - :func:`sig`, with a power of ten written as a student writes it: ``2.75 × 10⁻¹²``, not ``2.75e-12``.
 """
 
 from __future__ import annotations
@@ -71,3 +72,13 @@ def big(v):
     if abs(mant - round(mant)) < 1e-9 and round(mant) == 1:
         return power if v > 0 else "−" + power
     return f"{mant:.3g} × {power}".replace("-", "−")
+
+
+def sci(v, digits=3):
+    """``digits`` significant digits, a very small or large value as ``2.75 × 10⁻¹²`` (not ``2.75e-12``, which
+    also wraps at its "-"); ``inf`` / ``nan`` spelled out."""
+    text = sig(v, digits)
+    if "e" not in text or not math.isfinite(float(v)):
+        return text
+    mant, exp = text.split("e")
+    return f"{mant} × 10{str(int(exp)).translate(_SUPERSCRIPT)}".replace("-", "−")

@@ -4,12 +4,18 @@ The language comes from ``?lang=`` in the URL, then the session, then the
 browser's locale (``zh-*`` gives Chinese). ``translator()`` returns ``t`` with
 ``t(key, **params)``; a missing key raises ``KeyError`` in tests (the catalog
 test makes sure none is missing) and shows the key itself in production.
+
+A text that depends on a count ("1 file", "3 files") has two entries, ``key.one`` and
+``key.other``, and is asked for with ``t.plural(key, n, **params)`` (``n`` is passed on as ``{n}``).
+English picks ``.one`` for exactly 1; Chinese has no plural, so both entries read the same (with
+the measure word a teacher writes: 个文件, 张图片) and ``.other`` is used.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import numbers
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +50,10 @@ class Translator:
             return key
         return text.format(**params) if params else text
 
+    def plural(self, key, n, **params):
+        """The text of ``key.one`` or ``key.other`` for the count ``n`` (also given to the text as ``{n}``)."""
+        return self(f"{key}.{plural_form(self.lang, n)}", n=n, **params)
+
     def has(self, key):
         return key in self.texts
 
@@ -51,6 +61,14 @@ class Translator:
         """A term such as ``stride`` in this language (falls back to the name itself)."""
         key = f"term.{name}"
         return self.texts.get(key, str(name))
+
+
+def plural_form(lang, n):
+    """``'one'`` or ``'other'``: the catalog entry a count ``n`` needs in ``lang`` (CLDR's rule for
+    English: ``one`` for the whole number 1 only, "1.0 files" has decimals; Chinese has only ``other``)."""
+    if lang == "zh":
+        return "other"
+    return "one" if isinstance(n, numbers.Integral) and n == 1 else "other"
 
 
 def language_from_locale(locale):

@@ -81,7 +81,9 @@ def visit_grid(t, counts, pad_mask, taps, title, zero_label=None):
     if np.all(np.isnan(values)):
         values = np.zeros_like(values)
     fig = figures.grid(values, two_lines(title), zrange=(0, max(1.0, float(np.nanmax(values)))),
-                       hover=t("size.hover_visits"), colorscale="Blues")  # the amber outline stays visible
+                       hover=t("size.hover_visit_cell"), colorscale="Blues")  # the amber outline stays visible
+    # "read by 1 window" / "read by 3 windows": the count's words per cell (a hover template has no plural)
+    fig.data[0].customdata = [[t.plural("size.visits", int(n)) for n in row] for row in counts]
     _title_room(fig)
     shade_cells(fig, pad_mask, None, PAD_SHADE)
     cross_cells(fig, pad_mask, zero_label or t("size.legend_padding"))
@@ -208,6 +210,8 @@ def network_diagram(t, rows, title):
         fig.add_trace(go.Scatter(x=skip_x, y=skip_y, mode="lines", name=t("arch.skip"), hoverinfo="skip",
                                  line=dict(color=KIND_COLOURS["add"], width=2, dash="dot", shape="spline")))
     many = len(rows) > 12
+    size = 12                       # readable projected; a long strip writes its names upright (-90°): they
+    # hang straight down from their boxes, so none reaches past the first column or into its neighbour
     for row, (px, py) in zip(rows, pos):
         out = row["out"]
         spatial = out[1] if len(out) == 3 else 1
@@ -218,8 +222,8 @@ def network_diagram(t, rows, title):
                       line=dict(color=colour, width=2), fillcolor=colour, opacity=0.45)
         shape = "×".join(str(v) for v in out)
         fig.add_annotation(x=px, y=py - hgt / 2 - 0.08, text=row["name"], showarrow=False,
-                           yanchor="top", xanchor="right" if many else "center",
-                           textangle=-50 if many else 0, font=dict(size=10),
+                           yanchor="top", xanchor="center",
+                           textangle=-90 if many else 0, font=dict(size=size),
                            hovertext=t("arch.hover_layer", name=row["name"], shape=shape,
                                        params=f"{row['params']:,}"))
     for kind, colour in KIND_COLOURS.items():
@@ -228,8 +232,18 @@ def network_diagram(t, rows, title):
                                      marker=dict(symbol="square", size=12, color=colour)))
     ys = [p[1] for p in pos]
     fig.update_xaxes(visible=False, range=[0.3, max(p[0] for p in pos) + 0.7])
-    fig.update_yaxes(visible=False, range=[min(ys) - 2.2, max(ys) + (2.3 if skip_x else 1.0)])
-    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=380 if many else 340,
-                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.02),
-                      showlegend=True)
+    if many:   # the upright names below the boxes, in a bottom margin as tall as the longest; legend on top
+        names = max(_text_px(r["name"], size) for r in rows)
+        fig.update_yaxes(visible=False, range=[min(ys) - 0.75, max(ys) + (2.3 if skip_x else 0.6)])
+        fig.update_layout(height=300 + int(names), margin=dict(l=10, r=10, t=70, b=int(names) + 12),
+                          legend=dict(orientation="h", x=0.5, xanchor="center", y=1.0, yanchor="bottom"))
+    else:
+        fig.update_yaxes(visible=False, range=[min(ys) - 2.2, max(ys) + (2.3 if skip_x else 1.0)])
+        fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.02))
+    fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), showlegend=True)
     return fig
+
+
+def _text_px(text, size):
+    """Roughly how long ``text`` is in pixels at font ``size``: a Chinese character is square, Latin ~0.6."""
+    return sum(size if ord(ch) >= 0x2E80 else 0.62 * size for ch in str(text))

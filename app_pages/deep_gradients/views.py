@@ -81,8 +81,8 @@ def run(net, lr, steps):
 
 
 def fmt(v):
-    """A gradient norm or ratio: three significant digits, ``inf`` / ``nan`` spelled out."""
-    return ui_fmt.sig(v, 3)
+    """A gradient norm or ratio: three significant digits, a tiny one as ``2.75 × 10⁻¹²`` (as the axis)."""
+    return ui_fmt.sci(v, 3)
 
 
 def norm_bars(t, norms, title, ref=None, ref_name=""):
@@ -90,6 +90,7 @@ def norm_bars(t, norms, title, ref=None, ref_name=""):
     layers = np.arange(1, len(norms) + 1)
     shown = np.where(np.isfinite(norms) & (norms > 0), norms, np.nan)
     fig = go.Figure(go.Bar(x=layers, y=shown, name=t("deep.bar_name"), marker_color="#3b82f6",
+                           customdata=[fmt(v) for v in norms],     # as the text writes it: 9 not 9.00
                            hovertemplate=t("deep.bar_hover") + "<extra></extra>"))
     if ref is not None:
         fig.add_trace(go.Scatter(x=layers, y=np.where(ref > 0, ref, np.nan), name=ref_name, mode="lines+markers",

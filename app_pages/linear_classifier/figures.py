@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnlab.calculus import linear
+from ui.fmt import num
 
 COLOURS = ["#3b82f6", "#ef4444", "#10b981"]
 FILLS = ["rgba(59,130,246,0.18)", "rgba(239,68,68,0.18)", "rgba(16,185,129,0.18)"]
@@ -45,6 +46,11 @@ def _segment(a1, a2, c, extent):
     return pts[0], pts[-1]
 
 
+def _coords(xs, ys):
+    """Each point's coordinates as the page writes numbers (``1`` not ``1.00``), for the hover text."""
+    return [[num(a), num(b)] for a, b in zip(np.ravel(xs), np.ravel(ys))]
+
+
 def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, clickable=False, height=460,
           legend=True):
     """Points by class over the predicted regions of ``regions = (w, b)``; ``lines`` maps a style to ``(w, b)``."""
@@ -59,6 +65,7 @@ def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, c
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=t("lin.class_n", n=c + 1),
                                  marker=dict(color=COLOURS[c], symbol=SYMBOLS[c], size=9,
                                              line=dict(width=1, color="white")),
+                                 customdata=_coords(pts[:, 0], pts[:, 1]),
                                  hovertemplate=t("lin.point_hover") + "<extra></extra>"))
     for style, (w, b) in (lines or {}).items():
         shown = False
@@ -77,7 +84,7 @@ def scene(t, x, y, k, title, extent, regions=None, lines=None, highlight=None, c
     if clickable:      # last trace: a faint grid the student clicks to add a point
         gx, gy = click_grid(extent)
         fig.add_trace(go.Scatter(x=gx, y=gy, mode="markers", showlegend=False, name="grid",
-                                 marker=dict(size=10, color="rgba(120,120,120,0.12)"),
+                                 marker=dict(size=10, color="rgba(120,120,120,0.12)"), customdata=_coords(gx, gy),
                                  hovertemplate=t("lin.grid_hover") + "<extra></extra>"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center", y=0.98, yanchor="top"), height=height,
                       margin=dict(l=10, r=10, t=80, b=10),
@@ -102,7 +109,7 @@ def loss_curve(t, losses, step):
 def prob_bars(t, steps):
     k = len(steps.probs)
     fig = go.Figure(go.Bar(x=[t("lin.class_n", n=c + 1) for c in range(k)], y=steps.probs,
-                           marker_color=COLOURS[:k], text=[f"{p:.3f}" for p in steps.probs], textposition="auto"))
+                           marker_color=COLOURS[:k], text=[f"{p:.4f}" for p in steps.probs], textposition="auto"))
     fig.update_layout(title=dict(text=t("lin.probs_title"), x=0.5, xanchor="center"), height=260,
                       margin=dict(l=10, r=10, t=50, b=10), yaxis=dict(range=[0, 1], title=t("lin.prob")))
     return fig

@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages.linear_classifier import figures as fg
 from cnnlab.calculus import linear
 from ui import errors, figures
+from ui.fmt import num
 from ui.state import UrlState
 from ui.style import PLOT
 
@@ -152,14 +153,14 @@ def softmax_section(t, url, x, y, k):
                              regions=(fit.w, fit.b), highlight=x[i], height=380, legend=False), **PLOT,
                     alt=t("lin.sm_alt"))
     figures.chart(c2, fg.prob_bars(t, steps), **PLOT, alt=t("lin.probs_alt"))
-    st.markdown(t("lin.sm_point", i=i + 1, x1=f"{x[i, 0]:.2f}", x2=f"{x[i, 1]:.2f}", c=int(y[i]) + 1))
+    st.markdown(t("lin.sm_point", i=i + 1, x1=num(x[i, 0]), x2=num(x[i, 1]), c=int(y[i]) + 1))
     rows = []
     for c in range(k):
         rows.append({t("lin.col.class"): t("lin.class_n", n=c + 1), t("lin.col.score"): f"{steps.scores[c]:.3f}",
                      t("lin.col.shifted"): f"{steps.shifted[c]:.3f}", t("lin.col.exp"): f"{steps.exps[c]:.4f}",
                      t("lin.col.prob"): f"{steps.probs[c]:.4f}", t("lin.col.target"): str(int(c == steps.label)),
                      t("lin.col.grad"): f"{steps.grad[c]:+.4f}"})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.table(rows, border="horizontal")      # static: every header whole ("∂L/∂s = p − y" was cut at 1024 px)
     st.markdown(t("lin.sm_loss", total=f"{steps.total:.4f}", c=steps.label + 1, p=f"{steps.probs[steps.label]:.4f}",
                   loss=f"{steps.loss:.4f}"))
     st.markdown(t("lin.sm_explain"))

@@ -95,8 +95,9 @@ def layer_calculator(t, url, fields):
     k, cin, cout = v["pk"], v["pcin"], v["pcout"]
     per = rf"{k}\cdot{k}\cdot{cin}" + (" + 1" if bias else "")
     head = r"(k \cdot k \cdot C_{in} + 1)" if bias else r"k \cdot k \cdot C_{in}"
-    st.latex(rf"{head}\cdot C_{{out}} = ({per})\cdot{cout} = {res.per_filter:,}\cdot{cout} = "
-             rf"\mathbf{{{res.total:,}}}".replace(",", "{,}"))
+    # two lines, so that the product fits a phone (one line ran off at 390 px)
+    st.latex(rf"\begin{{aligned}} {head}\cdot C_{{out}} &= ({per})\cdot{cout} \\ &= {res.per_filter:,}\cdot{cout} = "
+             rf"\mathbf{{{res.total:,}}} \end{{aligned}}".replace(",", "{,}"))
     m1, m2, m3 = st.columns(3)
     m1.metric(t("size.layer_output"), f"{res.out} × {res.out} × {cout}")
     m2.metric(t("size.layer_per_filter"), _n(res.per_filter))

@@ -67,7 +67,7 @@ def _add_many(t, data, index, files, source):
             if exc.code in ("own_class_full", "own_memory_full"):
                 break
     if added:
-        _note("success", t("own.added", n=added, name=plain(data.names()[index])))
+        _note("success", t.plural("own.added", added, name=plain(data.names()[index])))
     return added
 
 
@@ -91,7 +91,7 @@ def _on_drawing(t, data, png):
     try:
         data.add_bytes(_target(data), png, "canvas")
         canvas.clear("own.canvas", png)
-        _note("success", t("own.added", n=1, name=plain(data.names()[_target(data)])))
+        _note("success", t.plural("own.added", 1, name=plain(data.names()[_target(data)])))
     except LessonError as exc:
         exc.params = {k: plain(v) if isinstance(v, str) else v for k, v in getattr(exc, "params", {}).items()}
         _note("error", errors.message(exc, t))
@@ -172,7 +172,7 @@ def add_images(t, data):
         key = f"own.upload.{st.session_state.get('own.upload_round', 0)}"
         files = st.file_uploader(t("own.upload"), type=IMAGE_TYPES, accept_multiple_files=True, key=key)
         if files:
-            st.button(t("own.add_uploads", n=len(files)), icon=":material/add_photo_alternate:",
+            st.button(t.plural("own.add_uploads", len(files)), icon=":material/add_photo_alternate:",
                       key="own.add_uploads_btn", on_click=_on_upload, args=(t, data, key))
     elif source == "camera":
         st.camera_input(t("own.camera"), key="own.camera", on_change=_on_camera, args=(t, data))

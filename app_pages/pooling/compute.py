@@ -92,8 +92,9 @@ def dot_input(shape, ps: PoolSettings, value=9.0):
     prev_cols = set(prev["valid_cols"]) if j else set()
     r = next((v for v in rows if v not in prev_rows), rows[-1])
     c = next((v for v in cols if v > 0 and v not in prev_cols), cols[-1])
-    x = np.zeros(shape)
-    x[r, c] = value
+    # min pooling keeps the darkest input: its feature is a dark dot on a bright grid (a bright one would vanish)
+    x = np.full(shape, value) if ps.mode == "min" else np.zeros(shape)
+    x[r, c] = 0.0 if ps.mode == "min" else value
     return x, (r, c), tuple(cols)
 
 

@@ -156,6 +156,11 @@ def backward(t, s, x, is_grid, out):
     st.info(t("pool.no_params"), icon=":material/info:")
 
 
+def _by_mode(key, s):
+    """The text of ``key`` for max pooling, ``key_avg`` / ``key_min`` for the others."""
+    return key if s.mode == "max" else f"{key}_{s.mode}"
+
+
 def why_pool(t, s, x, is_grid):
     """Shift a feature and compare the pooled maps; how much smaller the next layers get."""
     st.markdown(t("pool.why_intro"))
@@ -165,7 +170,7 @@ def why_pool(t, s, x, is_grid):
     res = compute.shift(None if is_grid else x, x.shape, _ps(s), shift)
     if res.dot is not None:
         r, c = res.dot
-        st.caption(t("pool.dot_caption", r=r, c=c, first=res.window_cols[0], last=res.window_cols[-1]))
+        st.caption(t(_by_mode("pool.dot_caption", s), r=r, c=c, first=res.window_cols[0], last=res.window_cols[-1]))
     # two by two (inputs above, pooled maps below): four grids side by side are too small to read at 1024 px
     if is_grid:
         g1, g2 = st.columns(2)
@@ -173,7 +178,8 @@ def why_pool(t, s, x, is_grid):
     else:
         g1, (g2, g3, g4) = None, st.columns(3)
     if g1 is not None:
-        figures.chart(g1, figures.grid(res.original, t("pool.fig_dot"), numbers=True), key="pool.fig_dot")
+        dot_title = t("pool.fig_dot_dark" if s.mode == "min" else "pool.fig_dot")
+        figures.chart(g1, figures.grid(res.original, dot_title, numbers=True), key="pool.fig_dot")
     figures.chart(g2, figures.grid(res.shifted, t("pool.fig_shifted", n=shift), numbers=is_grid),
                   key="pool.fig_shifted")
     figures.chart(g3, figures.grid(res.pooled, t("pool.fig_pooled"), numbers=is_grid), key="pool.fig_pooled")
@@ -184,7 +190,7 @@ def why_pool(t, s, x, is_grid):
               help=t("pool.mean_change", v=_fmt(res.mean_change_input)))
     m2.metric(t("pool.changed_pooled"), f"{res.changed_pooled:.0%}",
               help=t("pool.mean_change", v=_fmt(res.mean_change_pooled)))
-    st.caption(t("pool.shift_caption"))
+    st.caption(t(_by_mode("pool.shift_caption", s)))
     red = compute.reduction(x.shape, _ps(s))
     st.markdown(t("pool.reduction", h=red.h, w=red.w, oh=red.oh, ow=red.ow, ratio=_fmt(red.ratio),
                   before=f"{red.before:,}", after=f"{red.after:,}"))

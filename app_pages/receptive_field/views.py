@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages.receptive_field import compute as rf_compute
 from cnnlab.geometry import receptive
 from ui import errors, figures, shape_figures
+from ui.fmt import num
 from ui.grid_guard import bound_edits
 from ui.image_source import image_source
 from ui.number_box import number, show_clamped
@@ -173,11 +174,12 @@ def table(t, rows, with_out):
         item = {t("rf.col_layer"): f"{n}. {r.name}", t("rf.col_type"): t(f"rf.type_{r.type}"),
                 t("rf.col_setting"): f"{r.kernel}/{r.stride}/{r.layer_padding}/{r.dilation}",
                 t("rf.col_size"): r.size, t("rf.col_jump"): r.jump, t("rf.col_eff_padding"): r.padding,
-                t("rf.col_start"): r.start}
+                t("rf.col_start"): num(r.start)}
         if with_out:
-            item[t("rf.col_out")] = f"{r.out} × {r.out}"
+            item[t("rf.col_out")] = f"{r.out}×{r.out}"         # compact, as the architectures table
         data.append(item)
-    st.dataframe(data, hide_index=True, width="stretch")
+    # a static table (as the architectures lesson's): its headers wrap, so no column is cut at 1024 px
+    st.table(data, border="horizontal")
     st.caption(t("rf.table_caption"))
 
 

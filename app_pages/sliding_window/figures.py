@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ui import figures
+from ui.fmt import num
 
 # ten distinguishable colours (Tableau 10) for the digits 0 .. 9
 DIGIT_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -35,6 +36,7 @@ def class_map(t, probs, digit, title, stride):
     r, c = probs.shape[1:]
     fig = go.Figure(go.Heatmap(z=probs[digit], x=np.arange(c) * stride, y=np.arange(r) * stride, zmin=0, zmax=1,
                                colorscale=figures.SEQUENTIAL, colorbar=dict(thickness=12, len=0.9),
+                               customdata=[[num(p) for p in row] for row in probs[digit]],
                                hovertemplate=t("fcn.map_hover") + "<extra></extra>"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=int(min(360, 130 + r * 16)),
                       margin=dict(l=10, r=10, t=40, b=10), xaxis_title=t("fcn.axis_col"), yaxis_title=t("fcn.axis_row"))
@@ -44,7 +46,7 @@ def class_map(t, probs, digit, title, stride):
 
 def window_probs(t, p, title):
     fig = go.Figure(go.Bar(x=[str(d) for d in range(len(p))], y=p, marker_color=DIGIT_COLOURS[:len(p)],
-                           text=[f"{v:.2f}" for v in p], textposition="auto"))
+                           text=[num(v) for v in p], textposition="auto"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=260, margin=dict(l=10, r=10, t=50, b=10),
                       xaxis_title=t("fcn.axis_digit"), yaxis=dict(range=[0, 1], title=t("fcn.axis_prob")))
     return fig
@@ -55,7 +57,7 @@ def segmentation(t, img, det, stride, threshold, title):
     fig = figures.image(img, title, height=_height(img))
     r, c = det.labels.shape
     z = np.where(det.scores >= threshold, det.labels, np.nan).astype(float)
-    text = [[t("fcn.seg_hover", d=int(det.labels[i, j]), p=f"{det.scores[i, j]:.2f}") for j in range(c)]
+    text = [[t("fcn.seg_hover", d=int(det.labels[i, j]), p=num(det.scores[i, j])) for j in range(c)]
             for i in range(r)]
     scale = []          # one flat colour per digit (steps, not a gradient)
     for d in range(10):
@@ -74,7 +76,7 @@ def detections(t, img, det, truth_boxes, truth_labels, title):
     for (top, left, h, w), lab, score in zip(det.boxes, det.box_labels, det.box_scores):
         colour = DIGIT_COLOURS[int(lab)]
         _rect(fig, top, left, h, w, colour, 3)
-        fig.add_annotation(x=left - 0.5, y=top - 0.5, text=f"{int(lab)} ({score:.2f})", showarrow=False,
+        fig.add_annotation(x=left - 0.5, y=top - 0.5, text=f"{int(lab)} ({num(score)})", showarrow=False,
                            xanchor="left", yanchor="bottom", font=dict(color="white", size=12), bgcolor=colour)
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
     return fig

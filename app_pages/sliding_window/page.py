@@ -6,6 +6,7 @@ from app_pages.sliding_window import figures as fg
 from app_pages.sliding_window import questions
 from app_pages.sliding_window import views as v
 from ui import errors, figures, quiz
+from ui.fmt import num, sci
 from ui.i18n import translator
 from ui.style import PLOT
 
@@ -43,14 +44,14 @@ if view == "same":
     figures.chart(c1, fg.window_probs(t, maps.sliding[:, i, j], t("fcn.window_probs")), **PLOT,
                     alt=t("fcn.probs_alt"))
     best = int(maps.sliding[:, i, j].argmax())
-    c2.markdown(t("fcn.window_says", d=best, p=f"{maps.sliding[best, i, j]:.2f}", n=maps.positions))
+    c2.markdown(t("fcn.window_says", d=best, p=num(maps.sliding[best, i, j]), n=maps.positions))
     st.markdown(t("fcn.rewrite"))
     digit = st.select_slider(t("fcn.digit"), list(range(10)), key=url.key("digit"))
     figures.chart(st, fg.class_map(t, maps.sliding, digit, t("fcn.map_sliding", d=digit), maps.stride), **PLOT,
                     alt=t("fcn.map_alt", d=digit))
     figures.chart(st, fg.class_map(t, maps.fcn, digit, t("fcn.map_fcn", d=digit), maps.stride), **PLOT,
                     alt=t("fcn.map_alt", d=digit))
-    st.success(t("fcn.equal", diff=f"{maps.max_diff:.1e}", r=n_rows, c=n_cols, n=maps.positions),
+    st.success(t("fcn.equal", diff=sci(maps.max_diff, 2), r=n_rows, c=n_cols, n=maps.positions),
                icon=":material/check_circle:")
     k1, k2, k3 = st.columns(3)
     k1.metric(t("fcn.time_sliding"), v.fmt_seconds(maps.seconds_sliding))

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from cnnlab import quiz
 from cnnlab.nn import fcn
+from ui.fmt import num
 
 DEFAULTS = {"rows": 1, "cols": 6, "gap": 4, "seed": 0, "digits": ""}
 
@@ -52,5 +53,5 @@ def build(settings, page=None, maps=None):
                      tolerance=round(0.1 * maps.macs_sliding / maps.macs_fcn, 2), per=f"{per_window:,}",
                      sliding=f"{maps.macs_sliding:,}", fcn=f"{maps.macs_fcn:,}", **common),
         quiz.choice("fcn.first", "fcn.q.first", tuple(str(d) for d in range(10)), first, "fcn.q.first_why",
-                    i=i, j=j, truth=int(page.labels[0]), p_first=f"{maps.sliding[first, i, j]:.2f}", **common),
+                    i=i, j=j, truth=int(page.labels[0]), p_first=num(maps.sliding[first, i, j]), **common),
     ]
