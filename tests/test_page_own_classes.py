@@ -292,3 +292,17 @@ def test_every_bad_upload_is_refused_and_the_good_ones_kept(lang):
     for name, bad in BAD_FILES.values():
         assert f"{plain(name)}: {expected_message(bad, lang)}" in shown, name
     assert at.success                                        # "added 2 images"
+
+
+def test_loaded_set_message_counts_images_and_classes_each_in_the_right_form():
+    from ui.i18n import Translator
+
+    en, zh = Translator("en"), Translator("zh")
+    one = en.plural("own.set_loaded", 1, classes=en.plural("own.set_classes", 1))
+    many = en.plural("own.set_loaded", 12, classes=en.plural("own.set_classes", 3))
+    mixed = en.plural("own.set_loaded", 4, classes=en.plural("own.set_classes", 1))
+    assert (one, many, mixed) == ("Loaded 1 image in 1 class.", "Loaded 12 images in 3 classes.",
+                                  "Loaded 4 images in 1 class.")
+    assert zh.plural("own.set_loaded", 12, classes=zh.plural("own.set_classes", 3)) == "已载入 3 个类别共 12 张图片。"
+    source = (ROOT / "app_pages" / "own_classes" / "collect.py").read_text(encoding="utf-8")
+    assert 't("own.set_loaded"' not in source and 't.plural("own.set_loaded"' in source

@@ -112,7 +112,8 @@ def _on_set_zip(t, data):
         return
     try:
         data.load_zip(up.getvalue())
-        _note("success", t("own.set_loaded", n=data.total(), k=len(data.classes)))
+        classes = t.plural("own.set_classes", len(data.classes))          # "1 class" / "3 classes"
+        _note("success", t.plural("own.set_loaded", data.total(), classes=classes))
     except LessonError as exc:
         exc.params = {k: plain(v) if isinstance(v, str) else v for k, v in getattr(exc, "params", {}).items()}
         _note("error", errors.message(exc, t) + " " + t("own.nothing_lost"))
