@@ -37,6 +37,14 @@ def contrast(a, b):
     return (la + 0.05) / (lb + 0.05)
 
 
+def ink(colour):
+    """``"#000000"`` or ``"#ffffff"``, whichever contrasts more with ``colour`` (``"#rrggbb"`` or ``"rgb(...)"``):
+    the text colour for a label drawn on a coloured box (the box has the same colour in both themes)."""
+    c = colour.strip()
+    rgb = tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) if c.startswith("#") else unlabel_rgb(c)[:3]
+    return "#000000" if contrast(rgb, (0, 0, 0)) >= contrast(rgb, (255, 255, 255)) else "#ffffff"
+
+
 def text_colors(values, scale, zrange):
     """Per cell, black or white, whichever contrasts more with the cell's colour (at least 4.58:1, WCAG AA
     in both themes: the cell colour is the same in both). NaN cells get no text."""

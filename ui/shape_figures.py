@@ -218,8 +218,10 @@ def network_diagram(t, rows, title):
         hgt = 0.35 + 0.9 * np.log2(spatial + 1) / np.log2(229)
         wid = 0.08 + 0.26 * np.log2(out[0] + 1) / np.log2(4097)
         colour = KIND_COLOURS.get(row["kind"], "#64748b")
+        # a see-through fill but a solid outline: the whole shape at 45 % made the boxes 1.9:1 on the page in
+        # both themes (navy on the dark page); the full-colour outline stands out of light and dark pages
         fig.add_shape(type="rect", x0=px - wid, x1=px + wid, y0=py - hgt / 2, y1=py + hgt / 2,
-                      line=dict(color=colour, width=2), fillcolor=colour, opacity=0.45)
+                      line=dict(color=colour, width=2), fillcolor=_translucent(colour, 0.45))
         shape = "×".join(str(v) for v in out)
         fig.add_annotation(x=px, y=py - hgt / 2 - 0.08, text=row["name"], showarrow=False,
                            yanchor="top", xanchor="center",
@@ -242,6 +244,12 @@ def network_diagram(t, rows, title):
         fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.02))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), showlegend=True)
     return fig
+
+
+def _translucent(colour, alpha):
+    """``"#rrggbb"`` as ``"rgba(r,g,b,alpha)"``."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _text_px(text, size):

@@ -123,7 +123,8 @@ def forward(t, s, x, is_grid):
     r = c1.number_input(t("pool.cell_row"), 0, oh - 1, key="pool.r")
     c = c2.number_input(t("pool.cell_col"), 0, ow - 1, key="pool.c")
     win = pooling.pool_window(r, c, x.shape, s.k, s.s, s.p, s.ceil)
-    fig_in = figures.grid(x, t("pool.fig_input"), numbers=is_grid,
+    # two lines: one line was cut on both sides in its 3/5 column at 1024 px ("nput (window ... outlinec")
+    fig_in = figures.grid(x, f'{t("pool.fig_input")}<br>{t("pool.fig_input_note")}', numbers=is_grid,
                           highlight=(win["valid_rows"], win["valid_cols"]))
     if res.sel_rows and is_grid:
         shape_figures.selected_overlay(fig_in, np.array(res.sel_rows), np.array(res.sel_cols),

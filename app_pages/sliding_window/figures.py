@@ -11,6 +11,9 @@ from ui.fmt import num
 # ten distinguishable colours (Tableau 10) for the digits 0 .. 9
 DIGIT_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
                  "#9c755f", "#bab0ac"]
+# a detection's label ("7 (0.98)"): readable on a projector, in black or white for its box colour (white on the
+# light ones, such as yellow 5 or grey 9, was below 2:1)
+LABEL_PX = 16
 
 
 def _rect(fig, top, left, h, w, colour, width=2, dash=None):
@@ -48,7 +51,8 @@ def window_probs(t, p, title):
     fig = go.Figure(go.Bar(x=[str(d) for d in range(len(p))], y=p, marker_color=DIGIT_COLOURS[:len(p)],
                            text=[num(v) for v in p], textposition="auto"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=260, margin=dict(l=10, r=10, t=50, b=10),
-                      xaxis_title=t("fcn.axis_digit"), yaxis=dict(range=[0, 1], title=t("fcn.axis_prob")))
+                      xaxis=dict(title=t("fcn.axis_digit"), type="category"),    # every digit named, not 0 and 5
+                      yaxis=dict(range=[0, 1], title=t("fcn.axis_prob")))
     return fig
 
 
@@ -77,6 +81,7 @@ def detections(t, img, det, truth_boxes, truth_labels, title):
         colour = DIGIT_COLOURS[int(lab)]
         _rect(fig, top, left, h, w, colour, 3)
         fig.add_annotation(x=left - 0.5, y=top - 0.5, text=f"{int(lab)} ({num(score)})", showarrow=False,
-                           xanchor="left", yanchor="bottom", font=dict(color="white", size=12), bgcolor=colour)
+                           xanchor="left", yanchor="bottom", font=dict(color=figures.ink(colour), size=LABEL_PX),
+                           bgcolor=colour)
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
     return fig
