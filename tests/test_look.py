@@ -35,6 +35,8 @@ def test_detection_labels_are_big_and_readable_on_every_digit_colour():
                           box_scores=[0.9] * 10)
     fig = fg.detections(t, np.zeros((32, 320)), det, [], [], "boxes")
     labels = [a for a in fig.layout.annotations if a.bgcolor]
+    assert [a.text for a in labels] == [str(d) for d in range(10)]       # the digit alone: no wider than a box
+    assert all("0.9" in a.hovertext for a in labels)                    # its probability on hover
     assert len(labels) == 10
     for a in labels:
         assert a.font.size >= 14
@@ -72,3 +74,13 @@ def test_pooling_input_title_is_short_enough_for_its_column():
         for line in (t("pool.fig_input"), t("pool.fig_input_note")):
             width = sum(1.0 if ord(ch) >= 0x2E80 else 0.55 for ch in line) * 16      # px at 16 px
             assert width <= 320, (lang, line, width)     # the 3/5 column at 1024 px is about 330 px wide
+
+
+def test_bar_charts_of_feature_maps_write_their_value_title_level_and_name_every_class():
+    from app_pages.feature_maps import figures as ff
+
+    fig = ff.bars(np.full(10, 0.1), "p", "数字", "概率", labels=[str(d) for d in range(10)], highlight=7)
+    assert not fig.layout.yaxis.title.text               # no upright title to collide with the ticks
+    assert [a.text for a in fig.layout.annotations] == ["概率"] and fig.layout.annotations[0].textangle in (None, 0)
+    assert fig.layout.xaxis.type == "category"
+    assert fig.layout.margin.t >= 40 + 20                # room for the level title under the chart title

@@ -133,9 +133,10 @@ def bars(values, title, xlabel="", ylabel="", labels=None, height=240, highlight
     fig = go.Figure(go.Bar(x=labels if labels is not None else np.arange(v.size), y=v,
                            marker_color=colors, hovertemplate="%{x}: %{y:.3~g}<extra></extra>"))
     fig.update_layout(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                      margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      margin=dict(l=10, r=10, t=(40 if title else 10) + (22 if ylabel else 0), b=10),
                       # every class named (numeric labels alone were ticked 0 and 5 only)
-                      xaxis=dict(title=xlabel, type="category" if labels is not None else "-"),
-                      # the upright title kept clear of the tick labels: "概率" touched "0.2" at 390 px
-                      yaxis=dict(title=dict(text=ylabel, standoff=14), automargin=True))
+                      xaxis=dict(title=xlabel, type="category" if labels is not None else "-"))
+    if ylabel:   # level, above the axis: the upright title "概率" touched the "0.2" ticks at 390 px
+        fig.add_annotation(text=ylabel, xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
+                           yshift=6, showarrow=False)
     return fig

@@ -11,7 +11,7 @@ from ui.fmt import num
 # ten distinguishable colours (Tableau 10) for the digits 0 .. 9
 DIGIT_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
                  "#9c755f", "#bab0ac"]
-# a detection's label ("7 (0.98)"): readable on a projector, in black or white for its box colour (white on the
+# a detection's label (its digit): readable on a projector, in black or white for its box colour (white on the
 # light ones, such as yellow 5 or grey 9, was below 2:1)
 LABEL_PX = 16
 
@@ -80,7 +80,10 @@ def detections(t, img, det, truth_boxes, truth_labels, title):
     for (top, left, h, w), lab, score in zip(det.boxes, det.box_labels, det.box_scores):
         colour = DIGIT_COLOURS[int(lab)]
         _rect(fig, top, left, h, w, colour, 3)
-        fig.add_annotation(x=left - 0.5, y=top - 0.5, text=f"{int(lab)} ({num(score)})", showarrow=False,
+        # the digit alone on the box (with its probability it was wider than a box on a phone and covered the
+        # next label); the probability on hover
+        fig.add_annotation(x=left - 0.5, y=top - 0.5, text=str(int(lab)), showarrow=False,
+                           hovertext=t("fcn.seg_hover", d=int(lab), p=num(score)),
                            xanchor="left", yanchor="bottom", font=dict(color=figures.ink(colour), size=LABEL_PX),
                            bgcolor=colour)
     fig.update_layout(margin=dict(l=10, r=10, t=60, b=10))
