@@ -84,3 +84,22 @@ def test_bar_charts_of_feature_maps_write_their_value_title_level_and_name_every
     assert [a.text for a in fig.layout.annotations] == ["概率"] and fig.layout.annotations[0].textangle in (None, 0)
     assert fig.layout.xaxis.type == "category"
     assert fig.layout.margin.t >= 40 + 20                # room for the level title under the chart title
+
+
+MINE = ["ui/figures.py", "ui/shape_figures.py", "app_pages/training/results.py", "app_pages/training/try_digit.py",
+        *[f"app_pages/{d}/*.py" for d in ("home", "pooling", "receptive_field", "architectures", "deep_gradients",
+                                          "linear_classifier", "sliding_window", "feature_maps", "classroom",
+                                          "own_classes")]]
+
+
+def test_no_chart_text_of_these_lessons_has_a_fixed_colour():
+    """Text drawn on the page itself must take the theme's colour (a fixed dark one vanishes on the dark page, a
+    white one on the light page); text on a coloured box takes ``ink(box)``."""
+    import re
+
+    from tests.conftest import ROOT
+
+    fixed = re.compile(r"""(?:text)?font=dict\([^)]*color=["'](?:#|rgb|white|black|gr[ae]y)""")
+    found = [f"{p.relative_to(ROOT)}:{i}" for pattern in MINE for p in ROOT.glob(pattern)
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if fixed.search(line)]
+    assert not found, found
