@@ -103,3 +103,17 @@ def test_no_chart_text_of_these_lessons_has_a_fixed_colour():
     found = [f"{p.relative_to(ROOT)}:{i}" for pattern in MINE for p in ROOT.glob(pattern)
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if fixed.search(line)]
     assert not found, found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pooling_input_title_has_two_lines_and_the_room_for_them(lang):
+    from tests.conftest import assert_ok, run_page
+    from tests.test_kit import POOL, charts
+
+    at = run_page(POOL, lang)
+    assert_ok(at)
+    t = Translator(lang)
+    fig = next(c for c in charts(at) if c["layout"]["title"]["text"].split("<br>")[0] == t("pool.fig_input"))
+    assert fig["layout"]["title"]["text"] == f'{t("pool.fig_input")}<br>{t("pool.fig_input_note")}'
+    assert fig["layout"]["margin"]["t"] >= 88 and fig["layout"]["title"]["yanchor"] == "top"
+

@@ -126,7 +126,9 @@ def forward(t, s, x, is_grid):
     # two lines: one line was cut on both sides in its 3/5 column at 1024 px ("nput (window ... outlinec")
     fig_in = figures.grid(x, f'{t("pool.fig_input")}<br>{t("pool.fig_input_note")}', numbers=is_grid,
                           highlight=(win["valid_rows"], win["valid_cols"]))
-    fig_in.update_layout(margin_t=88)     # room for the title's second line above the column numbers
+    # room for the title's second line above the column numbers: the title at the top, the grid as big as before
+    fig_in.update_layout(margin_t=92, height=fig_in.layout.height + 28,
+                         title=dict(yref="container", y=1, yanchor="top", pad=dict(t=10)))
     if res.sel_rows and is_grid:
         shape_figures.selected_overlay(fig_in, np.array(res.sel_rows), np.array(res.sel_cols),
                                        t(f"pool.legend_selected_{s.mode}"))

@@ -104,7 +104,8 @@ def stack_editor(t, url):
         column_config={
             "name": st.column_config.TextColumn(t("rf.col_name"), max_chars=24),
             "type": st.column_config.SelectboxColumn(t("rf.col_type"), options=["conv", "pool"], required=True,
-                                                     default="conv", format_func=lambda v: t(f"rf.type_{v}")),
+                                                     default="conv", format_func=lambda v: t(f"rf.type_{v}"),
+                                                     width=112),      # "convolution" whole, not "convolutio"
             # no min/max: the grid would clamp silently; _clean_layer clamps and the page says so
             **{k: st.column_config.NumberColumn(t(f"rf.col_{k}"), step=1, default=NEW_LAYER[k], required=True,
                                                 help=t("rf.col_range", lo=lo, hi=hi))
