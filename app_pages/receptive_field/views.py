@@ -102,12 +102,12 @@ def stack_editor(t, url):
     edited = st.data_editor(
         table, key=key, num_rows="dynamic", width="stretch",
         column_config={
-            "name": st.column_config.TextColumn(t("rf.col_name"), max_chars=24),
+            "name": st.column_config.TextColumn(t("rf.col_name"), max_chars=24, width=72),
             "type": st.column_config.SelectboxColumn(t("rf.col_type"), options=["conv", "pool"], required=True,
                                                      default="conv", format_func=lambda v: t(f"rf.type_{v}"),
-                                                     width=112),      # "convolution" whole, not "convolutio"
+                                                     width=100),      # "convolution" whole, not "convolutio"
             # no min/max: the grid would clamp silently; _clean_layer clamps and the page says so
-            **{k: st.column_config.NumberColumn(t(f"rf.col_{k}"), step=1, default=NEW_LAYER[k], required=True,
+            **{k: st.column_config.NumberColumn(t(f"rf.col_{k}"), step=1, default=NEW_LAYER[k], required=True, width=80,
                                                 help=t("rf.col_range", lo=lo, hi=hi))
                for k, (lo, hi) in LIMITS.items()}})
     clamped = []
