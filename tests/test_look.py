@@ -117,3 +117,13 @@ def test_pooling_input_title_has_two_lines_and_the_room_for_them(lang):
     assert fig["layout"]["title"]["text"] == f'{t("pool.fig_input")}<br>{t("pool.fig_input_note")}'
     assert fig["layout"]["margin"]["t"] >= 88 and fig["layout"]["title"]["yanchor"] == "top"
 
+
+
+def test_segmentation_key_is_a_legend_of_ten_readable_digits():
+    from app_pages.sliding_window import figures as fg
+
+    det = SimpleNamespace(labels=np.arange(12).reshape(2, 6) % 10, scores=np.ones((2, 6)))
+    fig = fg.segmentation(Translator("zh"), np.zeros((36, 60)), det, 4, 0.5, "seg")
+    assert not any(getattr(tr, "showscale", False) for tr in fig.data if tr.type == "heatmap")
+    assert [tr.name for tr in fig.data if tr.type == "scatter"] == [str(d) for d in range(10)]
+    assert fig.layout.showlegend and fig.layout.legend.font.size >= 14

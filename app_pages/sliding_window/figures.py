@@ -69,7 +69,15 @@ def segmentation(t, img, det, stride, threshold, title):
     fig.add_trace(go.Heatmap(z=z, x=np.arange(c) * stride + 13.5, y=np.arange(r) * stride + 13.5, zmin=-0.5,
                              zmax=9.5,
                              colorscale=scale, opacity=0.6, text=text, hovertemplate="%{text}<extra></extra>",
-                             colorbar=dict(title=t("fcn.axis_digit"), tickvals=list(range(10)), thickness=12)))
+                             showscale=False))
+    # the key as a row of ten labelled squares under the page: a colour bar squeezed ten 9 px digits into
+    # the height of this short chart
+    for d in range(10):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(d), hoverinfo="skip",
+                                 marker=dict(symbol="square", size=14, color=DIGIT_COLOURS[d], opacity=0.8)))
+    fig.update_layout(showlegend=True, height=_height(img) + 40,
+                      legend=dict(orientation="h", x=0.5, xanchor="center", y=-0.02, yanchor="top",
+                                  title=dict(text=t("fcn.axis_digit")), font=dict(size=14)))
     return fig
 
 
