@@ -78,7 +78,8 @@ def player(t, url, data, paths, names, floor, show3d, start):
             st.caption(t("gd.map_caption"))
         with right:
             figures.chart(st, figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
-                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6),
+                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6,
+                                             height=fig.spec["layout"]["height"]),   # level with the map
                             theme="streamlit", key="gd.loss")
         if show3d:
             figures.chart(st, figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
