@@ -16,8 +16,8 @@ re-runs only the fragment (cheap); the page does not run again.
 ``play=True`` adds a server-side Play/Pause (one step per tick) for a lesson whose chart has no browser
 frames; no lesson uses it today.
 
-Why Play really plays: the play state is plain session state, not a widget inside the fragment.
-A fragment's timer (``run_every``) is fixed when the whole page runs, so a toggle inside the
+Why the server Play really plays (``play=True``): the play state is plain session state, not a widget
+inside the fragment. A fragment's timer (``run_every``) is fixed when the whole page runs, so a toggle inside the
 fragment could never start it (issue 16: the convolution lesson's Play advanced once and stopped).
 Here, when a click inside the fragment changes the play state, the fragment asks for one whole-page
 rerun, which registers the fragment again with (or without) its timer. Each tick advances ``stride``
