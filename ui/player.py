@@ -96,7 +96,7 @@ def _toggle(key, lo, hi):
 
 
 def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
-           buttons=None, whole_page=None, link=None, play=False, hint=True):
+           buttons=None, whole_page=None, link=None, play=False, hint="player.hint"):
     """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
 
     Parameters
@@ -116,8 +116,8 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
         with it opens there (``ui.state.linked_int`` / ``show_in_link``)
     play : True adds the server's Play/Pause button (default False: the lesson's chart plays in the
         browser, ``ui.frames``, and the buttons and the slider only pick a position)
-    hint : with ``play`` False, a caption under the controls says that the chart's ▶ Play animates and the
-        buttons pick the step the text explains (``player.hint``); False leaves it out
+    hint : with ``play`` False, the catalog key of a caption under the controls saying that the chart's
+        ▶ Play animates and that the buttons pick the step the text explains (``player.hint``); None: none
     """
     prefix = buttons or key.rsplit(".", 1)[0]
     first = lo if start is None else start
@@ -170,7 +170,7 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
             with row:
                 st.slider(label, lo, hi, key=key, help=help, width=SLIDER_PX)
         if hint and not play:
-            st.caption(t("player.hint"))
+            st.caption(t(hint))
         draw(pos)
 
     body()

@@ -89,7 +89,7 @@ def player(t, url, data, paths, names, floor, show3d, start):
 
     # one way to play: the map's own Play (the browser animates it); these controls pick one iteration
     ui_player.player(t, ITER_KEY, 0, max(total, 1), draw, label=t("gd.frame"), start=max(total, 1), buttons="gd",
-                     link="it",
+                     link="it", hint="gd.play_hint",
                      whole_page=lambda: st.session_state.pop("gd._clicked", False))  # a new start: new paths
 
 
