@@ -54,7 +54,7 @@ def test_one_way_to_play_the_charts_own_play(path, key, prefix, first, last, lan
     labels, count = menus[0]
     assert labels == ["▶ " + cat["player.play"], "■ " + cat["player.pause"]]
     assert count > 2                                                           # it has frames to play
-    hint = "gd.play_hint" if prefix == "gd" else "player.hint"
+    hint = {"gd": "gd.play_hint", "size": "size.play_hint"}.get(prefix, "player.hint")
     assert cat[hint] in [c.value for c in at.caption]
 
 

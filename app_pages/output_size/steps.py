@@ -57,4 +57,4 @@ def walk(t, s, outs, counts, pad, strides, zero_label):
         figures.chart(st, fig, **PLOT, key="size.fig_walk", alt=t("size.walk_alt", rows=outs[0], cols=outs[1]))
         st.caption(t("size.walk_help"))
 
-    player.player(t, "size.step", 1, total, draw, label=t("size.step"))
+    player.player(t, "size.step", 1, total, draw, label=t("size.step"), hint="size.play_hint")
