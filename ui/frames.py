@@ -288,7 +288,7 @@ def grid_walk(left, right, out_shape, window, caption, idx, *, not_yet, play, pa
               dict(xaxis="x2", yaxis="y2", mode="lines", fill="toself", fillcolor=NOT_YET, line=dict(width=0),
                    name=not_yet, showlegend=True),
               dict(xaxis="x2", yaxis="y2", mode="lines", line=dict(color=CELL, width=4)),
-              dict(xaxis="x", yaxis="y", mode="text", x=[-0.5], y=[lh - 0.25], textposition="bottom right",
+              dict(xaxis="x", yaxis="y", mode="text", x=[-0.5], y=[lh - 0.5], textposition="bottom right",
                    cliponaxis=False, textfont=dict(size=16))]
     small = lh * lw <= 400                      # column numbers are shown above the grids
     # from the plot's top up: the column numbers, a gap, the titles (one or two lines), a gap, the buttons
