@@ -278,6 +278,23 @@ def test_momentum_beats_gradient_descent_on_the_bowl_by_sqrt_kappa(kappa):
     steep = np.linalg.eigh(s.params["matrix"])[1][:, 1]
     swing = {o: np.abs(p.points @ steep).sum() for o, p in runs.items()}
     assert swing["momentum"] < swing["sgd"]
+    # the texts as the picture shows it (issue 18 Major 1): gradient descent bounces back and forth across the
+    # valley on every step (its position across the valley changes sign each step, shrinking slowly) ...
+    across = {o: p.points @ steep for o, p in runs.items()}
+    gd = across["sgd"][:40]
+    assert np.all(np.sign(gd[1:]) == -np.sign(gd[:-1])) and np.all(np.diff(np.abs(gd)) < 0)
+    # ... while momentum swings wider at first (the velocity carries it past the floor) ...
+    assert np.abs(across["momentum"]).max() > 1.2 * np.abs(gd).max()
+    # ... and reaches the bottom about sqrt(kappa) times sooner (the loss chart): steps to 1e-8 of the start loss
+    def steps_to(path):
+        low = np.flatnonzero(np.asarray(path.losses) < 1e-8 * path.losses[0])
+        return int(low[0]) if low.size else None
+    fast, slow = steps_to(runs["momentum"]), steps_to(runs["sgd"])
+    assert fast is not None and fast < tuned.steps
+    if slow is None:                                  # gradient descent has not arrived within the steps shown
+        assert fast < tuned.steps / 1.5
+    else:
+        assert 0.6 * sk < slow / fast < 1.6 * sk
     # Adam as the text describes it: first steps of about lr in each coordinate, behind tuned momentum here
     first = np.abs(runs["adam"].points[1] - runs["adam"].points[0])
     np.testing.assert_allclose(first, tuned.lrs["adam"], rtol=1e-6)

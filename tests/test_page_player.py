@@ -1,13 +1,13 @@
-"""The one step / play control (ui/player.py) in the four lessons that use it.
-
-AppTest does not run a fragment's timer, but every tick of a playing player is one run of its
-fragment; a whole-page run while playing does the same step, so the steps are checked that way.
-The browser tests check that the timer really ticks (tests/browser/test_foundation_browser.py).
+"""The one step control (ui/player.py) in the four lessons that use it: the chart's own ▶ Play animates in
+the browser (tests/browser/test_players_browser.py measures it), the buttons and the slider pick one step.
 """
+
+import json
 
 import pytest
 
 from tests.conftest import assert_ok, run_page
+from ui import player
 from ui.i18n import catalog
 
 # lesson page, slider key, button prefix, first position, last position of the default settings
@@ -26,37 +26,74 @@ def _reveal(at, path):
         at.button(key="size.reveal_btn").click().run()
 
 
-@pytest.mark.parametrize("path,key,prefix,first,last", PLAYERS)
-def test_play_advances_every_tick_and_stops_at_the_end(path, key, prefix, first, last):
-    at = run_page(path, "en", query=QUERY.get(path))
+def _play_menus(at):
+    """The labels of the browser Play / Pause buttons of every chart on the page (ui.frames.add_play)."""
+    out = []
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        for menu in spec["layout"].get("updatemenus", []):
+            if menu.get("name") == "play":
+                out.append(([b["label"] for b in menu["buttons"]], len(spec.get("frames", []))))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path,key,prefix,first,last", PLAYERS + [("app_pages/gradient_descent/page.py",
+                                                                   "gd.it", "gd", 0, 100)])
+def test_one_way_to_play_the_charts_own_play(path, key, prefix, first, last, lang):
+    """Issue 16 item 1: every player has ONE Play, the chart's browser animation labelled like the others;
+    the step buttons and slider pick a position, and the shared hint says so."""
+    at = run_page(path, lang, query=QUERY.get(path))
     _reveal(at, path)
-    slider = at.slider(key=key)
-    assert slider.value == first
-    last = last or slider.max
-    assert slider.max == last
-    at.button(key=f"{prefix}.play_btn").click().run()
     assert_ok(at)
-    assert at.button(key=f"{prefix}.play_btn").label == catalog("en")["player.pause"]
-    assert at.slider(key=key).value == first               # the first tick comes one interval later
-    at.run()                                               # one tick
-    assert at.slider(key=key).value == first + 1
-    at.run()
-    assert at.slider(key=key).value == first + 2
-    at.button(key=f"{prefix}.play_btn").click().run()      # pause
-    assert at.button(key=f"{prefix}.play_btn").label == catalog("en")["player.play"]
-    at.run()
-    assert at.slider(key=key).value == first + 2           # paused: no more steps
-    at.slider(key=key).set_value(last - 2).run()
-    at.button(key=f"{prefix}.play_btn").click().run()
-    at.run()
-    at.run()
-    assert at.slider(key=key).value == last
-    at.run()
-    assert at.slider(key=key).value == last                # stopped by itself at the end
-    assert at.button(key=f"{prefix}.play_btn").label == catalog("en")["player.play"]
-    at.button(key=f"{prefix}.play_btn").click().run()      # Play at the end starts again
-    assert at.slider(key=key).value == first
+    cat = catalog(lang)
+    assert not [b for b in at.button if b.key == f"{prefix}.play_btn"]          # no server-side Play
+    assert {b.key for b in at.button} >= {f"{prefix}.{b}" for b in player.STEP_BUTTONS}
+    menus = _play_menus(at)
+    assert len(menus) == 1, menus                                              # one chart plays
+    labels, count = menus[0]
+    assert labels == ["▶ " + cat["player.play"], "■ " + cat["player.pause"]]
+    assert count > 2                                                           # it has frames to play
+    hint = {"gd": "gd.play_hint", "size": "size.play_hint"}.get(prefix, "player.hint")
+    assert cat[hint] in [c.value for c in at.caption]
+
+
+def _server_play_app():
+    import streamlit as st
+
+    from ui import player
+    from ui.i18n import catalog
+
+    cat = catalog("en")
+    player.player(lambda k, **kw: cat[k].format(**kw), "demo.step", 1, 6, lambda pos: st.write(f"at {pos}"),
+                  label="Step", play=True)
+
+
+def test_server_play_still_advances_every_tick_and_stops_at_the_end():
+    """``play=True`` (no lesson uses it now): AppTest runs no fragment timer, but a whole-page run while
+    playing does one tick's step, so the steps are checked that way."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_server_play_app).run()
+    play = "demo.play_btn"
+    assert at.slider(key="demo.step").value == 1
+    at.button(key=play).click().run()
     assert_ok(at)
+    assert at.button(key=play).label == catalog("en")["player.pause"]
+    assert at.slider(key="demo.step").value == 1             # the first tick comes one interval later
+    at.run()
+    assert at.slider(key="demo.step").value == 2
+    at.button(key=play).click().run()                          # pause
+    at.run()
+    assert at.slider(key="demo.step").value == 2
+    at.slider(key="demo.step").set_value(5).run()
+    at.button(key=play).click().run()
+    at.run()
+    at.run()
+    assert at.slider(key="demo.step").value == 6               # stopped by itself at the end
+    assert at.button(key=play).label == catalog("en")["player.play"]
+    at.button(key=play).click().run()                          # Play at the end starts again
+    assert at.slider(key="demo.step").value == 1
 
 
 @pytest.mark.parametrize("path,key,prefix,first,last", PLAYERS)

@@ -15,7 +15,7 @@ kept on screen by a picture under them (:func:`keep_still`).
 Usage::
 
     keys = [frames.frame(p, {3: dict(x=..., y=...), 4: dict(text=[caption(p)])}) for p in positions]
-    frames.add_play(fig, frames.glide(keys, 3, moving={3}), t("player.animate"), t("player.pause"))
+    frames.add_play(fig, frames.glide(keys, 3, moving={3}), *ui.player.play_labels(t))
 """
 
 from __future__ import annotations

@@ -5,13 +5,19 @@ Usage in a lesson::
     def draw(pos):                     # runs inside the player's fragment, on every step
         ...figures for position pos...
 
-    ui.player.player(t, "conv.step", 1, total, draw, label=t("conv.step"), interval=1.2)
+    ui.player.player(t, "conv.step", 1, total, draw, label=t("conv.step"))
 
-Buttons Start, Back, Next, End and Play/Pause, then a slider over ``lo..hi`` (key ``key``), then
-whatever ``draw(pos)`` shows. Stepping re-runs only the fragment (cheap); the page does not run again.
+One way to play in every lesson (issue 16 item 1, issue 18 Major 2): the chart drawn by ``draw`` carries
+its own **▶ Play** (``ui.frames.add_play`` with :func:`play_labels`), which the browser animates; the
+buttons Start, Back, Next, End and the slider over ``lo..hi`` (key ``key``) pick ONE position, the one
+the text under the chart explains, and a short shared caption (``player.hint``) says so. Stepping
+re-runs only the fragment (cheap); the page does not run again.
 
-Why Play really plays: the play state is plain session state, not a widget inside the fragment.
-A fragment's timer (``run_every``) is fixed when the whole page runs, so a toggle inside the
+``play=True`` adds a server-side Play/Pause (one step per tick) for a lesson whose chart has no browser
+frames; no lesson uses it today.
+
+Why the server Play really plays (``play=True``): the play state is plain session state, not a widget
+inside the fragment. A fragment's timer (``run_every``) is fixed when the whole page runs, so a toggle inside the
 fragment could never start it (issue 16: the convolution lesson's Play advanced once and stopped).
 Here, when a click inside the fragment changes the play state, the fragment asks for one whole-page
 rerun, which registers the fragment again with (or without) its timer. Each tick advances ``stride``
@@ -74,6 +80,11 @@ def playing(key):
     return bool(st.session_state.get(_play_key(key), False))
 
 
+def play_labels(t):
+    """The translated Play / Pause labels of a chart's own (browser) animation: the same in every lesson."""
+    return t("player.play"), t("player.pause")
+
+
 def _toggle(key, lo, hi):
     if playing(key):
         st.session_state[_play_key(key)] = False
@@ -85,7 +96,7 @@ def _toggle(key, lo, hi):
 
 
 def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, start=None,
-           buttons=None, whole_page=None, link=None, play=True):
+           buttons=None, whole_page=None, link=None, play=False, hint="player.hint"):
     """Draw the control and ``draw(pos)`` for the shown position; returns nothing.
 
     Parameters
@@ -103,8 +114,10 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
         a click inside ``draw`` changed what the page computes)
     link : a query-parameter name (e.g. ``"step"``): the link carries the shown position and a link
         with it opens there (``ui.state.linked_int`` / ``show_in_link``)
-    play : False leaves the Play button out (the lesson's chart plays in the browser, ``ui.frames``):
-        the buttons and the slider only pick a position
+    play : True adds the server's Play/Pause button (default False: the lesson's chart plays in the
+        browser, ``ui.frames``, and the buttons and the slider only pick a position)
+    hint : with ``play`` False, the catalog key of a caption under the controls saying that the chart's
+        ▶ Play animates and that the buttons pick the step the text explains (``player.hint``); None: none
     """
     prefix = buttons or key.rsplit(".", 1)[0]
     first = lo if start is None else start
@@ -156,6 +169,8 @@ def player(t, key, lo, hi, draw, *, label, help=None, stride=1, interval=1.0, st
             st.session_state[key] = pos
             with row:
                 st.slider(label, lo, hi, key=key, help=help, width=SLIDER_PX)
+        if hint and not play:
+            st.caption(t(hint))
         draw(pos)
 
     body()

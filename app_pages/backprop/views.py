@@ -211,13 +211,13 @@ def graph_steps(t, setup):
     def draw(step):
         state = gf.step_state(tr, step)
         fig = gf.graph(tr, state, title_of(state))
-        ui_frames.add_play(fig, ui_frames.glide(keys, GLIDE, moving={gf.DYNAMIC[1]}), t("player.animate"),
-                           t("player.pause"), y=1.0, yanchor="bottom", pad_below=30)
+        ui_frames.add_play(fig, ui_frames.glide(keys, GLIDE, moving={gf.DYNAMIC[1]}), *player.play_labels(t),
+                           y=1.0, yanchor="bottom", pad_below=30)
         figures.chart(st, fig, alt=t("bp.graph_alt"), **PLOT, key="bp.fig_graph")
         st.caption(t("bp.legend"))
         _explain(t, tr, state, names)
 
-    player.player(t, "bp.step", 0, total, draw, label=t("bp.step"), help=t("bp.step_help"), interval=1.5,
+    player.player(t, "bp.step", 0, total, draw, label=t("bp.step"), help=t("bp.step_help"),
                   link="step")
 
 

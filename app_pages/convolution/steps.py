@@ -1,8 +1,8 @@
 """Convolution › Step by step: the kernel slides one output cell at a time.
 
-The server's player (``ui.player``: Start, Back, Next, End, Play and the slider) shows an exact position
-with its multiply-add written out; the chart's own ▶ button plays the whole walk in the browser
-(``ui.frames``): the window glides over the input while the output map fills in. Every number comes
+The chart's own ▶ Play plays the whole walk in the browser (``ui.frames``): the window glides over the input
+while the output map fills in. The player's buttons and slider (``ui.player``) pick one cell, whose
+multiply-add is written out under the chart with its step number. Every number comes
 from ``cnnlab``.
 """
 
@@ -44,8 +44,9 @@ def walk_figure(t, s, k_used, out, step):
         r, c = divmod(i, ow)
         return t("conv.walk_now", r=r, c=c, value=_num(out[r, c]))
 
+    play, pause = player.play_labels(t)
     return frames.grid_walk(left, right, out.shape, window, caption, step - 1, not_yet=t("conv.not_yet"),
-                            play=t("player.animate"), pause=t("player.pause"))
+                            play=play, pause=pause)
 
 
 def step_by_step(t, s):
@@ -69,7 +70,8 @@ def step_by_step(t, s):
         g1, g2 = st.columns([1, 2])          # the kernel beside the multiply-add that uses its numbers
         figures.chart(g1, figures.grid(k_used, t(f"conv.fig_kernel_used_{op}")), **PLOT, key="conv.fig_step_k")
         with g2:
-            st.markdown(t("conv.cell_formula", r=r, c=c, r0=int(terms["rows"][0]), c0=int(terms["cols"][0])))
+            st.markdown(t("conv.cell_formula", n=step, total=oh * ow, r=r, c=c, r0=int(terms["rows"][0]),
+                          c0=int(terms["cols"][0])))
             prods = [f"({_num(a)}×{_num(b)})" for a, b in zip(terms["window"].ravel(), k_used.ravel())]
             if len(prods) <= 9:
                 st.code(" + ".join(prods) + f" = {_num(terms['value'])}", language=None, wrap_lines=True)
@@ -79,4 +81,4 @@ def step_by_step(t, s):
             figures.chart(st, figures.grid(terms["products"], t("conv.fig_products"), numbers=True), **PLOT,
                             key="conv.fig_step_prod")
 
-    player.player(t, "conv.step", 1, oh * ow, draw, label=t("conv.step"), interval=1.2, link="step")
+    player.player(t, "conv.step", 1, oh * ow, draw, label=t("conv.step"), link="step")

@@ -63,7 +63,9 @@ def _static(xs, ys, z, log_levels, floor, colorbar):
         fig = go.Figure(go.Contour(
             x=xs, y=ys, z=shown, colorscale=CONTOUR_SCALE, ncontours=28, opacity=0.9, showscale=colorbar,
             line=dict(width=0.6, color="rgba(255,255,255,0.45)"), hoverinfo="skip",
-            colorbar=dict(thickness=12, tickvals=tickvals, ticktext=ticktext, len=0.9)))
+            colorbar=dict(thickness=COLORBAR_THICK, tickvals=tickvals, ticktext=ticktext, len=0.9,
+                          orientation="h", x=0.5, xanchor="center", yanchor="top", yref="container",
+                          ypad=0, outlinewidth=0, tickfont=dict(size=12))))
         ui_frames.keep_still(fig)
         d = fig.to_dict()
         if len(_STATIC) > 32:
@@ -85,8 +87,35 @@ def _xy(pts, dtype="<f4"):
     return dict(x=ui_frames.typed(pts[:, 0], dtype), y=ui_frames.typed(pts[:, 1], dtype))
 
 
+PLOT_PX = 300          # the square map's side when its column is wide enough (at 1024 px its column gives ~265)
+AXIS_PX = 50           # under the plot: the x-axis numbers and title
+COLORBAR_THICK = 10    # the colour bar lies under the map (the column's width is what limits the square)
+COLORBAR_PX = 40       # the bar and its numbers
+LEGEND_ROW_PX = 20     # one row of the legend (12 px names)
+LEGEND_PX = 260        # the legend's width in the narrowest column (1024 px: the map's column is ~330 px)
+BUTTONS_PX = 48        # the Play / Pause buttons above the plot (beside its title they would hide the start ★)
+
+
+def _legend_rows(labels):
+    """Rows of a horizontal legend of ``labels`` in ``LEGEND_PX``: when the names do not fit in one row,
+    Plotly puts them in columns as wide as the widest entry (a 30 px line, the name in 12 px letters,
+    a Chinese character counting as two)."""
+    if not labels:
+        return 0
+    widths = [48 + 6.5 * sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text)) for text in labels]
+    if sum(widths) <= LEGEND_PX:
+        return 1
+    per_row = max(1, int(LEGEND_PX // max(widths)))
+    return -(-len(labels) // per_row)
+
+
+def _bottom_px(labels, legend, colorbar):
+    rows = _legend_rows(labels) if legend else 0
+    return AXIS_PX + (COLORBAR_PX if colorbar else 0) + (LEGEND_ROW_PX * rows + 6 if rows else 0)
+
+
 def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=(), start=None,
-                   click=False, title="", height=520, axis=("x", "y"), click_hover="", floor=None,
+                   click=False, title="", height=None, axis=("x", "y"), click_hover="", floor=None,
                    tried=None, legend=True, colorbar=True, play=None):
     """Contour map of a surface with the walk of each path up to ``frame``, as a plain figure
     (:class:`ui.frames.Plain`: written as Plotly's JSON, the contour built once per surface).
@@ -99,8 +128,16 @@ def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=()
     tried : dict key -> (M, 2) array of candidate points (search methods)
     play : optional ``(positions, play_text, pause_text)``: Plotly frames and a play control, so that
         the browser animates the walk by itself (only the paths change; the contour is sent once)
+    height : the chart's height in px; by default the height that a square map of ``PLOT_PX`` needs with
+        its title, buttons, axis, colour bar and legend (all above or under the map, none beside it:
+        in a column of 1024 px the width is what limits the square, issue 18)
     """
     contour, images = _static(xs, ys, z, log_levels, floor, colorbar)
+    top = (40 if title else 10) + (BUTTONS_PX if play is not None else 0)
+    bottom = _bottom_px([names.get(k, k) for k in paths], legend, colorbar)
+    height = height or top + PLOT_PX + bottom
+    if colorbar:                      # the bar's place depends on the height (the cached trace stays as it is)
+        contour = {**contour, "colorbar": {**contour["colorbar"], "y": (bottom - AXIS_PX) / height}}
     data = [contour]
     if click:
         data.append(_click_grid(xs, ys, click_hover))
@@ -129,19 +166,23 @@ def contour_figure(xs, ys, z, log_levels, paths, names, *, frame=None, minima=()
         data.append(dict(type="scatter", x=[float(start[0])], y=[float(start[1])], mode="markers",
                          showlegend=False, hoverinfo="skip",
                          marker=dict(symbol="star", size=16, color="#fde047", line=dict(width=1, color="black"))))
-    layout = dict(title=dict(text=title, x=0.5, xanchor="center"), height=height,
-                  margin=dict(l=10, r=10, t=40 if title else 10, b=10), hovermode="closest",
-                  legend=dict(orientation="h", y=-0.12), clickmode="event+select", images=list(images),
+    legend_top = bottom - AXIS_PX - (COLORBAR_PX if colorbar else 0)
+    layout = dict(title=dict(text=title, x=0.5, xanchor="center", y=1.0, yanchor="top", yref="container",
+                             pad=dict(t=10)), height=height,
+                  margin=dict(l=4, r=4, t=top, b=bottom), hovermode="closest",
+                  legend=dict(orientation="h", x=0.0, xanchor="left", y=legend_top / height, yanchor="top",
+                              yref="container", itemwidth=30, font=dict(size=12)),
+                  clickmode="event+select", images=list(images),
                   xaxis=dict(range=[float(xs[0]), float(xs[-1])], title=dict(text=axis[0]), showgrid=False,
                              zeroline=False, constrain="domain"),
                   yaxis=dict(range=[float(ys[0]), float(ys[-1])], title=dict(text=axis[1]), showgrid=False,
-                             zeroline=False, scaleanchor="x", constrain="domain"))
+                             zeroline=False, scaleanchor="x", constrain="domain", constraintoward="top"))
     spec = dict(data=data, layout=layout)
     if play is not None and moving:
         positions, play_text, pause_text = play
         spec["frames"] = path_frames(moving, positions)
-        layout["updatemenus"] = [ui_frames.play_menu(play_text, pause_text, frame_ms=FRAME_MS, x=0.01, y=0.99,
-                                                     yanchor="top")]
+        layout["updatemenus"] = [ui_frames.play_menu(play_text, pause_text, frame_ms=FRAME_MS, x=0.0, y=1.0,
+                                                     yanchor="bottom", pad_below=10)]
     return ui_frames.Plain(spec)
 
 

@@ -71,14 +71,15 @@ def player(t, url, data, paths, names, floor, show3d, start):
                                       frame=frame, minima=data.minima, start=start, click=True,
                                       title=t("gd.map_title"), click_hover=t("gd.click_hover"),
                                       floor=floor,
-                                      play=(ui_frames.spaced(0, total, BROWSER_FRAMES), t("gd.play_browser"),
-                                            t("player.pause")))
+                                      play=(ui_frames.spaced(0, total, BROWSER_FRAMES),
+                                            *ui_player.play_labels(t)))
             figures.chart(st, fig, key="gd.map", on_select=lambda: on_map_click(url), selection_mode="points",
                             theme="streamlit", alt=t("gd.map_alt"))
-            st.caption(t("gd.map_caption") + " " + t("gd.play_hint"))
+            st.caption(t("gd.map_caption"))
         with right:
             figures.chart(st, figs.loss_figure(paths, names, floor, frame=frame, title=t("gd.loss_title"),
-                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6),
+                                             xlabel=t("gd.iteration"), ylabel=t("gd.loss_axis"), share=0.6,
+                                             height=fig.spec["layout"]["height"]),   # level with the map
                             theme="streamlit", key="gd.loss")
         if show3d:
             figures.chart(st, figs.surface3d_figure(data.xs, data.ys, data.z, data.log, paths,
@@ -88,7 +89,7 @@ def player(t, url, data, paths, names, floor, show3d, start):
 
     # one way to play: the map's own Play (the browser animates it); these controls pick one iteration
     ui_player.player(t, ITER_KEY, 0, max(total, 1), draw, label=t("gd.frame"), start=max(total, 1), buttons="gd",
-                     play=False, link="it",
+                     link="it", hint="gd.play_hint",
                      whole_page=lambda: st.session_state.pop("gd._clicked", False))  # a new start: new paths
 
 

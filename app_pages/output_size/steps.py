@@ -1,8 +1,8 @@
-"""Output size › the picture: every window position, stepped by the server's player or played in the browser.
+"""Output size › the picture: every window position, played in the browser or picked with the player.
 
-The server's player (``ui.player``) shows an exact window position; the chart's own ▶ button plays the whole
-walk in the browser (``ui.frames.grid_walk``): the window glides over the padded input while the output
-fills in. The visit counts and window taps come from ``cnnlab.geometry.shapes``.
+The chart's own ▶ Play plays the whole walk in the browser (``ui.frames.grid_walk``): the window glides over
+the padded input while the output fills in; the player's buttons and slider (``ui.player``) pick one window.
+The visit counts and window taps come from ``cnnlab.geometry.shapes``.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def walk_figure(t, s, outs, counts, pad, strides, zero_label, step):
         r, c = divmod(i, ow)
         return t("size.step_caption", n=i + 1, total=oh * ow, r=r, c=c)
 
+    play, pause = player.play_labels(t)
     return frames.grid_walk(left, right, outs, lambda i: _window(s, strides, i, ow), caption, step - 1,
-                            not_yet=t("size.not_yet"), play=t("player.animate"), pause=t("player.pause"))
+                            not_yet=t("size.not_yet"), play=play, pause=pause)
 
 
 def walk(t, s, outs, counts, pad, strides, zero_label):
@@ -56,4 +57,4 @@ def walk(t, s, outs, counts, pad, strides, zero_label):
         figures.chart(st, fig, **PLOT, key="size.fig_walk", alt=t("size.walk_alt", rows=outs[0], cols=outs[1]))
         st.caption(t("size.walk_help"))
 
-    player.player(t, "size.step", 1, total, draw, label=t("size.step"), interval=1.0)
+    player.player(t, "size.step", 1, total, draw, label=t("size.step"), hint="size.play_hint")

@@ -73,10 +73,18 @@ def test_chinese_neuron_and_conv(page, app_url):
 def test_dark_theme(page, app_url):
     page.goto(f"{app_url}/backprop?lang=en&preset=reuse&expr=x%20*%20y%20%2B%20x&vals=x%3D3,y%3D-2")
     wait_idle(page)
-    # Play advances by itself (one step every 1.5 s) ...
-    _click(page, "Play")
-    page.wait_for_selector("text=Forward pass: step 2 of 2", timeout=20_000)
-    # ... and End stops it at the last backward step
+    # One way to play (issue 16 item 1): the graph's own ▶ Play animates every step in the browser ...
+    assert page.get_by_role("button", name="Play").count() == 0                 # no server-side Play
+    graph = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+                      .find(g => g.querySelector('.updatemenu-button'))"""
+    button = page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first
+    assert button.text_content().strip().startswith("▶ Play")
+    page.evaluate(f"""() => {{ window.__played = false;
+                              ({graph})().on('plotly_animated', () => window.__played = true); }}""")
+    button.click()
+    page.wait_for_function("() => window.__played", timeout=60_000)
+    page.get_by_text("Press Next to compute the forward pass").wait_for()     # the text still explains step 0
+    # ... and End picks the last backward step
     _click(page, "End")
     page.wait_for_selector("text=Backward pass: step 4 of 4")
     shot(page, "bp_dark_en")

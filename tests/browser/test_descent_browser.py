@@ -111,3 +111,17 @@ def test_map_plays_in_the_browser_at_ten_frames_a_second(page, app_url):
 def test_screens_projector_and_phone(page, app_url, lang, size):
     """Issue 18: screenshots at 1024x768 and 390x844 in both languages, to be looked at."""
     screen(page, app_url, f"gradient-descent?lang={lang}", size, f"descent_screen_{size[0]}_{lang}")
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
+def test_the_map_uses_its_column(page, app_url, size):
+    """Issue 18: the square map is not squeezed by its legend, colour bar and buttons (at 1024 px it was ~190 px
+    wide in a ~330 px chart); the Play buttons sit above the map, not on the start ★ in its corner."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_lesson(page, app_url, "lang=zh")
+    box = page.evaluate(f"""() => {{ const g = ({MAP})(); const r = e => e.getBoundingClientRect();
+        const p = r(g.querySelector('.nsewdrag')), c = r(g), b = r(g.querySelector('.updatemenu-container'));
+        return {{plot: p.width, tall: p.height, chart: c.width, top: p.top, buttons: b.bottom}}; }}""")
+    assert box["plot"] >= 0.75 * box["chart"], box
+    assert abs(box["plot"] - box["tall"]) < 2, box               # still square (equal scales)
+    assert box["buttons"] <= box["top"] + 1, box

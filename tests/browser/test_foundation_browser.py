@@ -57,15 +57,21 @@ def test_home_language_switch_and_convolution_lesson(page, app_url, tmp_path):
     assert code.inner_text() != before
     shot(page, "conv_step_zh")
 
-    # Play really plays (issue 16): the window moves by itself, twice in a row, without a click.
-    changed = "(b) => document.querySelector('[data-testid=\"stCode\"]').innerText !== b"
+    # One way to play (issue 16 item 1): no server-side Play; the chart's own ▶ 播放 animates the walk in the
+    # browser, and the written multiply-add still explains the step the buttons picked, with its number.
+    assert page.get_by_role("button", name="播放").count() == 0
     now = code.inner_text()
-    page.get_by_role("button", name="播放").click()
-    page.wait_for_function(changed, arg=now, timeout=20_000)
-    now = code.inner_text()
-    page.wait_for_function(changed, arg=now, timeout=20_000)
-    page.get_by_role("button", name="暂停").click()
-    wait_idle(page)
+    chart = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+                      .find(g => g.querySelector('.updatemenu-button'))"""
+    button = page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first
+    assert button.text_content().strip().startswith("▶ 播放")
+    page.evaluate(f"""() => {{ window.__played = false;
+                              ({chart})().on('plotly_animated', () => window.__played = true); }}""")
+    button.scroll_into_view_if_needed()
+    button.click()
+    page.wait_for_function("() => window.__played", timeout=120_000)
+    assert code.inner_text() == now
+    page.get_by_text("第 4 步（共 25 步）").wait_for()
 
     # Upload an image: the lesson switches to it and keeps working.
     page.get_by_role("tab", name="互相关与卷积对比").click()

@@ -40,6 +40,9 @@ def test_player_animates_in_the_browser_at_ten_frames_a_second(page, app_url, na
     page.set_viewport_size({"width": 1024, "height": 768})
     open_player(page, app_url, query)
     assert pictures(page) == grids
+    # one way to play (issue 16 item 1): the chart's own Play, labelled as in every lesson, no server Play
+    assert page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first.text_content().strip() == "▶ Play"
+    assert page.get_by_role("button", name="Play").count() == 0
 
     def start():
         button = page.locator('[data-testid="stPlotlyChart"] .updatemenu-button').first
