@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from ui.i18n import CATALOG_DIR, LANGUAGES
+from ui.i18n import CATALOG_DIR, LANGUAGES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 # t("some.key") or t('some.key', ...) with a literal key
@@ -99,3 +99,27 @@ def test_counted_texts_have_both_forms_and_no_text_writes_s_in_brackets():
     assert t.plural("own.added", 1, name="cats") == "Added 1 image to cats."
     assert t.plural("own.added", 3, name="cats") == "Added 3 images to cats."
     assert Translator("zh").plural("own.add_uploads", 1) == "添加 1 个文件"
+
+
+def test_bold_markers_close_where_commonmark_lets_them():
+    """A closing ``**`` right after punctuation must be followed by a space or punctuation (CommonMark's
+    right-flanking rule), else Markdown prints the stars: Chinese "**第 1 步：**输出" showed them."""
+    import unicodedata
+
+    def punct(ch):
+        return unicodedata.category(ch)[0] in "PS"
+
+    bad = []
+    for lang in ("en", "zh"):
+        for key, text in catalog(lang).items():
+            if not isinstance(text, str) or "**" not in text:
+                continue
+            marks = [i for i in range(len(text) - 1) if text.startswith("**", i) and text[i - 1:i] != "*"
+                     and text[i + 2:i + 3] != "*"]
+            for n, i in enumerate(marks):
+                before, after = text[i - 1:i] or " ", text[i + 2:i + 3] or " "
+                if n % 2 == 1 and punct(before) and not (after.isspace() or punct(after)):
+                    bad.append((lang, key, text[max(0, i - 8):i + 6]))
+                if n % 2 == 0 and punct(after) and not (before.isspace() or punct(before)):
+                    bad.append((lang, key, text[max(0, i - 6):i + 8]))
+    assert not bad, bad
