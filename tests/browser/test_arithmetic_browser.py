@@ -166,7 +166,10 @@ def test_output_size_clamps_a_typed_number_visibly_in_chinese(page, app_url):
     box.press("Enter")
     wait_idle(page)
     page.wait_for_selector("text=你输入的是 99，所以已改为 10")       # issue 16 item 8: said, in Chinese
-    assert box.input_value() == "10"                                  # and shown in the box
+    # and shown in the box: the browser writes the server's value into the box a moment after the message
+    # (once, in CI, the box still read "1", a keystroke of "99" undone); wait for it, up to 15 s
+    from playwright.sync_api import expect  # here: the module is collected where Playwright is missing
+    expect(box).to_have_value("10", timeout=15_000)
     page.wait_for_selector("text=填充（零）")                         # the legend of the crossed cells
     page.wait_for_selector("text=760")                                # the parameter calculator
     _no_exception(page)
